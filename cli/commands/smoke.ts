@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { Client } from '@temporalio/client';
+import type { MastoflowConfig } from '../../domain/config';
+import { smokeWorkflowId } from '../../domain/keys';
+import { connectTemporalClient } from '../../runtime/clients';
+import type { SmokeResult } from '../../workflows/smoke';
+import { configFrom } from '../context';
+
+/** Start the smoke workflow and wait for it; the printed IDs find it in the Temporal UI. */
+export async function runSmoke(config: MastoflowConfig, runId: string): Promise<{ workflowId: string; result: SmokeResult }> {
+  const connection = await connectTemporalClient(config.temporal);
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const workflowId = smokeWorkflowId(runId);
+    const result = await client.workflow.execute('smokeWorkflow', {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ runId, storeTaskQueue: config.temporal.storeTaskQueue }],
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+      workflowExecutionTimeout: '2m',
+    });
+    return { workflowId, result: result as SmokeResult };
+  } finally {
+    await connection.close();
+  }
+}
+
+export function registerSmokeCommand(program: Command): void {
+  program
+    .command('smoke')
+    .description('run the platform smoke workflow (S3 write with one retry, then a DuckDB row) against a running worker')
+    .option('--run-id <id>', 'run id (default: a timestamp)')
+    .action(async (opts: { runId?: string }, cmd: Command) => {
+      const { config } = configFrom(cmd);
+      const runId = opts.runId ?? new Date().toISOString().replace(/[:.]/g, '-');
+      console.log(`smoke: starting workflow ${smokeWorkflowId(runId)} on ${config.temporal.taskQueue} ...`);
+      const { workflowId, result } = await runSmoke(config, runId);
+      console.log(
+        `smoke: ${workflowId} completed: object ${result.objectKey} written on attempt ${result.objectAttempt}, DuckDB smoke_runs has ${result.duckdbRows} row(s)`,
+      );
+    });
+}

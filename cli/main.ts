@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommands } from './commands/config';
+import { registerDemoCommand } from './commands/demo';
+import { registerDevCommand } from './commands/dev';
+import { registerSmokeCommand } from './commands/smoke';
+import { registerWorkerCommand } from './commands/worker';
+
+export function buildProgram(): Command {
+  const program = new Command('mastoflow')
+    .description('Airflow-style DAGs on Temporal for scheduled, replayable fediverse analytics')
+    .option('-c, --config <file>', 'config file (default: $MASTOFLOW_CONFIG or ./mastoflow.config.json)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDevCommand(program);
+  registerDemoCommand(program);
+  registerWorkerCommand(program);
+  registerConfigCommands(program);
+  registerSmokeCommand(program);
+  return program;
+}
+
+/** Entry point; errors print one clear line (no stack) and set a non-zero exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`mastoflow: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.MASTOFLOW_DEBUG) console.error(err);
+    process.exitCode = 1;
+  }
+}

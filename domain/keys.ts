@@ -1,0 +1,79 @@
+// Every workflow ID and object key is built here, and only here, so that a re-run of the same
+// day/instance/source addresses the same IDs and keys: a retried or re-run fetch overwrites
+// rather than duplicates, and reprocess modes can rely on ID reuse policies.
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+function assertDay(day: string): string {
+  if (!DATE_RE.test(day)) throw new Error(`expected a day as YYYY-MM-DD, got "${day}"`);
+  return day;
+}
+
+/** A path segment must not smuggle in `/` or `=`, which carry meaning in the layout. */
+export function safeSegment(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9._@-]+/g, '_');
+}
+
+export function pad5(n: number): string {
+  return String(n).padStart(5, '0');
+}
+
+/** Workflow ID of one DAG run: one per DAG and logical day, so a re-run reuses it. */
+export function dagRunWorkflowId(dagId: string, logicalDate: string): string {
+  return `dag/${dagId}/${assertDay(logicalDate)}`;
+}
+
+export function backfillWorkflowId(dagId: string, from: string, to: string): string {
+  return `backfill/${dagId}/${assertDay(from)}..${assertDay(to)}`;
+}
+
+export function scheduleId(dagId: string): string {
+  return `schedule/${dagId}`;
+}
+
+export type RawSource =
+  | 'public-local'
+  | 'public-remote'
+  | `tag-${string}`
+  | `account-${string}`
+  | 'instance'
+  | 'activity'
+  | 'peers'
+  | 'trends'
+  | 'directory';
+
+export function rawSourcePrefix(host: string, day: string, source: RawSource | string): string {
+  return `raw/v1/instance=${safeSegment(host)}/date=${assertDay(day)}/source=${safeSegment(source)}/`;
+}
+
+export function rawPageKey(host: string, day: string, source: RawSource | string, page: number): string {
+  return `${rawSourcePrefix(host, day, source)}page-${pad5(page)}.json`;
+}
+
+export function rawManifestKey(host: string, day: string, source: RawSource | string): string {
+  return `${rawSourcePrefix(host, day, source)}_manifest.json`;
+}
+
+export function mappedPrefix(dagId: string, day: string, task: string): string {
+  return `mapped/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/task=${safeSegment(task)}/`;
+}
+
+export function mappedPartKey(dagId: string, day: string, task: string, part: number): string {
+  return `${mappedPrefix(dagId, day, task)}part-${pad5(part)}.json`;
+}
+
+export function quarantineKey(dagId: string, day: string, task: string, part: number): string {
+  return `quarantine/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/task=${safeSegment(task)}/part-${pad5(part)}.jsonl`;
+}
+
+export function resultsParquetKey(metric: string, day: string, instance: string): string {
+  return `results/v1/metric=${safeSegment(metric)}/date=${assertDay(day)}/instance=${safeSegment(instance)}.parquet`;
+}
+
+export function smokeObjectKey(runId: string): string {
+  return `smoke/v1/run=${safeSegment(runId)}.json`;
+}
+
+export function smokeWorkflowId(runId: string): string {
+  return `smoke/${runId}`;
+}

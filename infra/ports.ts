@@ -1,0 +1,65 @@
+import net from 'node:net';
+
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly setting: string,
+  ) {
+    super(`port ${port} on 127.0.0.1 is already in use; choose another with ${setting}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Fail early, naming the port and the setting that moves it, rather than let a server die obscurely. */
+export async function assertPortFree(port: number, setting: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError(port, setting) : err),
+    );
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve()));
+  });
+}
+
+/** A free loopback port picked by the OS (the test harness runs servers on these). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  opts: { timeoutMs?: number; intervalMs?: number; isAlive?: () => boolean } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (opts.isAlive && !opts.isAlive()) throw new Error(`${what} exited before it became ready`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
+  }
+  throw new Error(`${what} not ready after ${opts.timeoutMs ?? 60_000} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export async function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { MastoflowConfig } from '../domain/config';
+
+// Process-level connections, built from the config plus secrets read from the environment.
+// Secrets go straight into the clients here and are never copied anywhere else.
+
+export function createS3Client(s3: MastoflowConfig['s3'], env: NodeJS.ProcessEnv = process.env): S3Client {
+  const accessKeyId = env[s3.accessKeyIdEnv];
+  const secretAccessKey = env[s3.secretAccessKeyEnv];
+  return new S3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: s3.forcePathStyle,
+    // Without our named variables, fall back to the SDK's own chain (AWS_* env, profiles, IAM roles).
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  });
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+    }
+  }
+}
+
+function temporalSecurity(t: MastoflowConfig['temporal'], env: NodeJS.ProcessEnv) {
+  const out: { tls?: NonNullable<ConnectionOptions['tls']>; apiKey?: string } = {};
+  if (t.tls) {
+    const certPath = env[t.tls.certPathEnv];
+    const keyPath = env[t.tls.keyPathEnv];
+    if (!certPath || !keyPath) {
+      throw new Error(`temporal.tls is configured but ${t.tls.certPathEnv} or ${t.tls.keyPathEnv} is not set`);
+    }
+    out.tls = {
+      clientCertPair: { crt: readFileSync(certPath), key: readFileSync(keyPath) },
+      serverNameOverride: t.tls.serverNameOverride,
+    };
+  }
+  if (t.apiKeyEnv) {
+    const apiKey = env[t.apiKeyEnv];
+    if (!apiKey) throw new Error(`temporal.apiKeyEnv names ${t.apiKeyEnv}, which is not set`);
+    out.apiKey = apiKey;
+    out.tls ??= {};
+  }
+  return out;
+}
+
+export async function connectTemporalClient(t: MastoflowConfig['temporal'], env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+  return Connection.connect({ address: t.address, ...temporalSecurity(t, env) });
+}
+
+export async function connectTemporalWorker(
+  t: MastoflowConfig['temporal'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NativeConnection> {
+  const sec = temporalSecurity(t, env);
+  return NativeConnection.connect({ address: t.address, ...(sec as NativeConnectionOptions) });
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createStoreActivities, type ActivityDeps } from '../activities';
+import type { MastoflowConfig } from '../domain/config';
+import { connectTemporalWorker, createS3Client, ensureBucket } from './clients';
+import { installWorkerLogging } from './logging';
+
+export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
+
+export interface WorkerRunOptions {
+  config: MastoflowConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Serve the DuckDB store queue here too (exactly one process may). Defaults to config.worker.serveStore. */
+  serveStore?: boolean;
+  /** A pre-built workflow bundle (tests build it once); else workflows/ is bundled at start. */
+  workflowBundlePath?: string;
+  connection?: NativeConnection;
+  onReady?: (info: { taskQueues: string[] }) => void;
+}
+
+export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEnv): ActivityDeps {
+  return { config, s3: createS3Client(config.s3, env), bucket: config.s3.bucket, duckdbPath: config.duckdb.path, env };
+}
+
+/**
+ * Create the workers of one process: the `mastoflow` queue (workflows + stateless activities) and,
+ * when serving the store, the `mastoflow-store` queue (DuckDB writes, one activity at a time is
+ * not required: DuckDB serialises writers in-process, but only this process may open the file).
+ */
+export async function createWorkers(opts: WorkerRunOptions): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean }> {
+  installWorkerLogging();
+  const env = opts.env ?? process.env;
+  const { config } = opts;
+  const deps = buildActivityDeps(config, env);
+  await ensureBucket(deps.s3, deps.bucket);
+  const ownsConnection = !opts.connection;
+  const connection = opts.connection ?? (await connectTemporalWorker(config.temporal, env));
+  const common: Pick<WorkerOptions, 'connection' | 'namespace'> = { connection, namespace: config.temporal.namespace };
+  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = opts.workflowBundlePath
+    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+    : { workflowsPath: WORKFLOWS_PATH };
+  const workers = [
+    await Worker.create({
+      ...common,
+      ...workflowSource,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities(deps),
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    }),
+  ];
+  if (opts.serveStore ?? config.worker.serveStore) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: config.temporal.storeTaskQueue,
+        activities: createStoreActivities(deps),
+        maxConcurrentActivityTaskExecutions: 4,
+      }),
+    );
+  }
+  return { workers, connection, ownsConnection };
+}
+
+/** Run until SIGINT/SIGTERM (the SDK runtime shuts the workers down gracefully on those). */
+export async function runWorkers(opts: WorkerRunOptions): Promise<void> {
+  const { workers, connection, ownsConnection } = await createWorkers(opts);
+  opts.onReady?.({ taskQueues: workers.map((w) => w.options.taskQueue) });
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    if (ownsConnection) await connection.close();
+  }
+}
