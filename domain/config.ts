@@ -182,7 +182,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     default:
-      return issue.message.startsWith('Invalid') || issue.message.startsWith('Too') ? issue.message : `expected ${issue.message}`;
+      // Our own refinement messages describe what is expected ("a URL ...", "at least one ...").
+      return /^(a|an|at least) /.test(issue.message) ? `expected ${issue.message}` : issue.message;
   }
 }
 
