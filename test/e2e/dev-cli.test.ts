@@ -1,0 +1,118 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/ports';
+import { REPO_ROOT } from '../../infra/tools';
+import { testStack } from '../helpers/stack';
+
+// The user's path through the CLI: `mastoflow dev` brings the embedded stack up on the ports in
+// the config, `mastoflow smoke` runs against it, Ctrl-C stops everything, and a restart keeps the
+// Temporal history and the MinIO objects.
+const BIN = path.join(REPO_ROOT, 'bin', 'mastoflow.js');
+
+function startDev(config: string): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  let out = '';
+  const child = spawn(process.execPath, [BIN, '--config', config, 'dev'], { cwd: REPO_ROOT, env: { ...process.env, MASTOFLOW_LOG_LEVEL: 'WARN' } });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('dev: ready')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`dev exited ${child.exitCode}:\n${out}`));
+      }
+    }, 100);
+  });
+  return { child, output: () => out, ready };
+}
+
+async function stopWithSigint(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGINT');
+  return exited;
+}
+
+function cli(config: string, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, '--config', config, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 90_000 });
+}
+
+describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
+  const dir = mkdtempSync(path.join(testStack().tempDir, 'dev-cli-'));
+  const configFile = path.join(dir, 'mastoflow.config.json');
+  let running: ChildProcess | undefined;
+  afterAll(() => {
+    running?.kill('SIGKILL');
+  });
+
+  it('starts, serves the UI, runs the smoke workflow, stops on Ctrl-C and keeps data across restarts', async () => {
+    const [temporalPort, temporalUiPort, minioPort, minioConsolePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        instances: [{ name: 'sim.local', baseUrl: 'http://127.0.0.1:3001', userAgentContact: 'mailto:t@example.org' }],
+        s3: { bucket: 'mastoflow' },
+        duckdb: { path: path.join(dir, 'mastoflow.duckdb') },
+        temporal: { address: `127.0.0.1:${temporalPort}` },
+        dev: { dataDir: path.join(dir, 'data'), temporalPort, temporalUiPort, minioPort, minioConsolePort },
+      }),
+    );
+    const first = startDev(configFile);
+    running = first.child;
+    await first.ready;
+    expect(first.output()).toContain(`Temporal UI   http://127.0.0.1:${temporalUiPort}`);
+    expect(first.output()).toContain(`S3 endpoint   http://127.0.0.1:${minioPort}`);
+    const ui = await fetch(`http://127.0.0.1:${temporalUiPort}/`);
+    expect(ui.status).toBe(200);
+
+    const smoke = cli(configFile, 'smoke', '--run-id', 'e2e-1');
+    expect(smoke.stderr + smoke.stdout).toContain('smoke: smoke/e2e-1 completed');
+    expect(smoke.status).toBe(0);
+
+    // A second `dev` on the same ports fails with the port and the setting named.
+    const clash = startDev(configFile);
+    await expect(clash.ready).rejects.toThrow(new RegExp(`port ${temporalPort} on 127.0.0.1 is already in use; choose another with dev.temporalPort`));
+
+    expect(await stopWithSigint(first.child)).toBe(0);
+    expect(first.output()).toContain('dev: stopped');
+
+    // Restart: history (SQLite) and objects (MinIO data dir) survive.
+    const second = startDev(configFile);
+    running = second.child;
+    await second.ready;
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    try {
+      const desc = await new Client({ connection }).workflow.getHandle('smoke/e2e-1').describe();
+      expect(desc.status.name).toBe('COMPLETED');
+    } finally {
+      await connection.close();
+    }
+    const again = cli(configFile, 'smoke', '--run-id', 'e2e-2');
+    expect(again.stdout).toMatch(/DuckDB smoke_runs has 2 row/);
+    expect(await stopWithSigint(second.child)).toBe(0);
+    running = undefined;
+  }, 240_000);
+
+  it('config check prints the resolved config without secrets, and names bad fields', () => {
+    const ok = spawnSync(process.execPath, [BIN, '--config', configFile, 'config', 'check'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, MASTOFLOW_S3_SECRET_ACCESS_KEY: 'do-not-print-me' },
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('config OK');
+    expect(ok.stdout).toContain('MASTOFLOW_S3_SECRET_ACCESS_KEY (set)');
+    expect(ok.stdout).not.toContain('do-not-print-me');
+
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ instances: [{ name: 'x', baseUrl: 'ftp://x', userAgentContact: 'me@x.org' }], s3: {} }));
+    const res = cli(bad, 'config', 'check');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`${bad}: instances[0].baseUrl: expected a URL with scheme http:// or https://`);
+    expect(res.stderr).toContain(`${bad}: s3.bucket: expected string`);
+  });
+});
