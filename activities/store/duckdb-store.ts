@@ -2,19 +2,56 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-// DuckDB allows one writing process per file; the store task queue is served by exactly one
-// worker process, and inside it every activity shares one cached instance per file.
+// DuckDB allows one process to hold a file open for writing. The store task queue is served by
+// exactly one worker process; inside it, activities share one instance per file while any of
+// them is running, and the file is closed when the last one finishes, so `mastoflow sql` and
+// reports can open it read-only between loads.
 
-export async function openStore(duckdbPath: string): Promise<DuckDBInstance> {
-  if (duckdbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(duckdbPath)), { recursive: true });
-  return DuckDBInstance.fromCache(duckdbPath);
+interface Shared {
+  instance: Promise<DuckDBInstance>;
+  users: number;
+}
+const open = new Map<string, Shared>();
+
+function acquire(file: string): Promise<DuckDBInstance> {
+  let shared = open.get(file);
+  if (!shared) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    shared = { instance: DuckDBInstance.create(file), users: 0 };
+    open.set(file, shared);
+  }
+  shared.users++;
+  return shared.instance;
 }
 
-/** Run `fn` inside one transaction on a fresh connection; roll back on any error. */
-export async function withTransaction<T>(duckdbPath: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await openStore(duckdbPath);
-  const conn = await instance.connect();
+async function release(file: string): Promise<void> {
+  const shared = open.get(file);
+  if (!shared) return;
+  shared.users--;
+  if (shared.users > 0) return;
+  open.delete(file);
+  (await shared.instance).closeSync();
+}
+
+/** A connection to the store file, shared-instance and closed after use. */
+export async function withConnection<T>(duckdbPath: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const file = duckdbPath === ':memory:' ? duckdbPath : path.resolve(duckdbPath);
   try {
+    const instance = await acquire(file);
+    const conn = await instance.connect();
+    try {
+      return await fn(conn);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    await release(file);
+  }
+}
+
+/** Run `fn` inside one transaction; roll back on any error so a partition is never half-replaced. */
+export async function withTransaction<T>(duckdbPath: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  return withConnection(duckdbPath, async (conn) => {
     await conn.run('BEGIN TRANSACTION');
     try {
       const out = await fn(conn);
@@ -24,17 +61,19 @@ export async function withTransaction<T>(duckdbPath: string, fn: (conn: DuckDBCo
       await conn.run('ROLLBACK');
       throw err;
     }
-  } finally {
-    conn.closeSync();
-  }
+  });
 }
 
-export async function withConnection<T>(duckdbPath: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const instance = await openStore(duckdbPath);
-  const conn = await instance.connect();
-  try {
-    return await fn(conn);
-  } finally {
-    conn.closeSync();
+/** Open the file read-only from another process (CLI); retries briefly while a load holds it. */
+export async function openReadOnly(duckdbPath: string, opts: { retryMs?: number } = {}): Promise<DuckDBInstance> {
+  const deadline = Date.now() + (opts.retryMs ?? 10_000);
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path.resolve(duckdbPath), { access_mode: 'READ_ONLY' });
+    } catch (err) {
+      const msg = String((err as Error).message);
+      if (!/lock/i.test(msg) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }

@@ -54,10 +54,11 @@ describe('platform smoke workflow on the real stack', () => {
     expect(body).toEqual({ runId, workflowId: `smoke/${runId}` });
     s3.destroy();
 
-    const db = await DuckDBInstance.fromCache(config.duckdb.path);
+    const db = await DuckDBInstance.create(config.duckdb.path);
     const conn = await db.connect();
     const rows = (await conn.runAndReadAll('SELECT run_id, object_key, attempts FROM smoke_runs')).getRowObjects();
     conn.closeSync();
+    db.closeSync();
     expect(rows).toEqual([{ run_id: runId, object_key: result.objectKey, attempts: 2 }]);
   });
 
