@@ -77,3 +77,26 @@ export function smokeObjectKey(runId: string): string {
 export function smokeWorkflowId(runId: string): string {
   return `smoke/${runId}`;
 }
+
+/**
+ * Workflow ID the schedule's action gives the thin `scheduledDagRun` workflow. Temporal appends
+ * `-<scheduled time>` to it, which is why the day's real run is a child with `dagRunWorkflowId`.
+ */
+export function scheduledRunWorkflowId(dagId: string): string {
+  return `scheduled/${dagId}`;
+}
+
+/**
+ * Workflow ID of one chunk of a fan-out task's items: a child of the DAG run, derived from the
+ * run's own workflow ID so a re-run of the day addresses the same chunk IDs.
+ * `dag/<dagId>/<day>/expand/<taskId>/chunk-00000`.
+ */
+export function expandChunkWorkflowId(runWorkflowId: string, taskId: string, chunk: number): string {
+  if (!Number.isInteger(chunk) || chunk < 0) throw new Error(`expected a chunk index >= 0, got ${chunk}`);
+  return `${runWorkflowId}/expand/${safeSegment(taskId)}/chunk-${pad5(chunk)}`;
+}
+
+/** The exact, reduced key-value rows of one (day, instance), written by reduce and read by load. */
+export function reducedRowsKey(dagId: string, day: string, instance: string): string {
+  return `reduced/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/rows.json`;
+}
