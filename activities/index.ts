@@ -1,5 +1,8 @@
 import type { ActivityDeps } from './deps';
 import { createSmokeActivities, createSmokeStoreActivities } from './smoke';
+import { createDagRunActivities } from './dag-runs';
+import { createBuiltinActivities } from './builtin';
+import { createBuiltinStoreActivities } from './builtin';
 
 export type { ActivityDeps } from './deps';
 
@@ -7,6 +10,8 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSmokeActivities(deps),
+    ...createDagRunActivities(),
+    ...createBuiltinActivities(deps),
   };
 }
 
@@ -14,8 +19,19 @@ export function createActivities(deps: ActivityDeps) {
 export function createStoreActivities(deps: ActivityDeps) {
   return {
     ...createSmokeStoreActivities(deps),
+    ...createBuiltinStoreActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;
+
+/**
+ * Every activity name a worker registers (both queues), for the DAG catalog's check of task
+ * activity names. Builds the factories with inert deps: a factory must only touch its deps
+ * when an activity runs (build clients lazily, never in the factory body).
+ */
+export function activityNames(): string[] {
+  const inert = {} as ActivityDeps;
+  return [...Object.keys(createActivities(inert)), ...Object.keys(createStoreActivities(inert))];
+}

@@ -1,9 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './commands/config';
+import { registerDagsCommands } from './commands/dags';
+import { registerRunCommand } from './commands/run';
 import { registerDemoCommand } from './commands/demo';
 import { registerDevCommand } from './commands/dev';
 import { registerSmokeCommand } from './commands/smoke';
 import { registerWorkerCommand } from './commands/worker';
+import { registerBackfillCommand } from './commands/backfill';
+import { registerSchedulesCommand } from './commands/schedules';
+import { registerStatusCommand } from './commands/status';
+import { registerSqlCommand } from './commands/sql';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -16,6 +22,12 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerConfigCommands(program);
   registerSmokeCommand(program);
+  registerBackfillCommand(program);
+  registerSchedulesCommand(program);
+  registerStatusCommand(program);
+  registerDagsCommands(program);
+  registerRunCommand(program);
+  registerSqlCommand(program);
   return program;
 }
 

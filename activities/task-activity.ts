@@ -1,0 +1,42 @@
+import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { taskResultEnvelope, type TaskAttemptDetail, type TaskContext, type TaskResultEnvelope } from '../domain/task-context';
+
+// Wraps a DAG task activity so runDag learns which attempt produced the final result or failure.
+// Temporal retries activities on the server and shows every attempt in history, but the workflow
+// only receives the final outcome, without an attempt number. The wrapper adds it: a result is
+// returned as a TaskResultEnvelope, a failure gets a TaskAttemptDetail appended to its details
+// (message, type, nonRetryable and cause are kept, so retry policies match as before).
+// Activities not wrapped still work in a DAG; runDag then knows the attempt only when retries
+// were exhausted (it is then maximumAttempts).
+
+export type TaskActivityFn<O = unknown> = (ctx: TaskContext) => Promise<O>;
+
+export function taskActivity<O>(fn: TaskActivityFn<O>): (ctx: TaskContext) => Promise<TaskResultEnvelope> {
+  return async (ctx: TaskContext) => {
+    const { attempt } = activityInfo();
+    try {
+      return taskResultEnvelope(await fn(ctx), attempt);
+    } catch (err) {
+      throw withAttempt(err, attempt);
+    }
+  };
+}
+
+function withAttempt(err: unknown, attempt: number): unknown {
+  // Cancellation and timeouts are Temporal's own failures: pass them through untouched.
+  if (err instanceof TemporalFailure && !(err instanceof ApplicationFailure)) return err;
+  const failure = ApplicationFailure.fromError(err);
+  const detail: TaskAttemptDetail = { mastoflowTaskAttempt: attempt };
+  const annotated = ApplicationFailure.create({
+    message: failure.message,
+    type: failure.type ?? undefined,
+    nonRetryable: failure.nonRetryable ?? false,
+    details: [...(failure.details ?? []), detail],
+    cause: failure.cause,
+    nextRetryDelay: failure.nextRetryDelay ?? undefined,
+    category: failure.category ?? undefined,
+  });
+  annotated.stack = failure.stack ?? '';
+  return annotated;
+}
