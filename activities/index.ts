@@ -1,8 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createSmokeActivities, createSmokeStoreActivities } from './smoke';
 import { createDagRunActivities } from './dag-runs';
-import { createBuiltinActivities } from './builtin';
-import { createBuiltinStoreActivities } from './builtin';
+import { createBuiltinActivities, createBuiltinStoreActivities } from './builtin';
 
 export type { ActivityDeps } from './deps';
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createStoreActivities, type ActivityDeps } from '../activities';
+import { createDagCatalog } from '../dags/catalog';
 import type { MastoflowConfig } from '../domain/config';
 import { connectTemporalWorker, createS3Client, ensureBucket } from './clients';
 import { installWorkerLogging } from './logging';
@@ -30,6 +31,9 @@ export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEn
  */
 export async function createWorkers(opts: WorkerRunOptions): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean }> {
   installWorkerLogging();
+  // A broken DAG definition stops the worker at start with every problem listed, rather than
+  // failing runs one by one later.
+  createDagCatalog();
   const env = opts.env ?? process.env;
   const { config } = opts;
   const deps = buildActivityDeps(config, env);
