@@ -1,0 +1,76 @@
+// Top accounts by engagement: favourites + boosts + replies of the account's toots in the
+// window, as counted by the server when the page was fetched (a toot fetched minutes after it
+// was posted has had little time: the number is "engagement so far", consistently so).
+import { mergeJoin, sortedSlots, topEntries } from './records';
+import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
+
+/** Columns aligned on `accts` (sorted): engagement sum, toots, flags (1 = opted out). */
+export interface EngagementPartial {
+  accts: string[];
+  engagement: number[];
+  toots: number[];
+  flags: number[];
+}
+
+interface Acc {
+  engagement: number[];
+  toots: number[];
+  flags: number[];
+}
+
+export const engagement: MetricFamily<Acc, EngagementPartial> = {
+  name: 'engagement',
+  metrics: [
+    {
+      metric: 'top_accounts_by_engagement',
+      key: 'accountKey(acct)',
+      value: 'Σ favourites+reblogs+replies over the window’s toots (top-k, opted-out excluded, > 0 only)',
+      accountLevel: true,
+    },
+  ],
+  start: () => ({ engagement: [], toots: [], flags: [] }),
+  add(acc, f) {
+    const s = f.slot;
+    while (acc.toots.length <= s) {
+      acc.engagement.push(0);
+      acc.toots.push(0);
+      acc.flags.push(0);
+    }
+    acc.engagement[s] = (acc.engagement[s] as number) + f.engagement;
+    acc.toots[s] = (acc.toots[s] as number) + 1;
+    if (f.optedOut) acc.flags[s] = (acc.flags[s] as number) | FLAG_OPTED_OUT;
+  },
+  seal(acc, ctx) {
+    const { accts, slots } = sortedSlots(ctx, (s) => (acc.toots[s] ?? 0) > 0);
+    return {
+      accts,
+      engagement: slots.map((s) => acc.engagement[s] as number),
+      toots: slots.map((s) => acc.toots[s] as number),
+      flags: slots.map((s) => acc.flags[s] as number),
+    };
+  },
+  merge(a, b) {
+    const engagement: number[] = [];
+    const toots: number[] = [];
+    const flags: number[] = [];
+    const accts = mergeJoin(a.accts, b.accts, (i, j) => {
+      engagement.push((a.engagement[i] ?? 0) + (b.engagement[j] ?? 0));
+      toots.push((a.toots[i] ?? 0) + (b.toots[j] ?? 0));
+      flags.push((a.flags[i] ?? 0) | (b.flags[j] ?? 0));
+    });
+    return { accts, engagement, toots, flags };
+  },
+  finalize(p, ctx) {
+    const keyOf = ctx.accountKey ?? ((acct: string) => acct);
+    const visible: [string, number][] = [];
+    p.accts.forEach((acct, i) => {
+      const sum = p.engagement[i] as number;
+      if (((p.flags[i] as number) & FLAG_OPTED_OUT) === 0 && sum > 0) visible.push([acct, sum]);
+    });
+    const rows: KvRow[] = [];
+    for (const [acct, sum] of topEntries(visible, ctx.topK ?? DEFAULT_TOP_K)) {
+      rows.push({ metric: 'top_accounts_by_engagement', key: keyOf(acct), value: sum });
+    }
+    return rows;
+  },
+};

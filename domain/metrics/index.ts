@@ -1,0 +1,446 @@
+// The registry of metric families and the combined map / merge / finalize over all of them.
+//
+// Map (per part): each record is validated (fast check, zod for the reason when it fails),
+// then skipped if not public, a boost, outside the time window or the ID range, or a duplicate
+// within the part, and otherwise folded into every selected family. Nothing is dropped
+// silently: each record lands in exactly one of the counters of `MapCounts`.
+//
+// Exactness across parts: a status must be mapped in exactly one part. The fetcher de-dups
+// per source, and a map task that splits a source's pages over several parts gives each part a
+// disjoint ID range (`idRange`), so a status on a page read by two parts still counts once. As a
+// guard, every partial carries the sorted IDs it counted and `mergePartials` throws
+// `PartialOverlapError` if two partials share one — a double count fails loudly instead of
+// skewing the numbers (about 20 bytes per status: ~6 MB for a 300k-status day).
+import { describeIssues, MastodonStatus } from '../mastodon-schemas';
+import { isOptedOut } from '../privacy';
+import { accounts } from './accounts';
+import { apps } from './apps';
+import { bots } from './bots';
+import { content } from './content';
+import { engagement } from './engagement';
+import { isStatusFast } from './fast-status-check';
+import { followers } from './followers';
+import { hashtags } from './hashtags';
+import { htmlToText, statusHtml } from './html-text';
+import { isoToMs } from './iso-time';
+import { languages } from './languages';
+import { length } from './length';
+import { compareDecimalIds } from './records';
+import { sentimentDaily } from './sentiment-daily';
+import { signups } from './signups';
+import type { FamilyOptions, FinalizeCtx, KvRow, MetricFamily, MetricSpec, SealCtx, StatusFacts } from './types';
+import { viral } from './viral';
+import { volume } from './volume';
+
+export type { FinalizeCtx, KvRow, MetricSpec, StatusFacts } from './types';
+
+export const FAMILIES = {
+  volume,
+  accounts,
+  length,
+  languages,
+  apps,
+  bots,
+  hashtags,
+  engagement,
+  followers,
+  signups,
+  content,
+  sentiment: sentimentDaily,
+  viral,
+} as const;
+
+type Families = typeof FAMILIES;
+export type FamilyName = keyof Families;
+export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
+type PartialOf<K extends FamilyName> = Families[K] extends MetricFamily<unknown, infer P> ? P : never;
+export type FamilyPartials = { [K in FamilyName]?: PartialOf<K> };
+
+/**
+ * Everything but sentiment. VADER scoring costs ~50 µs per English toot (≈20k toots/s on one
+ * core, see bench/map-kernel.bench.ts) against a few µs for all the other families together,
+ * so a DAG may run sentiment as its own map task (`families: ['sentiment']`) with a wider
+ * fan-out, or include it and accept the slower map.
+ */
+export const CHEAP_FAMILIES: readonly FamilyName[] = FAMILY_NAMES.filter((f) => f !== 'sentiment');
+
+/** Every metric finalizeAll emits (for the loader's typed views and docs). */
+export const METRIC_CATALOG: readonly (MetricSpec & { family: FamilyName | 'map' })[] = [
+  ...FAMILY_NAMES.flatMap((family) => FAMILIES[family].metrics.map((m) => ({ ...m, family }))),
+  {
+    family: 'map',
+    metric: 'map_counts',
+    key: 'input | counted | quarantined | non_public | reblogs | out_of_window | out_of_range | duplicates',
+    value: 'records',
+    accountLevel: false,
+  },
+];
+
+export interface MapCounts {
+  /** Records given to the mapper; the sum of all the others. */
+  input: number;
+  counted: number;
+  quarantined: number;
+  nonPublic: number;
+  reblogs: number;
+  outOfWindow: number;
+  outOfRange: number;
+  duplicates: number;
+}
+
+const COUNT_KEYS: readonly (keyof MapCounts)[] = [
+  'input',
+  'counted',
+  'quarantined',
+  'nonPublic',
+  'reblogs',
+  'outOfWindow',
+  'outOfRange',
+  'duplicates',
+];
+const COUNT_ROW_KEYS: Record<keyof MapCounts, string> = {
+  input: 'input',
+  counted: 'counted',
+  quarantined: 'quarantined',
+  nonPublic: 'non_public',
+  reblogs: 'reblogs',
+  outOfWindow: 'out_of_window',
+  outOfRange: 'out_of_range',
+  duplicates: 'duplicates',
+};
+
+export interface TimeWindow {
+  /** Inclusive, Unix ms. */
+  startMs: number;
+  /** Exclusive, Unix ms. */
+  endMs: number;
+}
+
+export interface IdRange {
+  /** Inclusive lower bound (decimal status ID); none when absent. */
+  minId?: string;
+  /** Exclusive upper bound; none when absent. */
+  maxId?: string;
+}
+
+export interface MapOptions extends FamilyOptions {
+  /** Half-open [windowStartMs, windowEndMs) on created_at; both or neither. */
+  windowStartMs?: number;
+  windowEndMs?: number;
+  /** Half-open ID range this part owns (see the header). */
+  idRange?: IdRange;
+  /** Families to compute; all by default. */
+  families?: readonly FamilyName[];
+}
+
+export interface CombinedPartial {
+  v: 1;
+  window: TimeWindow | null;
+  /** Registry order. */
+  families: FamilyName[];
+  counts: MapCounts;
+  /** IDs of the counted statuses, ascending numeric order (the overlap guard). */
+  ids: string[];
+  partials: FamilyPartials;
+}
+
+export interface QuarantinedRecord {
+  /** Position in the array given to `add` (or `mapStatuses`). */
+  index: number;
+  /** Caller's reference for that array, e.g. the raw page key. */
+  ref?: string;
+  /** The record's id when it had a usable one. */
+  id?: string;
+  /** Names the failing field(s), e.g. `account.created_at: Invalid ISO datetime`. */
+  reason: string;
+}
+
+export interface MapResult {
+  partial: CombinedPartial;
+  quarantined: QuarantinedRecord[];
+}
+
+export class PartialOverlapError extends Error {
+  constructor(
+    readonly overlapping: number,
+    readonly examples: string[],
+  ) {
+    super(
+      `partials overlap: ${overlapping} status(es) counted in both (e.g. ${examples.join(', ')}); ` +
+        'each status must be mapped in exactly one part — de-dup pages or give parts disjoint ID ranges',
+    );
+    this.name = 'PartialOverlapError';
+  }
+}
+
+function selectFamilies(requested: readonly FamilyName[] | undefined): FamilyName[] {
+  if (requested === undefined) return [...FAMILY_NAMES];
+  for (const f of requested) if (!Object.hasOwn(FAMILIES, f)) throw new Error(`unknown metric family "${f}"`);
+  return FAMILY_NAMES.filter((f) => requested.includes(f));
+}
+
+function windowOf(opts: MapOptions): TimeWindow | null {
+  const { windowStartMs: startMs, windowEndMs: endMs } = opts;
+  if (startMs === undefined && endMs === undefined) return null;
+  if (startMs === undefined || endMs === undefined || !(startMs < endMs)) {
+    throw new Error(`a window needs windowStartMs < windowEndMs, got [${startMs}, ${endMs})`);
+  }
+  return { startMs, endMs };
+}
+
+/** One reusable facts object per mapper (see StatusFacts). */
+class Facts implements StatusFacts {
+  status!: MastodonStatus;
+  createdMs = 0;
+  acct = '';
+  slot = 0;
+  optedOut = false;
+  engagement = 0;
+  html = '';
+  private plain: string | undefined;
+  set(status: MastodonStatus, createdMs: number, slot: number, optedOut: boolean): void {
+    this.status = status;
+    this.createdMs = createdMs;
+    this.acct = status.account.acct;
+    this.slot = slot;
+    this.optedOut = optedOut;
+    this.engagement = status.favourites_count + status.reblogs_count + status.replies_count;
+    this.html = statusHtml(status);
+    this.plain = undefined;
+  }
+  text(): string {
+    if (this.plain === undefined) this.plain = htmlToText(this.html);
+    return this.plain;
+  }
+}
+
+function emptyCounts(): MapCounts {
+  return { input: 0, counted: 0, quarantined: 0, nonPublic: 0, reblogs: 0, outOfWindow: 0, outOfRange: 0, duplicates: 0 };
+}
+
+export interface StatusMapper {
+  /** Folds a batch (e.g. one raw page's array); `ref` is echoed in quarantine entries. */
+  add(records: readonly unknown[], ref?: string): void;
+  /** Seals the accumulators into a JSON-serialisable partial. The mapper is spent after this. */
+  finish(): MapResult;
+}
+
+type AnyFamily = MetricFamily<unknown, unknown>;
+
+/**
+ * Exact de-duplication of status IDs within one mapper. Timelines arrive sorted (newest first,
+ * or oldest first when paging with min_id), so an ID below the smallest or above the largest
+ * seen so far is new without any lookup; only out-of-order IDs need the set, which is built
+ * from the IDs so far the first time that happens.
+ */
+class IdDeduper {
+  readonly ids: string[] = [];
+  private min = '';
+  private max = '';
+  private set: Set<string> | undefined;
+  /** True when `id` is new (and records it). */
+  add(id: string): boolean {
+    const ids = this.ids;
+    if (ids.length === 0) {
+      this.min = id;
+      this.max = id;
+    } else if (compareDecimalIds(id, this.min) < 0) {
+      this.min = id;
+    } else if (compareDecimalIds(id, this.max) > 0) {
+      this.max = id;
+    } else {
+      if (this.set === undefined) this.set = new Set(ids);
+      if (this.set.has(id)) return false;
+    }
+    ids.push(id);
+    this.set?.add(id);
+    return true;
+  }
+}
+
+export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
+  const window = windowOf(opts);
+  const names = selectFamilies(opts.families);
+  const families = names.map((n) => FAMILIES[n] as unknown as AnyFamily);
+  const accs = families.map((f) => f.start(opts));
+  const nFamilies = families.length;
+  const counts = emptyCounts();
+  const quarantined: QuarantinedRecord[] = [];
+  const dedup = new IdDeduper();
+  const slots = new Map<string, number>();
+  const accts: string[] = [];
+  const facts = new Facts();
+  const minId = opts.idRange?.minId;
+  const maxId = opts.idRange?.maxId;
+  const startMs = window?.startMs ?? Number.NEGATIVE_INFINITY;
+  const endMs = window?.endMs ?? Number.POSITIVE_INFINITY;
+  let finished = false;
+
+  function validate(record: unknown, index: number, ref: string | undefined): MastodonStatus | undefined {
+    if (isStatusFast(record)) return record;
+    const parsed = MastodonStatus.safeParse(record);
+    if (parsed.success) return parsed.data;
+    const id = typeof record === 'object' && record !== null ? (record as { id?: unknown }).id : undefined;
+    const entry: QuarantinedRecord = { index, reason: describeIssues(parsed.error) };
+    if (ref !== undefined) entry.ref = ref;
+    if (typeof id === 'string') entry.id = id;
+    quarantined.push(entry);
+    counts.quarantined++;
+    return undefined;
+  }
+
+  return {
+    add(records, ref) {
+      if (finished) throw new Error('mapper already finished');
+      const n = records.length;
+      counts.input += n;
+      for (let index = 0; index < n; index++) {
+        const status = validate(records[index], index, ref);
+        if (status === undefined) continue;
+        if (status.visibility !== 'public') {
+          counts.nonPublic++;
+          continue;
+        }
+        if (status.reblog !== null && status.reblog !== undefined) {
+          counts.reblogs++;
+          continue;
+        }
+        const createdMs = isoToMs(status.created_at);
+        if (createdMs < startMs || createdMs >= endMs) {
+          counts.outOfWindow++;
+          continue;
+        }
+        const id = status.id;
+        if (
+          (minId !== undefined && compareDecimalIds(id, minId) < 0) ||
+          (maxId !== undefined && compareDecimalIds(id, maxId) >= 0)
+        ) {
+          counts.outOfRange++;
+          continue;
+        }
+        if (!dedup.add(id)) {
+          counts.duplicates++;
+          continue;
+        }
+        counts.counted++;
+        const account = status.account;
+        const acct = account.acct;
+        let slot = slots.get(acct);
+        if (slot === undefined) {
+          slot = accts.length;
+          slots.set(acct, slot);
+          accts.push(acct);
+        }
+        facts.set(status, createdMs, slot, isOptedOut(account));
+        for (let f = 0; f < nFamilies; f++) (families[f] as AnyFamily).add(accs[f], facts);
+      }
+    },
+    finish() {
+      if (finished) throw new Error('mapper already finished');
+      finished = true;
+      // Slots in acct order, via a native string sort (no JS comparator).
+      const order = [...accts].sort().map((acct) => slots.get(acct) as number);
+      const sealCtx: SealCtx = { accts, order };
+      const partials: Record<string, unknown> = {};
+      names.forEach((name, i) => {
+        partials[name] = (families[i] as AnyFamily).seal(accs[i], sealCtx);
+      });
+      // Timelines arrive newest-first page after page: reversing makes the list almost sorted,
+      // which the engine's TimSort finishes in about linear time.
+      const ids = dedup.ids.reverse().sort(compareDecimalIds);
+      return {
+        partial: { v: 1, window, families: names, counts, ids, partials: partials as FamilyPartials },
+        quarantined,
+      };
+    },
+  };
+}
+
+/** Maps one batch of raw records (e.g. a parsed page). */
+export function mapStatuses(statuses: readonly unknown[], opts: MapOptions = {}): MapResult {
+  const mapper = createStatusMapper(opts);
+  mapper.add(statuses);
+  return mapper.finish();
+}
+
+/** The partial of no statuses: the identity of mergePartials. */
+export function emptyPartial(opts: MapOptions = {}): CombinedPartial {
+  return createStatusMapper(opts).finish().partial;
+}
+
+function mergeSortedIds(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  let overlapping = 0;
+  const examples: string[] = [];
+  while (i < a.length && j < b.length) {
+    const x = a[i] as string;
+    const y = b[j] as string;
+    const c = compareDecimalIds(x, y);
+    if (c === 0) {
+      overlapping++;
+      if (examples.length < 3) examples.push(x);
+      i++;
+      j++;
+    } else if (c < 0) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
+  }
+  if (overlapping > 0) throw new PartialOverlapError(overlapping, examples);
+  while (i < a.length) out[k++] = a[i++] as string;
+  while (j < b.length) out[k++] = b[j++] as string;
+  return out;
+}
+
+function sameWindow(a: TimeWindow | null, b: TimeWindow | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.startMs === b.startMs && a.endMs === b.endMs;
+}
+
+/** Associative, commutative and exact; throws on partials that cannot be combined. */
+export function mergePartials(a: CombinedPartial, b: CombinedPartial): CombinedPartial {
+  if (a.v !== 1 || b.v !== 1) throw new Error(`unsupported partial version ${a.v}/${b.v}`);
+  if (!sameWindow(a.window, b.window)) {
+    throw new Error(`cannot merge partials of different windows: ${JSON.stringify(a.window)} vs ${JSON.stringify(b.window)}`);
+  }
+  if (a.families.join() !== b.families.join()) {
+    throw new Error(`cannot merge partials of different families: [${a.families}] vs [${b.families}]`);
+  }
+  const counts = emptyCounts();
+  for (const k of COUNT_KEYS) counts[k] = a.counts[k] + b.counts[k];
+  const partials: Record<string, unknown> = {};
+  for (const name of a.families) {
+    const family = FAMILIES[name] as unknown as AnyFamily;
+    partials[name] = family.merge(a.partials[name], b.partials[name]);
+  }
+  return {
+    v: 1,
+    window: a.window === null ? null : { ...a.window },
+    families: [...a.families],
+    counts,
+    ids: mergeSortedIds(a.ids, b.ids),
+    partials: partials as FamilyPartials,
+  };
+}
+
+/** Merges any number of partials (left fold; the order does not change the result). */
+export function mergeAll(parts: readonly CombinedPartial[]): CombinedPartial {
+  if (parts.length === 0) throw new Error('mergeAll needs at least one partial');
+  return parts.slice(1).reduce(mergePartials, parts[0] as CombinedPartial);
+}
+
+/** Rows of every family in the partial, plus `map_counts`. */
+export function finalizeAll(partial: CombinedPartial, ctx: FinalizeCtx = {}): KvRow[] {
+  const rows: KvRow[] = COUNT_KEYS.map((k) => ({ metric: 'map_counts', key: COUNT_ROW_KEYS[k], value: partial.counts[k] }));
+  for (const name of partial.families) {
+    const family = FAMILIES[name] as unknown as AnyFamily;
+    rows.push(...family.finalize(partial.partials[name], ctx));
+  }
+  return rows;
+}

@@ -1,0 +1,125 @@
+// Helpers for the plain-object dictionaries and sorted columns partials are made of. Keys come
+// from the network (hashtags, app names, accts), so a key may be "__proto__" or "constructor":
+// dictionaries are only ever built with Object.fromEntries (own data properties, never the
+// prototype setter) and read through Object.entries (own properties only). Keys are sorted when
+// sealing/merging (JS itself puts integer-like keys first, in numeric order) so that the same
+// data always serialises to the same bytes, whatever order the merges ran in.
+
+export type Counts = Record<string, number>;
+
+export function bump(map: Map<string, number>, key: string, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** Sort comparator for [key, value] entries by key (UTF-16 order, as JS sorts strings). */
+export function byKey<V>(a: [string, V], b: [string, V]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** A dictionary with sorted keys from a Map (keys sorted natively: no JS comparator). */
+export function sealRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {
+  const keys = [...map.keys()].sort();
+  return Object.fromEntries(keys.map((k) => [k, map.get(k) as V]));
+}
+
+/** A dictionary with numeric keys (written in decimal, ascending) from a Map. */
+export function sealNumericRecord(map: ReadonlyMap<number, number>): Counts {
+  const keys = [...map.keys()].sort((a, b) => a - b);
+  return Object.fromEntries(keys.map((k) => [String(k), map.get(k) as number]));
+}
+
+/**
+ * Per-account partials are columns aligned on a sorted `accts` column (UTF-16 order, as the
+ * native sort and `<` compare strings) rather than dictionaries: building and parsing a
+ * 100k-key object costs far more than arrays, and two sorted columns merge in one linear pass.
+ *
+ * `sortedSlots` gives, in acct order, the slots a family saw (`seen(slot)`), with their accts.
+ */
+export function sortedSlots(
+  ctx: { accts: readonly string[]; order: readonly number[] },
+  seen: (slot: number) => boolean,
+): { accts: string[]; slots: number[] } {
+  const accts: string[] = [];
+  const slots: number[] = [];
+  for (const slot of ctx.order) {
+    if (seen(slot)) {
+      accts.push(ctx.accts[slot] as string);
+      slots.push(slot);
+    }
+  }
+  return { accts, slots };
+}
+
+/**
+ * Merge-join of two sorted acct columns: calls `emit(i, j)` once per acct of the union, in
+ * order, with i (index in a) or j (index in b) = -1 when the acct is missing on that side.
+ * Returns the merged acct column.
+ */
+export function mergeJoin(a: readonly string[], b: readonly string[], emit: (i: number, j: number) => void): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      emit(i++, -1);
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      emit(-1, j++);
+    } else {
+      out.push(x);
+      emit(i++, j++);
+    }
+  }
+  return out;
+}
+
+/** Union of two dictionaries; values of keys present in both are combined. */
+export function mergeRecords<V>(
+  a: Record<string, V>,
+  b: Record<string, V>,
+  combine: (x: V, y: V) => V,
+): Record<string, V> {
+  const out = new Map<string, V>(Object.entries(a));
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out.get(k);
+    out.set(k, prev !== undefined ? combine(prev, v) : v);
+  }
+  return sealRecord(out);
+}
+
+export const add = (x: number, y: number): number => x + y;
+
+export function mergeCounts(a: Counts, b: Counts): Counts {
+  return mergeRecords(a, b, add);
+}
+
+/** Element-wise sum of equal-length number arrays (fixed histograms). */
+export function addArrays(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length !== b.length) throw new Error(`cannot merge histograms of ${a.length} and ${b.length} bins`);
+  return a.map((x, i) => x + (b[i] as number));
+}
+
+/**
+ * The k largest entries by value, ties broken by key ascending, so the cut is deterministic.
+ * Values come from exact counts, so the top-k of merged partials is the true top-k.
+ */
+export function topEntries(entries: Iterable<[string, number]>, k: number): [string, number][] {
+  return [...entries].sort((a, b) => b[1] - a[1] || byKey(a, b)).slice(0, Math.max(0, k));
+}
+
+/** Nearest-rank percentile (0 < q <= 1) of an ascending array: the value at rank ceil(q*n). */
+export function nearestRank(sortedAscending: readonly number[], q: number): number {
+  const n = sortedAscending.length;
+  if (n === 0) throw new Error('percentile of an empty list');
+  const rank = Math.min(n, Math.max(1, Math.ceil(q * n)));
+  return sortedAscending[rank - 1] as number;
+}
+
+/** Numeric order of decimal ID strings without leading zeros (they exceed 2^53). */
+export function compareDecimalIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
