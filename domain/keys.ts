@@ -100,3 +100,13 @@ export function expandChunkWorkflowId(runWorkflowId: string, taskId: string, chu
 export function reducedRowsKey(dagId: string, day: string, instance: string): string {
   return `reduced/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/rows.json`;
 }
+
+/** One map part's partial for (day, instance); reduce reads exactly the parts its plan names. */
+export function mappedInstancePartKey(dagId: string, day: string, instance: string, part: number): string {
+  return `mapped/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/part-${pad5(part)}.json`;
+}
+
+/** Records of one map part that failed the status schema, with their reasons (JSON lines). */
+export function quarantineInstancePartKey(dagId: string, day: string, instance: string, part: number): string {
+  return `quarantine/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/part-${pad5(part)}.jsonl`;
+}

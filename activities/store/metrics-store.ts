@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dateValue, type DuckDBConnection } from '@duckdb/node-api';
 import { resultsParquetKey } from '../../domain/keys';
+import { METRIC_VIEWS } from './metric-views';
 
 // The key-value column store: one row per (metric, instance, day, key), as an HBase-style row key
 // `metric#instance#day#key` would address it. A (day, instance) partition is replaced in one
@@ -29,6 +30,7 @@ export async function ensureMetricsSchema(conn: DuckDBConnection): Promise<void>
   await conn.run(`CREATE OR REPLACE VIEW metrics_rows AS
     SELECT metric || '#' || instance || '#' || strftime(day, '%Y-%m-%d') || '#' || key AS row_key, *
     FROM ${METRICS_TABLE}`);
+  for (const [name, sql] of Object.entries(METRIC_VIEWS)) await conn.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
 }
 
 /**

@@ -13,8 +13,8 @@ describe('metrics key-value store', () => {
   const config = testConfig(uniqueName('kv'));
   const rows = [
     { metric: 'toots', key: 'all', value: 10 },
-    { metric: 'languages', key: 'en', value: 7 },
-    { metric: 'languages', key: 'und', value: 3 },
+    { metric: 'toots_by_language', key: 'en', value: 7 },
+    { metric: 'toots_by_language', key: 'und', value: 3 },
   ];
 
   async function table(): Promise<unknown[]> {
@@ -40,7 +40,18 @@ describe('metrics key-value store', () => {
     const rowKeys = await withConnection(config.duckdb.path, async (c) =>
       (await c.runAndReadAll(`SELECT row_key FROM metrics_rows WHERE day = '2026-11-20' ORDER BY 1`)).getRows().map((r) => r[0]),
     );
-    expect(rowKeys).toEqual(['languages#a.example#2026-11-20#en', 'languages#a.example#2026-11-20#und', 'toots#a.example#2026-11-20#all']);
+    expect(rowKeys).toEqual(['toots#a.example#2026-11-20#all', 'toots_by_language#a.example#2026-11-20#en', 'toots_by_language#a.example#2026-11-20#und']);
+  });
+
+  it('every typed view compiles and reads its family', async () => {
+    const { METRIC_VIEWS } = await import('../../activities/store/metric-views');
+    const counts = await withConnection(config.duckdb.path, async (c) => {
+      const out: Record<string, number> = {};
+      for (const name of Object.keys(METRIC_VIEWS)) out[name] = Number((await c.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0]![0]);
+      return out;
+    });
+    expect(counts.v_languages).toBe(4); // en + und on two days
+    expect(Object.keys(counts)).toContain('v_daily_summary');
   });
 
   it('rolls back the whole partition on a bad row', async () => {
@@ -59,8 +70,8 @@ describe('metrics key-value store', () => {
     const keys = await withConnection(config.duckdb.path, (c) =>
       exportPartitionParquet(c, s3, config.s3.bucket, { instance: 'a.example', day: '2026-11-20' }),
     );
-    expect(keys).toEqual([resultsParquetKey('languages', '2026-11-20', 'a.example'), resultsParquetKey('toots', '2026-11-20', 'a.example')]);
-    const obj = await s3.send(new GetObjectCommand({ Bucket: config.s3.bucket, Key: keys[0] }));
+    expect(keys).toEqual([resultsParquetKey('toots', '2026-11-20', 'a.example'), resultsParquetKey('toots_by_language', '2026-11-20', 'a.example')]);
+    const obj = await s3.send(new GetObjectCommand({ Bucket: config.s3.bucket, Key: keys[1] }));
     const bytes = await obj.Body!.transformToByteArray();
     const file = `${config.duckdb.path}.check.parquet`;
     (await import('node:fs')).writeFileSync(file, bytes);
