@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createSmokeActivities, createSmokeStoreActivities } from './smoke';
 import { createDagRunActivities } from './dag-runs';
 import { createBuiltinActivities, createBuiltinStoreActivities } from './builtin';
+import { createMastodonActivities } from './mastodon';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmokeActivities(deps),
     ...createDagRunActivities(),
     ...createBuiltinActivities(deps),
+    ...createMastodonActivities(deps),
   };
 }
 

@@ -4,3 +4,4 @@ export { backfillDag } from './backfill';
 export { scheduledDagRun } from './scheduled-run';
 export { runDag } from './run-dag';
 export { runDagExpandChunk } from './run-dag-expand';
+export { fetchDay } from './fetch-day';

@@ -1,0 +1,144 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import type { InstanceConfig } from '../../domain/config';
+import { rawManifestKey } from '../../domain/keys';
+import { RateLimitCounters, writeManifest, type PageEntry, type SourceManifest } from './manifest';
+import { SourcePages } from './raw-store';
+import type { MastodonSession } from './session';
+
+// What every fetcher works with, independent of Temporal: the activity wrappers build it from
+// activityInfo() (heartbeat, cancellation, attempt), the cassette tests build it by hand.
+
+export interface FetchRuntime {
+  s3: S3Client;
+  bucket: string;
+  /** Same for every attempt of one activity execution; pages it stored carry it. */
+  fetchId: string;
+  /** The activity's attempt number (1 on the first). */
+  attempt: number;
+  /** Heartbeat details of the previous attempt, if any. */
+  resume?: unknown;
+  heartbeat(details: Checkpoint): void;
+  signal?: AbortSignal;
+  /** Wall clock for fetchedAt; the only clock a fetcher reads. */
+  now(): number;
+}
+
+/** Heartbeat details: the cursor and counters, never statuses (small, and free of secrets). */
+export const Checkpoint = z.object({
+  fetchId: z.string(),
+  source: z.string(),
+  pagesStored: z.number().int().min(0),
+  /** The cursor the next request uses (max_id or offset), null before the first page. */
+  next: z.string().nullable(),
+  rateLimit: RateLimitCounters,
+});
+export type Checkpoint = z.output<typeof Checkpoint>;
+
+/** The previous attempt's checkpoint, if it belongs to this fetch and source. */
+export function resumeCheckpoint(rt: FetchRuntime, source: string): Checkpoint | undefined {
+  const parsed = Checkpoint.safeParse(rt.resume);
+  if (!parsed.success || parsed.data.fetchId !== rt.fetchId || parsed.data.source !== source) return undefined;
+  return parsed.data;
+}
+
+/** A retried attempt, or one with a checkpoint: look for pages this fetch already stored. */
+export function isResuming(rt: FetchRuntime): boolean {
+  return rt.attempt > 1 || rt.resume != null;
+}
+
+export interface SourceTarget {
+  instance: InstanceConfig;
+  day: string;
+  source: string;
+  kind: string;
+}
+
+/** Builds the manifest of one source as pages are stored. */
+export class SourceRecorder {
+  readonly pages: SourcePages;
+  readonly entries: PageEntry[] = [];
+  readonly manifestKey: string;
+
+  constructor(
+    readonly rt: FetchRuntime,
+    readonly target: SourceTarget,
+  ) {
+    this.pages = new SourcePages(rt.s3, rt.bucket, target.instance.name, target.day, target.source);
+    this.manifestKey = rawManifestKey(target.instance.name, target.day, target.source);
+  }
+
+  get nextPage(): number {
+    return this.entries.length + 1;
+  }
+
+  async store(body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
+    const page = this.nextPage;
+    const key = await this.pages.put(page, body, { fetchId: this.rt.fetchId, next, httpStatus: entry.httpStatus, path: entry.path });
+    const full: PageEntry = { page, key, bytes: body.length, ...entry };
+    this.entries.push(full);
+    return full;
+  }
+
+  /** Adopt a page a previous attempt stored (already in S3, not stored again). */
+  adopt(page: number, key: string, body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>): PageEntry {
+    if (page !== this.nextPage) throw new Error(`recovered page ${page} out of order (expected ${this.nextPage})`);
+    const full: PageEntry = { page, key, bytes: body.length, ...entry };
+    this.entries.push(full);
+    return full;
+  }
+
+  private lastNext: string | null = null;
+
+  checkpoint(session: MastodonSession, next: string | null): Checkpoint {
+    this.lastNext = next;
+    return { fetchId: this.rt.fetchId, source: this.target.source, pagesStored: this.entries.length, next, rateLimit: { ...session.counters } };
+  }
+
+  /** Heartbeat the latest cursor again (while waiting for the rate budget). */
+  beat(session: MastodonSession): void {
+    this.rt.heartbeat(this.checkpoint(session, this.lastNext));
+  }
+
+  /** Write the manifest (last), after removing pages an earlier longer run left behind. */
+  async finish(session: MastodonSession, fields: ManifestFields): Promise<SourceManifest> {
+    await this.pages.removeAfter(this.entries.length);
+    const manifest: SourceManifest = {
+      manifestVersion: 1,
+      instance: this.target.instance.name,
+      source: this.target.source,
+      day: this.target.day,
+      kind: this.target.kind,
+      pages: this.entries,
+      statusesInWindow: fields.statusesInWindow ?? 0,
+      duplicates: fields.duplicates ?? 0,
+      ...(fields.outsideWindow ? { outsideWindow: fields.outsideWindow } : {}),
+      brokenRecords: fields.brokenRecords ?? 0,
+      complete: fields.complete,
+      ...(fields.unavailable ? { unavailable: fields.unavailable } : {}),
+      ...(fields.error ? { error: fields.error } : {}),
+      cursors: fields.cursors ?? {},
+      ...(fields.profile ? { profile: fields.profile } : {}),
+      ...(fields.instanceInfo ? { instanceInfo: fields.instanceInfo } : {}),
+      fetchedAt: new Date(this.rt.now()).toISOString(),
+      attempts: this.rt.attempt,
+      rateLimit: { ...session.counters },
+    };
+    await writeManifest(this.rt.s3, this.rt.bucket, this.manifestKey, manifest);
+    return manifest;
+  }
+}
+
+export type ManifestFields = Partial<
+  Pick<SourceManifest, 'statusesInWindow' | 'duplicates' | 'outsideWindow' | 'brokenRecords' | 'unavailable' | 'error' | 'cursors' | 'profile' | 'instanceInfo'>
+> & { complete: boolean };
+
+export type SessionFactory = (opts: { onWait: () => void; counters?: Checkpoint['rateLimit'] }) => MastodonSession;
+
+/** The recorder and session of one source; the session heartbeats the recorder's cursor. */
+export function openSource(rt: FetchRuntime, target: SourceTarget, newSession: SessionFactory): { rec: SourceRecorder; session: MastodonSession } {
+  const rec = new SourceRecorder(rt, target);
+  const cp = resumeCheckpoint(rt, target.source);
+  const session: MastodonSession = newSession({ onWait: () => rec.beat(session), counters: cp?.rateLimit });
+  return { rec, session };
+}
