@@ -3,6 +3,7 @@ import { createSmokeActivities, createSmokeStoreActivities } from './smoke';
 import { createDagRunActivities } from './dag-runs';
 import { createBuiltinActivities, createBuiltinStoreActivities } from './builtin';
 import { createMastodonActivities } from './mastodon';
+import { createAggregateActivities, createAggregateStoreActivities } from './aggregate/activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDagRunActivities(),
     ...createBuiltinActivities(deps),
     ...createMastodonActivities(deps),
+    ...createAggregateActivities(deps),
   };
 }
 
@@ -21,6 +23,7 @@ export function createStoreActivities(deps: ActivityDeps) {
   return {
     ...createSmokeStoreActivities(deps),
     ...createBuiltinStoreActivities(deps),
+    ...createAggregateStoreActivities(deps),
   };
 }
 

@@ -2,6 +2,7 @@ import { parseDagSpec, type DagSpec, type DagSpecInput } from '../domain/dag-spe
 import { validateDagGraph } from '../domain/dag-graph';
 import { exampleChain } from './example_chain';
 import { exampleFanout } from './example_fanout';
+import { mastodonDaily } from './mastodon_daily';
 import { TEST_DAGS } from './testing';
 
 // Every DAG mastoflow knows, as data. This module is part of the workflow bundle (runDag looks
@@ -14,6 +15,7 @@ import { TEST_DAGS } from './testing';
 export const ALL_DAGS: readonly DagSpecInput[] = [
   exampleChain,
   exampleFanout,
+  mastodonDaily,
   // Test and benchmark DAGs (ids `test_*`, see dags/testing.ts).
   ...TEST_DAGS,
 ];

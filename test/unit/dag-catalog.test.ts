@@ -24,7 +24,7 @@ describe('the DAG catalog', () => {
       expect(dag.id.startsWith(TEST_DAG_PREFIX)).toBe(true);
       expect(dag.schedule ?? null).toBeNull();
     }
-    expect(ALL_DAGS.filter((d) => !d.id.startsWith(TEST_DAG_PREFIX)).map((d) => d.id)).toEqual(['example_chain', 'example_fanout']);
+    expect(ALL_DAGS.filter((d) => !d.id.startsWith(TEST_DAG_PREFIX)).map((d) => d.id)).toEqual(['example_chain', 'example_fanout', 'mastodon_daily']);
   });
 
   it('refuses an invalid DAG with errors naming the DAG, the task and the problem', () => {
@@ -63,7 +63,7 @@ describe('lookupDag (what runDag uses inside the workflow sandbox)', () => {
     expect(found.ok).toBe(false);
     if (!found.ok) {
       expect(found.reason).toBe('unknown');
-      expect(found.message).toMatch(/^unknown DAG "nope" \(known: example_chain, example_fanout, test_/);
+      expect(found.message).toMatch(/^unknown DAG "nope" \(known: example_chain, example_fanout, mastodon_daily, test_/);
     }
     expect(getDagSpec('nope')).toBeUndefined();
   });

@@ -17,7 +17,7 @@ describe('snapshot metrics', () => {
   });
 
   it('weekly activity keyed by the week start date', () => {
-    const rows = instanceActivityRows([{ week: '1763337600', statuses: '12', logins: '5', registrations: '1' }]);
+    const rows = instanceActivityRows([{ week: 1763337600, statuses: 12, logins: 5, registrations: 1 }]);
     expect(rows).toEqual([
       { metric: 'instance_weekly_statuses', key: '2025-11-17', value: 12 },
       { metric: 'instance_weekly_logins', key: '2025-11-17', value: 5 },
@@ -31,7 +31,7 @@ describe('snapshot metrics', () => {
 
   it('trending tags: rank and per-day history', () => {
     const rows = trendingTagRows([
-      { name: 'Art', url: 'u', history: [{ day: '1763596800', uses: '9', accounts: '4' }] },
+      { name: 'Art', url: 'u', history: [{ day: 1763596800, uses: 9, accounts: 4 }] },
       { name: 'cats', url: 'u', history: [] },
     ]);
     expect(rows).toEqual([

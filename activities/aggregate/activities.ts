@@ -1,0 +1,202 @@
+import { heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { numberParts, planMapParts, type MapPart, type ReduceGroup } from '../../domain/aggregate-plan';
+import { addDays, dataInterval } from '../../domain/logical-date';
+import { planFetchDay } from '../../domain/fetch-plan';
+import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey } from '../../domain/keys';
+import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
+import { createStatusMapper, emptyPartial, finalizeAll, mergeAll, type CombinedPartial, type KvRow } from '../../domain/metrics';
+import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows, type TrackedProfile } from '../../domain/metrics/instance-facts';
+import type { TaskContext } from '../../domain/task-context';
+import type { ActivityDeps } from '../deps';
+import { SourceManifest } from '../mastodon/manifest';
+import { taskActivity } from '../task-activity';
+import { withConnection, withTransaction } from '../store/duckdb-store';
+import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
+import { accountKeyFn } from './pseudonym';
+import { deleteKey, getJson, getText, putText } from './s3-json';
+import { purgeRawBefore } from './retention';
+
+// The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
+// Every step passes S3 keys and counts; statuses only ever travel between S3 and a worker.
+
+/** Pages per map part: ~2,000–4,000 statuses, a few MB of JSON read one page at a time. */
+export const PAGES_PER_PART = 60;
+const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
+
+export interface AggregatePlan {
+  parts: Array<MapPart & { part: number }>;
+  groups: ReduceGroup[];
+}
+
+function daysOf(ctx: TaskContext, deps: ActivityDeps): string[] {
+  const look = typeof ctx.params.lookbackDays === 'number' ? ctx.params.lookbackDays : deps.config.schedule.lookbackDays;
+  return [ctx.logicalDate, ...Array.from({ length: look }, (_, i) => addDays(ctx.logicalDate, -(i + 1)))];
+}
+
+function instancesOf(ctx: TaskContext, deps: ActivityDeps): string[] {
+  const wanted = Array.isArray(ctx.params.instances) ? (ctx.params.instances as string[]) : [];
+  return deps.config.instances.map((i) => i.name).filter((n) => wanted.length === 0 || wanted.includes(n));
+}
+
+async function readManifest(deps: ActivityDeps, key: string): Promise<SourceManifest | undefined> {
+  const raw = await getJson<unknown>(deps.s3, deps.bucket, key);
+  if (raw === undefined) return undefined;
+  const parsed = SourceManifest.safeParse(raw);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`manifest ${key} is not a valid SourceManifest: ${parsed.error.issues[0]?.message}`, 'BadManifest');
+  return parsed.data;
+}
+
+function itemOf<T>(ctx: TaskContext, what: string): T {
+  if (ctx.item === undefined) throw ApplicationFailure.nonRetryable(`${ctx.taskId}: expected a fan-out item (${what})`, 'BadTaskInput');
+  return ctx.item as T;
+}
+
+export function createAggregateActivities(deps: ActivityDeps) {
+  return {
+    /** Which map parts and reduce groups the run needs, from the fetch manifests. */
+    mastodonPlanAggregate: taskActivity(async (ctx): Promise<AggregatePlan> => {
+      const parts: MapPart[] = [];
+      const groups: ReduceGroup[] = [];
+      for (const instance of instancesOf(ctx, deps)) {
+        for (const day of daysOf(ctx, deps)) {
+          groups.push({ instance, day, parts: 0 });
+          for (const source of STATUS_SOURCES) {
+            const manifestKey = rawManifestKey(instance, day, source);
+            const m = await readManifest(deps, manifestKey);
+            if (!m || m.unavailable || m.pages.length === 0) continue;
+            if (!m.complete) throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
+            parts.push(...planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART));
+          }
+        }
+      }
+      const numbered = numberParts(parts);
+      // Keep groups with no parts: their day still gets snapshot rows and zero counts.
+      for (const g of groups) g.parts = numbered.groups.find((n) => n.instance === g.instance && n.day === g.day)?.parts ?? 0;
+      return { parts: numbered.parts, groups };
+    }),
+
+    /** Map one part: stream its pages, validate, fold into every metric family, write the partial. */
+    mastodonMapPart: taskActivity(async (ctx) => {
+      const part = itemOf<MapPart & { part: number }>(ctx, 'a map part');
+      const m = await readManifest(deps, part.manifestKey);
+      if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
+      const { start, end } = dataInterval(part.day);
+      const mapper = createStatusMapper({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end), idRange: part.idRange });
+      const bad: string[] = [];
+      for (const page of m.pages) {
+        if (page.page < part.fromPage || page.page > part.toPage) continue;
+        const text = await getText(deps.s3, deps.bucket, page.key);
+        if (text === undefined) throw ApplicationFailure.nonRetryable(`raw page ${page.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
+        let records: unknown;
+        try {
+          records = JSON.parse(text);
+        } catch (err) {
+          // A page that is not JSON at all is kept aside whole, with the reason.
+          bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
+          continue;
+        }
+        if (!Array.isArray(records)) {
+          bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
+          continue;
+        }
+        mapper.add(records as unknown[], page.key);
+        heartbeat({ page: page.page });
+      }
+      const { partial, quarantined } = mapper.finish();
+      // Nothing is dropped silently: each bad record goes aside with its reason. Pages are read
+      // again for this (rare) case rather than kept in memory for every page.
+      let cached: { ref?: string; records?: unknown[] } = {};
+      for (const q of quarantined) {
+        if (cached.ref !== q.ref) cached = { ref: q.ref, records: JSON.parse((await getText(deps.s3, deps.bucket, q.ref!)) ?? '[]') as unknown[] };
+        bad.push(JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }));
+      }
+      const qKey = quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
+      if (bad.length > 0) await putText(deps.s3, deps.bucket, qKey, `${bad.join('\n')}\n`, 'application/x-ndjson');
+      else await deleteKey(deps.s3, deps.bucket, qKey);
+      const key = mappedInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
+      await putText(deps.s3, deps.bucket, key, JSON.stringify(partial));
+      return { key, counted: partial.counts.counted, quarantined: bad.length, input: partial.counts.input };
+    }),
+
+    /** Merge a day's parts exactly, finalize every family and add the snapshot metrics. */
+    mastodonReduce: taskActivity(async (ctx) => {
+      const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
+      const { start, end } = dataInterval(g.day);
+      const parts: CombinedPartial[] = [];
+      for (let i = 1; i <= g.parts; i++) {
+        const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
+        const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
+        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
+        parts.push(p);
+      }
+      const merged = parts.length ? mergeAll(parts) : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
+      const accountKey = accountKeyFn(deps);
+      const rows: KvRow[] = finalizeAll(merged, { accountKey });
+      rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
+      const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
+      await putText(deps.s3, deps.bucket, rowsKey, JSON.stringify(rows));
+      return { instance: g.instance, day: g.day, rowsKey, rows: rows.length, statuses: merged.counts.counted };
+    }),
+
+    /** Raw objects older than the retention are deleted; derived results stay. */
+    mastodonPurgeRaw: taskActivity(async (ctx) => {
+      const keepFrom = addDays(ctx.logicalDate, -deps.config.privacy.rawRetentionDays);
+      const deleted = await purgeRawBefore(deps.s3, deps.bucket, keepFrom, () => heartbeat());
+      log.info(`purged ${deleted} raw objects older than ${keepFrom}`);
+      return { keepFrom, deleted };
+    }),
+  };
+}
+
+/** Load runs on the store queue: the one worker process that owns the DuckDB file. */
+export function createAggregateStoreActivities(deps: ActivityDeps) {
+  return {
+    mastodonLoad: taskActivity(async (ctx) => {
+      const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
+      const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
+      const rows = await getJson<KvRow[]>(deps.s3, deps.bucket, rowsKey);
+      if (!rows) throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, 'MissingRows');
+      const loaded = await withTransaction(deps.duckdbPath, async (conn) => {
+        await ensureMetricsSchema(conn);
+        return replacePartition(conn, { instance: g.instance, day: g.day, runId: ctx.runId, rows });
+      });
+      const parquet = await withConnection(deps.duckdbPath, (conn) => exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }));
+      return { instance: g.instance, day: g.day, ...loaded, parquetObjects: parquet.length };
+    }),
+  };
+}
+
+async function snapshotRows(deps: ActivityDeps, instance: string, day: string, accountKey?: (a: string) => string): Promise<KvRow[]> {
+  const rows: KvRow[] = [];
+  const items = planFetchDay(deps.config, day, { instances: [instance] });
+  const firstPage = async (source: string): Promise<unknown | undefined> => {
+    const m = await readManifest(deps, rawManifestKey(instance, day, source));
+    if (!m || m.unavailable || !m.complete) return undefined;
+    const texts = await Promise.all(m.pages.map((p) => getText(deps.s3, deps.bucket, p.key)));
+    const arrays = texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as unknown);
+    return arrays.every(Array.isArray) ? (arrays as unknown[][]).flat() : arrays[0];
+  };
+  const profiles = async (d: string): Promise<TrackedProfile[]> => {
+    const out: TrackedProfile[] = [];
+    for (const it of planFetchDay(deps.config, d, { instances: [instance] }).filter((i) => i.kind === 'account')) {
+      const m = await readManifest(deps, it.manifestKey);
+      if (m?.profile) out.push({ acct: m.profile.acct, followersCount: m.profile.followersCount, followingCount: m.profile.followingCount, statusesCount: m.profile.statusesCount });
+    }
+    return out;
+  };
+  if (items.some((i) => i.kind === 'account')) rows.push(...trackedAccountRows(await profiles(day), await profiles(addDays(day, -1)), accountKey));
+  if (items.some((i) => i.kind === 'activity')) {
+    const weeks = InstanceActivityWeek.array().safeParse(await firstPage('activity'));
+    if (weeks.success) rows.push(...instanceActivityRows(weeks.data));
+  }
+  if (items.some((i) => i.kind === 'peers')) {
+    const peers = InstancePeers.safeParse(await firstPage('peers'));
+    if (peers.success) rows.push(...peersCountRows(peers.data));
+  }
+  if (items.some((i) => i.kind === 'trends')) {
+    const tags = TrendTag.array().safeParse(await firstPage('trends'));
+    if (tags.success) rows.push(...trendingTagRows(tags.data));
+  }
+  return rows;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { defineDag } from '../domain/dag-spec';
+
+// The daily Mastodon DAG, ingestion part: raw pages and a `_manifest.json` per (instance,
+// source, day) in S3. Map/reduce/load tasks hang off `fetch` (or off `plan_fetch`, whose output
+// lists every item's manifest key: fan-out results never reach downstream tasks, keys do).
+//
+// Why plan + expand rather than one task per source: a DAG spec is static data, but instances,
+// hashtags and accounts come from the worker's config. `plan_fetch` turns the config into the
+// run's list of (instance, source, day) items (domain/fetch-plan.ts) and `fetch` runs once per
+// item, so the Temporal UI shows one activity per instance and source (`fetch[3]` ...), each
+// retried on its own and resumed from its heartbeat cursor. The rate limiter paces every
+// instance across items (one per instance per worker), so concurrency only bounds slots.
+export const mastodonDaily = defineDag({
+  id: 'mastodon_daily',
+  description:
+    'Daily Mastodon analytics: fetch every configured instance and source of the day into raw/, map/reduce the statuses into exact metrics, load them into DuckDB (+ Parquet), purge old raw data',
+  // 02:00 UTC processes yesterday, once its posts have federated (the config's default cron).
+  schedule: { cron: '0 2 * * *', timezone: 'UTC', catchupWindow: '1d' },
+  defaultTaskOptions: { retries: 2, initialBackoff: '1s', maxBackoff: '1m', startToCloseTimeout: '5m' },
+  maxActiveTasks: 8,
+  params: z.strictObject({
+    /** Only these instances (names from the config); all when empty. */
+    instances: z.array(z.string().min(1)).default([]),
+    /** Re-scan the timelines of this many earlier days (default: the config's schedule.lookbackDays). */
+    lookbackDays: z.number().int().min(0).max(7).optional(),
+  }),
+  tasks: [
+    { id: 'plan_fetch', activity: 'mastodonPlanFetch' },
+    {
+      id: 'fetch',
+      activity: 'mastodonFetchSource',
+      deps: ['plan_fetch'],
+      expand: { from: 'plan_fetch', field: 'items', concurrency: 8 },
+      // Long pagers: a day at Mastodon's paging limit (300 pages / 15 min) can take hours. The
+      // heartbeat timeout notices a dead worker within a minute; the fetch then resumes from its
+      // cursor on another one, so many attempts are cheap (5xx, timeouts, cut bodies).
+      options: { retries: 49, startToCloseTimeout: '12h', heartbeatTimeout: '1m' },
+    },
+    // Aggregation. plan_aggregate reads the fetch manifests and lists map parts (each a run of
+    // one source's pages with its own ID range, so overlapping pages count once) and one reduce
+    // group per (instance, day); map and reduce fan out over those lists.
+    { id: 'plan_aggregate', activity: 'mastodonPlanAggregate', deps: ['fetch'] },
+    {
+      id: 'map',
+      activity: 'mastodonMapPart',
+      deps: ['plan_aggregate'],
+      expand: { from: 'plan_aggregate', field: 'parts', concurrency: 4 },
+      options: { startToCloseTimeout: '15m', heartbeatTimeout: '2m' },
+    },
+    {
+      id: 'reduce',
+      activity: 'mastodonReduce',
+      deps: ['plan_aggregate', 'map'],
+      expand: { from: 'plan_aggregate', field: 'groups', concurrency: 4 },
+    },
+    {
+      // The store queue: the one worker process that owns the DuckDB file.
+      id: 'load',
+      activity: 'mastodonLoad',
+      deps: ['plan_aggregate', 'reduce'],
+      expand: { from: 'plan_aggregate', field: 'groups', concurrency: 1 },
+      options: { taskQueue: 'mastoflow-store' },
+    },
+    // Retention runs after the load whatever the fetches did, so a failing source never keeps
+    // old raw data forever.
+    { id: 'purge_raw', activity: 'mastodonPurgeRaw', deps: ['load'], triggerRule: 'all_done' },
+  ],
+});
