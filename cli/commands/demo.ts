@@ -1,34 +1,100 @@
 import type { Command } from 'commander';
-import { runSmoke } from './smoke';
+import { Client } from '@temporalio/client';
+import { configureInstanceThrottles } from '../../activities/mastodon';
+import { addDays, yesterdayUtc } from '../../domain/logical-date';
+import type { MastoflowConfig } from '../../domain/config';
+import { assertPortFree } from '../../infra/ports';
+import { startMastodonSim, type MastodonSim } from '../../infra/mastodon-sim/server';
+import { connectTemporalClient } from '../../runtime/clients';
+import { renderTable } from '../table';
+import { querySql } from './sql';
+import { followDagRun, startDagRun, temporalUiLink } from './run';
 import { holdUntilSignal, printStackUrls, startDevSession } from './dev';
+
+// `npm run demo`: the embedded stack, a simulated Mastodon instance on the config's loopback
+// instance URL, the mastodon_daily DAG for the last three days, then a summary from DuckDB.
+// The simulated instance compresses Mastodon's rate limits 60× (300 requests per 5 s, paging
+// 300 per 15 s) and the worker paces to the same budget, so the demo takes a minute, not hours.
+
+const DEMO_THROTTLES = { api: { limit: 300, periodMs: 5_000 }, paging: { limit: 300, periodMs: 15_000 } };
+
+async function startDemoInstance(config: MastoflowConfig, statusesPerDay: number): Promise<{ sim: MastodonSim; instance: string }> {
+  const inst = config.instances.find((i) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(i.baseUrl));
+  if (!inst) throw new Error('the demo needs an instance with a loopback baseUrl (e.g. http://127.0.0.1:3001) in the config to simulate');
+  const url = new URL(inst.baseUrl);
+  const port = Number(url.port || 80);
+  await assertPortFree(port, `instances[].baseUrl of "${inst.name}" in the config`);
+  const sim = await startMastodonSim({
+    now: () => Date.now(),
+    port,
+    statusesPerDay,
+    rateLimit: { limit: DEMO_THROTTLES.api.limit, windowMs: DEMO_THROTTLES.api.periodMs, pagedLimit: DEMO_THROTTLES.paging.limit, pagedWindowMs: DEMO_THROTTLES.paging.periodMs },
+  });
+  configureInstanceThrottles(inst.baseUrl, DEMO_THROTTLES);
+  return { sim, instance: inst.name };
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('bring up the embedded stack with a worker, run the demo workflow, print the Temporal UI link')
+    .description('embedded stack + simulated Mastodon instance; runs mastodon_daily for the last 3 days and prints a summary')
+    .option('--days <n>', 'how many days back from yesterday', (v) => Number(v), 3)
+    .option('--statuses-per-day <n>', 'simulated statuses per day', (v) => Number(v), 3000)
     .option('--exit', 'stop the stack after the demo instead of keeping it up for browsing')
-    .action(async (opts: { exit?: boolean }, cmd: Command) => {
+    .action(async (opts: { days: number; statusesPerDay: number; exit?: boolean }, cmd: Command) => {
+      // The demo's own progress lines are the story; worker INFO lines would drown them.
+      process.env.MASTOFLOW_LOG_LEVEL ??= 'WARN';
       const session = await startDevSession(cmd, { worker: true });
-      try {
-        const runId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        console.log('demo: running the smoke workflow (its first S3 write fails on purpose; Temporal retries it) ...');
-        const { workflowId, result } = await runSmoke(session.stack.config, runId);
-        console.log(`demo: ${workflowId} completed; object ${result.objectKey} on attempt ${result.objectAttempt}; DuckDB rows ${result.duckdbRows}`);
-        printStackUrls(session.stack);
-        console.log(`  This run:     ${session.stack.temporal.uiUrl}/namespaces/${session.stack.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`);
-        console.log('');
-      } catch (err) {
-        session.stopWorkers();
+      const config = session.stack.config;
+      let sim: MastodonSim | undefined;
+      const stopAll = async () => {
+        try {
+          session.stopWorkers();
+        } catch {
+          // already stopping
+        }
+        await Promise.race([session.workerDone, new Promise((r) => setTimeout(r, 15_000))]);
+        await sim?.close();
         await session.stack.stop();
+      };
+      try {
+        const demo = await startDemoInstance(config, opts.statusesPerDay);
+        sim = demo.sim;
+        console.log(`demo: simulated Mastodon instance "${demo.instance}" at ${sim.url} (${opts.statusesPerDay} statuses/day)`);
+        const connection = await connectTemporalClient(config.temporal);
+        const client = new Client({ connection, namespace: config.temporal.namespace });
+        const last = yesterdayUtc(Date.now());
+        const days = Array.from({ length: opts.days }, (_, i) => addDays(last, -(opts.days - 1 - i)));
+        const failures: string[] = [];
+        for (const day of days) {
+          console.log(`\ndemo: mastodon_daily for ${day} — ${temporalUiLink(config, `dag/mastodon_daily/${day}`) ?? `dag/mastodon_daily/${day}`}`);
+          const handle = await startDagRun(client, config, { dagId: 'mastodon_daily', logicalDate: day, params: { lookbackDays: 0 } });
+          const outcome = await followDagRun(handle, { print: (l) => console.log(`  ${l}`) });
+          if (outcome.error) failures.push(`${day}: ${outcome.error}`);
+        }
+        await connection.close();
+        console.log('\ndemo: daily summary from DuckDB (v_daily_summary):\n');
+        const rows = await querySql(config.duckdb.path, `SELECT * FROM v_daily_summary ORDER BY instance, day`);
+        console.log(renderTable(rows));
+        const tags = await querySql(
+          config.duckdb.path,
+          `SELECT day, string_agg(hashtag || ' ' || toots, ', ' ORDER BY rank) AS top_hashtags FROM v_top_hashtags WHERE rank <= 5 GROUP BY day ORDER BY day`,
+        );
+        console.log(`\n${renderTable(tags, { maxWidth: 90 })}`);
+        printStackUrls(session.stack);
+        console.log(`  Runs:         ${temporalUiLink(config, `dag/mastodon_daily/${last}`)?.replace(/\/workflows\/.*/, '/workflows') ?? ''}?query=DagId%3D%22mastodon_daily%22`);
+        console.log(`  Query more:   npx mastoflow sql "SELECT * FROM v_languages ORDER BY toots DESC LIMIT 10"\n`);
+        if (failures.length) throw new Error(`demo runs failed:\n  ${failures.join('\n  ')}`);
+      } catch (err) {
+        await stopAll();
         throw err;
       }
       if (opts.exit) {
-        session.stopWorkers();
-        await session.workerDone;
-        await session.stack.stop();
+        await stopAll();
         return;
       }
       console.log('demo: stack stays up for browsing; press Ctrl-C to stop.');
       await holdUntilSignal(session);
+      await sim?.close();
     });
 }
