@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { MastoflowConfig } from '../domain/config';
 
@@ -64,4 +64,18 @@ export async function connectTemporalWorker(
 ): Promise<NativeConnection> {
   const sec = temporalSecurity(t, env);
   return NativeConnection.connect({ address: t.address, ...(sec as NativeConnectionOptions) });
+}
+
+/** A Temporal client for one CLI action, closed afterwards. */
+export async function withTemporalClient<T>(
+  config: Pick<MastoflowConfig, 'temporal'>,
+  fn: (client: Client) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  const connection = await connectTemporalClient(config.temporal, env);
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
 }

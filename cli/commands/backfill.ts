@@ -15,7 +15,7 @@ import { formatIssues, parseDagParams, type DagSpec } from '../../domain/dag-spe
 import { dagRunWorkflowId } from '../../domain/keys';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../../domain/search-attributes';
 import { createDagCatalog } from '../../dags/catalog';
-import { connectTemporalClient } from '../../runtime/clients';
+import { withTemporalClient } from '../../runtime/clients';
 import { fetchDayStates } from '../../runtime/status-grid';
 import { BACKFILL_WORKFLOW_TYPE, backfillProgressQuery } from '../../workflows/backfill';
 import { configFrom } from '../context';
@@ -204,14 +204,6 @@ export function renderDryRun(plan: ReturnType<typeof planBackfill>, days: DryRun
   return lines.join('\n');
 }
 
-async function withClient<T>(config: MastoflowConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await connectTemporalClient(config.temporal);
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
-  } finally {
-    await connection.close();
-  }
-}
 
 function parseJsonOption(value: string): Record<string, unknown> {
   let parsed: unknown;
@@ -257,7 +249,7 @@ export function registerBackfillCommand(program: Command): void {
       const dag = createDagCatalog().get(dagId);
       const request = backfillRequestFor(dag, opts);
       const plan = planBackfill(request);
-      await withClient(config, async (client) => {
+      await withTemporalClient(config, async (client) => {
         if (opts.cancel) {
           for (const line of await cancelBackfill(client, plan.backfillId, { cancelRuns: opts.cancelRuns })) console.log(line);
           return;

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { Client } from '@temporalio/client';
 import type { MastoflowConfig } from '../../domain/config';
 import { dagRunWorkflowId } from '../../domain/keys';
 import { yesterdayUtc } from '../../domain/logical-date';
 import { createDagCatalog } from '../../dags/catalog';
-import { connectTemporalClient } from '../../runtime/clients';
+import { withTemporalClient } from '../../runtime/clients';
 import {
   describeManagedSchedules,
   formatSyncReport,
@@ -20,14 +19,6 @@ import { configFrom } from '../context';
 // (ID `schedule/<dag>`), kept in line with the DAG registry by `sync`. See runtime/schedules.ts
 // for the policies and docs/backfills-and-schedules.md for the semantics.
 
-async function withClient<T>(config: MastoflowConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await connectTemporalClient(config.temporal);
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
-  } finally {
-    await connection.close();
-  }
-}
 
 export function renderScheduleRows(rows: ScheduleRow[]): string {
   if (rows.length === 0) return 'no mastoflow schedules (run `mastoflow schedules sync`)';
@@ -51,7 +42,7 @@ export function registerSchedulesCommand(program: Command): void {
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
       const { config } = configFrom(cmd);
       const dags = createDagCatalog().list();
-      const report = await withClient(config, (client) =>
+      const report = await withTemporalClient(config, (client) =>
         syncSchedules(client, dags, {
           taskQueue: config.temporal.taskQueue,
           storeTaskQueue: config.temporal.storeTaskQueue,
@@ -68,7 +59,7 @@ export function registerSchedulesCommand(program: Command): void {
     .description('the schedules mastoflow manages for this task queue: cron, overlap policy, state, next and last fire')
     .action(async (_opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const rows = await withClient(config, (client) => describeManagedSchedules(client, config.temporal.taskQueue));
+      const rows = await withTemporalClient(config, (client) => describeManagedSchedules(client, config.temporal.taskQueue));
       console.log(renderScheduleRows(rows));
     });
 
@@ -79,7 +70,7 @@ export function registerSchedulesCommand(program: Command): void {
     .option('--reason <text>', 'shown in the Temporal UI and in `schedules list`')
     .action(async (dagId: string, opts: { reason?: string }, cmd: Command) => {
       const { config } = configFrom(cmd);
-      await withClient(config, (client) => pauseSchedule(client, dagId, opts.reason));
+      await withTemporalClient(config, (client) => pauseSchedule(client, dagId, opts.reason));
       console.log(`paused the schedule of ${dagId}`);
     });
 
@@ -89,7 +80,7 @@ export function registerSchedulesCommand(program: Command): void {
     .argument('<dag>', 'DAG id')
     .action(async (dagId: string, _opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
-      await withClient(config, (client) => unpauseSchedule(client, dagId));
+      await withTemporalClient(config, (client) => unpauseSchedule(client, dagId));
       console.log(`unpaused the schedule of ${dagId}`);
     });
 
@@ -99,7 +90,7 @@ export function registerSchedulesCommand(program: Command): void {
     .argument('<dag>', 'DAG id')
     .action(async (dagId: string, _opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
-      await withClient(config, (client) => triggerSchedule(client, dagId));
+      await withTemporalClient(config, (client) => triggerSchedule(client, dagId));
       const day = yesterdayUtc(Date.now());
       console.log(`triggered the schedule of ${dagId}: it runs ${dagRunWorkflowId(dagId, day)} (logical date ${day})`);
     });

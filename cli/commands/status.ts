@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { Client } from '@temporalio/client';
 import type { MastoflowConfig } from '../../domain/config';
 import { addDays, isValidDay, yesterdayUtc } from '../../domain/logical-date';
 import { renderStatusGrid, renderStatusTable } from '../../domain/status-grid';
 import { createDagCatalog } from '../../dags/catalog';
-import { connectTemporalClient } from '../../runtime/clients';
+import { withTemporalClient } from '../../runtime/clients';
 import { fetchStatusGrid } from '../../runtime/status-grid';
 import { configFrom } from '../context';
 
@@ -38,17 +37,9 @@ export function registerStatusCommand(program: Command): void {
       const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(Date.now());
       const from = opts.from ? day(opts.from, '--from') : addDays(to, -27);
       if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
-      const grid = await withClient(config, (client) => fetchStatusGrid(client, dagId, from, to));
+      const grid = await withTemporalClient(config, (client) => fetchStatusGrid(client, dagId, from, to));
       if (opts.json) console.log(JSON.stringify(grid, null, 2));
       else console.log(opts.table ? renderStatusTable(grid) : renderStatusGrid(grid));
     });
 }
 
-async function withClient<T>(config: MastoflowConfig, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await connectTemporalClient(config.temporal);
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
-  } finally {
-    await connection.close();
-  }
-}
