@@ -81,3 +81,27 @@ export function numberParts(parts: readonly MapPart[]): { parts: Array<MapPart &
   });
   return { parts: numbered, groups: [...counters.values()] };
 }
+
+/**
+ * Late-federated statuses: created on day X but given an ID hours later, inside the next day's
+ * ID range, so the scan of X never sees them (the scan of X+1 does and keeps them raw). When
+ * X+1's pages exist, day X also maps those of X+1's pages that hold IDs in [lower, upper) — IDs
+ * past X's own scan, up to a lateness allowance — and counts the statuses created on X. Each
+ * part's range is clamped to that band, so nothing X's own pages count is counted twice.
+ */
+export function latePagesParts(next: SourcePages, lower: string, upper: string, pagesPerPart: number): MapPart[] {
+  const cmp = (a: string, b: string) => {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  // Pages are newest first; keep those whose [lastId, firstId] meets [lower, upper).
+  const pages = next.pages.filter(
+    (p) => p.count > 0 && p.firstId !== undefined && p.lastId !== undefined && cmp(p.firstId, lower) >= 0 && cmp(p.lastId, upper) < 0,
+  );
+  return planMapParts({ ...next, pages }, pagesPerPart).map((part) => {
+    const min = part.idRange.minId !== undefined && cmp(part.idRange.minId, lower) > 0 ? part.idRange.minId : lower;
+    const max = part.idRange.maxId !== undefined && cmp(part.idRange.maxId, upper) < 0 ? part.idRange.maxId : upper;
+    return { ...part, idRange: { minId: min, maxId: max } };
+  });
+}

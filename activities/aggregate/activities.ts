@@ -1,6 +1,8 @@
 import { heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { numberParts, planMapParts, type MapPart, type ReduceGroup } from '../../domain/aggregate-plan';
+import { latePagesParts, numberParts, planMapParts, type MapPart, type ReduceGroup } from '../../domain/aggregate-plan';
+import { fetchWindow } from '../../domain/paging';
+import { snowflakeFromMs } from '../../domain/snowflake';
 import { addDays, dataInterval } from '../../domain/logical-date';
 import { planFetchDay } from '../../domain/fetch-plan';
 import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey } from '../../domain/keys';
@@ -22,6 +24,8 @@ import { purgeRawBefore } from './retention';
 
 /** Pages per map part: ~2,000–4,000 statuses, a few MB of JSON read one page at a time. */
 export const PAGES_PER_PART = 60;
+/** How late (ID time after the day's end) a status created on the day is still attributed to it. */
+export const LATE_ID_ALLOWANCE_MS = 6 * 3_600_000;
 const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
 
 export interface AggregatePlan {
@@ -67,6 +71,14 @@ export function createAggregateActivities(deps: ActivityDeps) {
             if (!m || m.unavailable || m.pages.length === 0) continue;
             if (!m.complete) throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
             parts.push(...planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART));
+            // The next day's pages, when fetched, hold this day's late-federated statuses.
+            const nextKey = rawManifestKey(instance, addDays(day, 1), source);
+            const next = await readManifest(deps, nextKey);
+            if (next?.complete && !next.unavailable && next.pages.length > 0) {
+              const w = fetchWindow(day);
+              const upper = snowflakeFromMs(w.endMs + LATE_ID_ALLOWANCE_MS);
+              parts.push(...latePagesParts({ instance, day, source, manifestKey: nextKey, pages: next.pages }, w.scanMaxId, upper, PAGES_PER_PART));
+            }
           }
         }
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numberParts, planMapParts, type PageRef } from '../../domain/aggregate-plan';
+import { latePagesParts, numberParts, planMapParts, type PageRef } from '../../domain/aggregate-plan';
 import { mapStatuses, mergeAll } from '../../domain/metrics';
 
 const src = (pages: PageRef[]) => ({ instance: 'i', day: '2026-11-20', source: 'public-local', manifestKey: 'm', pages });
@@ -65,5 +65,28 @@ describe('map part planning', () => {
       { instance: 'i', day: '2026-11-20', parts: 4 },
       { instance: 'i', day: '2026-11-19', parts: 2 },
     ]);
+  });
+});
+
+describe('late-federated pages of the next day', () => {
+  it('keeps only pages meeting [lower, upper) and clamps every range to that band', () => {
+    const next = {
+      instance: 'i',
+      day: '2026-11-20',
+      source: 'public-local',
+      manifestKey: 'next',
+      pages: [
+        { page: 1, count: 2, firstId: '9000', lastId: '8000' }, // above upper: dropped
+        { page: 2, count: 2, firstId: '8000', lastId: '5000' },
+        { page: 3, count: 2, firstId: '5000', lastId: '1500' },
+        { page: 4, count: 2, firstId: '1400', lastId: '900' }, // below lower: dropped
+      ],
+    };
+    const parts = latePagesParts(next, '1500', '7000', 1);
+    expect(parts.map((p) => [p.fromPage, p.idRange])).toEqual([
+      [2, { minId: '5000', maxId: '7000' }],
+      [3, { minId: '1500', maxId: '5000' }],
+    ]);
+    expect(parts.every((p) => p.day === '2026-11-20' && p.manifestKey === 'next')).toBe(true);
   });
 });
