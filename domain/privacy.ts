@@ -23,7 +23,10 @@ export interface OptOutFields {
 
 // Notes are HTML: a hashtag renders as `#<span>nobot</span>`, so the word is searched in the raw
 // HTML only as a cheap prefilter and confirmed on the plain text.
-const PREFILTER = /no(?:bot|index)/i;
+// A cheap necessary condition before the plain-text conversion: the plain text can only contain
+// "#nobot"/"#noindex" if the HTML has a '#' or a character reference ('&') that could make one.
+// (Testing /no(bot|index)/ on the raw HTML missed `#no<b>bot</b>` and `#nob&#111;t`.)
+const PREFILTER = /[#&]/;
 const OPT_OUT_TAG = /#no(?:bot|index)/i;
 
 export function noteOptsOut(noteHtml: string): boolean {

@@ -435,12 +435,20 @@ export function mergeAll(parts: readonly CombinedPartial[]): CombinedPartial {
   return parts.slice(1).reduce(mergePartials, parts[0] as CombinedPartial);
 }
 
+/** Accounts flagged opted-out in any toot, from the accounts family (undefined without it). */
+function optedOutAccounts(partial: CombinedPartial): Set<string> | undefined {
+  const acc = partial.partials.accounts as { accts: string[]; flags: number[] } | undefined;
+  if (!acc) return undefined;
+  return new Set(acc.accts.filter((_, i) => ((acc.flags[i] ?? 0) & 1) !== 0));
+}
+
 /** Rows of every family in the partial, plus `map_counts`. */
 export function finalizeAll(partial: CombinedPartial, ctx: FinalizeCtx = {}): KvRow[] {
   const rows: KvRow[] = COUNT_KEYS.map((k) => ({ metric: 'map_counts', key: COUNT_ROW_KEYS[k], value: partial.counts[k] }));
+  const full: FinalizeCtx = { ...ctx, optedOutAccts: ctx.optedOutAccts ?? optedOutAccounts(partial) };
   for (const name of partial.families) {
     const family = FAMILIES[name] as unknown as AnyFamily;
-    rows.push(...family.finalize(partial.partials[name], ctx));
+    rows.push(...family.finalize(partial.partials[name], full));
   }
   return rows;
 }

@@ -26,6 +26,11 @@ export interface FinalizeCtx {
    * pseudonym). Identity when absent. Opted-out accounts never reach it.
    */
   accountKey?: (acct: string) => string;
+  /**
+   * Accounts that opted out in any toot of the window (set by finalizeAll from the accounts
+   * family), so per-toot rows follow the same account-level rule as per-account rows.
+   */
+  optedOutAccts?: ReadonlySet<string>;
 }
 
 export const DEFAULT_TOP_K = 50;

@@ -18,12 +18,9 @@ const DAY = '2026-03-04';
 const START = Date.parse(`${DAY}T00:00:00.000Z`);
 const END = START + 86_400_000;
 const WINDOW = { windowStartMs: START, windowEndMs: END };
-// The viral kernel hides a viral toot only when that toot's own account snapshot opts out, where
-// the documented rule (and every other account-level family) hides an account that opted out in
-// any toot of the window. Until the kernel follows the rule, the salted day (whose snapshots of
-// one account disagree) is compared with the oracle mirroring the kernel; the rule itself is
-// held by the failing-on-purpose tests at the end.
-const MIRROR = { viralOptOut: 'toot' } as const;
+// The salted day holds one account whose snapshots disagree on opting out: viral toots follow the
+// account-level rule (opted out in any toot of the window), as every other account-level family.
+const MIRROR = {} as const;
 const SEED = 11;
 const STATUSES_PER_DAY = 6000;
 const PAGE = 40;
@@ -531,7 +528,7 @@ describe('the oracle’s HTML rules', () => {
 // ---------------------------------------------------------------------------------------------
 // Where the kernels and the documented definitions part ways (reported, not fixed here).
 
-describe('known kernel deviations from the documented definitions', () => {
+describe('opt-out rules the oracle found broken (now fixed)', () => {
   // viral.ts keeps each candidate's own snapshot flag (`f.optedOut`) and finalize hides only
   // those, while privacy.ts says an opted-out account never appears in an output keyed by a
   // single toot and accounts.ts ORs the flag over the window ("treated so everywhere"). Input:
@@ -539,7 +536,7 @@ describe('known kernel deviations from the documented definitions', () => {
   // `noindex: false`. Expected: no viral_toots row (viral_stats still counts it). Got: the row
   // `viral_toots#<second id> = 20`. When viral.ts is fixed these start failing: drop `.fails`
   // and MIRROR.
-  it.fails('a viral toot of an account that opted out in another toot of the window is shown', async () => {
+  it('a viral toot of an account that opted out in another toot of the window is hidden', async () => {
     const toot = (i: number, noindex: boolean, fav: number): Rec => ({
       id: snowflake(START + i * 1000, i),
       created_at: new Date(START + i * 1000).toISOString(),
@@ -556,7 +553,7 @@ describe('known kernel deviations from the documented definitions', () => {
     expectSameRows(kernelRows(files).rows, o.rows);
   });
 
-  it.fails('on the salted day, viral_toots follow the account-level opt-out rule', async () => {
+  it('on the salted day, viral_toots follow the account-level opt-out rule', async () => {
     const gen = buildGeneratedDay();
     const o = await runOracle(gen.files, { ...WINDOW, sentiment: false });
     const k = kernelRows(gen.files).rows.filter((r) => !r.metric.startsWith('sentiment'));
@@ -568,7 +565,7 @@ describe('known kernel deviations from the documented definitions', () => {
   // opt-out whose letters are split by markup or written as character references: plain text
   // "#nobot", prefilter false, account not opted out. The oracle follows the definition. When
   // privacy.ts is fixed this test starts failing: drop `.fails` then.
-  it.fails('an opt-out hashtag split by markup (#no<b>bot</b>) or written with a reference (#nob&#111;t)', async () => {
+  it('an opt-out hashtag split by markup (#no<b>bot</b>) or written with a reference (#nob&#111;t) opts out', async () => {
     for (const note of ['<p>#no<b>bot</b></p>', '<p>#nob&#111;t</p>']) {
       const template = {
         id: snowflake(START + 1000, 1),
