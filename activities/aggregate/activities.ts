@@ -7,7 +7,7 @@ import { addDays, dataInterval } from '../../domain/logical-date';
 import { planFetchDay } from '../../domain/fetch-plan';
 import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey } from '../../domain/keys';
 import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
-import { createStatusMapper, emptyPartial, finalizeAll, mergeAll, type CombinedPartial, type KvRow } from '../../domain/metrics';
+import { createStatusMapper, emptyPartial, finalizeAll, mergePartials, type CombinedPartial, type KvRow } from '../../domain/metrics';
 import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows, type TrackedProfile } from '../../domain/metrics/instance-facts';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
@@ -135,14 +135,25 @@ export function createAggregateActivities(deps: ActivityDeps) {
     mastodonReduce: taskActivity(async (ctx) => {
       const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
       const { start, end } = dataInterval(g.day);
-      const parts: CombinedPartial[] = [];
+      // Parts are merged as they arrive, pairing equal-sized merges (a binary counter): O(log n)
+      // partials in memory and each status ID copied O(log n) times, instead of holding every
+      // part and re-copying a growing ID list n times with a left fold.
+      const stack: Array<{ p: CombinedPartial; size: number }> = [];
       for (let i = 1; i <= g.parts; i++) {
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
         const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
         if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
-        parts.push(p);
+        let cur = { p, size: 1 };
+        while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) {
+          const top = stack.pop()!;
+          cur = { p: mergePartials(top.p, cur.p), size: top.size + cur.size };
+        }
+        stack.push(cur);
+        heartbeat({ part: i });
       }
-      const merged = parts.length ? mergeAll(parts) : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
+      const merged = stack.length
+        ? stack.map((e) => e.p).reduce((a, b) => mergePartials(a, b))
+        : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
       const accountKey = accountKeyFn(deps);
       const rows: KvRow[] = finalizeAll(merged, { accountKey });
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
