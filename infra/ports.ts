@@ -63,3 +63,15 @@ export async function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean
     sock.once('error', () => resolve(false));
   });
 }
+
+/** Listen and resolve with the bound port (0 picks a free one); rejects on EADDRINUSE etc. */
+export async function listenOn(server: net.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as net.AddressInfo).port;
+}

@@ -11,7 +11,7 @@
 // in several cassettes), the answers are served in recorded order and the last one repeats.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../ports';
 import { CASSETTES_DIR, loadAnswers, requestKey, type RecordedAnswer } from './cassette';
 
 export interface ReplayOptions {
@@ -115,14 +115,7 @@ export async function startReplayServer(options: ReplayOptions = {}): Promise<Re
     res.end(answer.body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, listenHost, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const boundPort = (server.address() as AddressInfo).port;
+  const boundPort = await listenOn(server, port, listenHost);
 
   return {
     url: `http://${listenHost}:${boundPort}`,

@@ -7,7 +7,7 @@
 // default) because its windows are about request timing, not simulated data.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../ports';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addDays, utcDayOf } from '../../domain/snowflake';
 import type { GeneratorConfigInput } from './config';
@@ -181,14 +181,7 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     send(res, reply, stats);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, listenHost, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const boundPort = (server.address() as AddressInfo).port;
+  const boundPort = await listenOn(server, port, listenHost);
 
   return {
     url: `http://${listenHost}:${boundPort}`,
