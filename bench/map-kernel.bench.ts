@@ -11,6 +11,7 @@
 import { MastodonStatus } from '../domain/mastodon-schemas';
 import { isStatusFast } from '../domain/metrics/fast-status-check';
 import { CHEAP_FAMILIES, createStatusMapper, type FamilyName } from '../domain/metrics/index';
+import { Rng } from '../infra/mastodon-sim/prng';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const BREAKDOWN = process.argv.includes('--breakdown');
@@ -19,16 +20,10 @@ const TOTAL = Number(args[0] ?? 200_000);
 const ROUNDS = Number(args[1] ?? 3);
 const PAGE = 40;
 
-// Deterministic PRNG (mulberry32) so every run maps the same data.
+// Deterministic (mulberry32): the simulator's generator, so every run maps the same data.
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 const rand = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;

@@ -62,10 +62,6 @@ export function mappedPartKey(dagId: string, day: string, task: string, part: nu
   return `${mappedPrefix(dagId, day, task)}part-${pad5(part)}.json`;
 }
 
-export function quarantineKey(dagId: string, day: string, task: string, part: number): string {
-  return `quarantine/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/task=${safeSegment(task)}/part-${pad5(part)}.jsonl`;
-}
-
 export function resultsParquetKey(metric: string, day: string, instance: string): string {
   return `results/v1/metric=${safeSegment(metric)}/date=${assertDay(day)}/instance=${safeSegment(instance)}.parquet`;
 }

@@ -13,6 +13,7 @@ import { createStatusMapper, finalizeAll, mergeAll, METRIC_CATALOG, type Combine
 import { htmlToText } from '../../domain/metrics/html-text';
 import { generateDay } from '../../infra/mastodon-sim/generator';
 import { diffRows, ORACLE_SENTIMENT_METRICS, ORACLE_SQL_METRICS, plainTextsWithDuckDb, runOracle, type OracleResult } from '../oracle/metrics-oracle';
+import { Rng } from '../../infra/mastodon-sim/prng';
 
 const DAY = '2026-03-04';
 const START = Date.parse(`${DAY}T00:00:00.000Z`);
@@ -30,16 +31,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Rec = Record<string, unknown>;
 
-// Deterministic PRNG (mulberry32).
+// Deterministic (mulberry32): the simulator's generator, so every run maps the same data.
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.float();
 }
 
 function snowflake(ms: number, low: number): string {
