@@ -1,28 +1,23 @@
 import type { Command } from 'commander';
-import { Client } from '@temporalio/client';
 import type { MastoflowConfig } from '../../domain/config';
 import { smokeWorkflowId } from '../../domain/keys';
-import { connectTemporalClient } from '../../runtime/clients';
+import { withTemporalClient } from '../../runtime/clients';
 import type { SmokeResult } from '../../workflows/smoke';
 import { configFrom } from '../context';
 
 /** Start the smoke workflow and wait for it; the printed IDs find it in the Temporal UI. */
 export async function runSmoke(config: MastoflowConfig, runId: string): Promise<{ workflowId: string; result: SmokeResult }> {
-  const connection = await connectTemporalClient(config.temporal);
-  try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const workflowId = smokeWorkflowId(runId);
-    const result = await client.workflow.execute('smokeWorkflow', {
+  const workflowId = smokeWorkflowId(runId);
+  const result = await withTemporalClient(config, (client) =>
+    client.workflow.execute('smokeWorkflow', {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [{ runId, storeTaskQueue: config.temporal.storeTaskQueue }],
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
       workflowExecutionTimeout: '2m',
-    });
-    return { workflowId, result: result as SmokeResult };
-  } finally {
-    await connection.close();
-  }
+    }),
+  );
+  return { workflowId, result: result as SmokeResult };
 }
 
 export function registerSmokeCommand(program: Command): void {
