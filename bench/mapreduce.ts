@@ -2,6 +2,7 @@
 //
 //   npm run bench:mapreduce                 (= npx tsx bench/mapreduce.ts)
 //   npx tsx bench/mapreduce.ts [--statuses 300000] [--rss-statuses 1000000] [--no-micro] [--keep]
+//                              [--profile-worker <dir>]
 //
 // Starts its own Temporal dev server (in memory) and MinIO on free loopback ports, in a temp dir.
 // 1. Writes a generated day (the simulator's generator, seed 1) of --statuses statuses into MinIO
@@ -70,6 +71,8 @@ const STATUSES = option('statuses', 300_000);
 const RSS_STATUSES = option('rss-statuses', 1_000_000);
 const MICRO = !process.argv.includes('--no-micro');
 const KEEP = process.argv.includes('--keep');
+/** --profile-worker <dir>: a V8 CPU profile of each worker process, for finding the map's hot spots. */
+const PROFILE_DIR = process.argv.includes('--profile-worker') ? path.resolve(process.argv[process.argv.indexOf('--profile-worker') + 1] ?? '') : undefined;
 
 const log = (line: string): void => console.log(`[bench] ${line}`);
 const tty = process.stdout.isTTY;
@@ -94,7 +97,8 @@ interface ChildWorker {
 
 async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv, logFile: string): Promise<ChildWorker> {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'], {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'], {
     cwd: ROOT,
     env: { ...env, MASTOFLOW_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,6 +277,8 @@ async function writeDay(s3: S3Client, bucket: string, day: string, statuses: num
 interface Sample {
   t: number;
   cpu: number;
+  /** MinIO's CPU-seconds: serving the pages costs the same 2 cores. */
+  minioCpu: number;
   rssMb: number;
 }
 
@@ -296,6 +302,7 @@ interface RunTiming {
   aggregateMs: number;
   phases: Record<'plan_aggregate' | 'map' | 'reduce' | 'load', { start: number; end: number }>;
   workerCpuS: (from: number, to: number) => number;
+  minioCpuS: (from: number, to: number) => number;
   /** Largest sampled VmRSS (every 100 ms) between two instants, MB. */
   maxRssMb: (from: number, to: number) => number;
   /** VmHWM after the run (since the reset before it when `peakReset`), and the sampled VmRSS max. */
@@ -305,11 +312,11 @@ interface RunTiming {
   peakReset: boolean;
 }
 
-async function runDay(client: Client, worker: ChildWorker, day: string, label: string): Promise<RunTiming> {
+async function runDay(client: Client, worker: ChildWorker, minioPid: number, day: string, label: string): Promise<RunTiming> {
   const samples: Sample[] = [];
   const startupPeakMb = memoryMb(worker.pid).peak;
   const peakReset = resetPeak(worker.pid);
-  const sample = (): Sample => ({ t: Date.now(), cpu: cpuSeconds(worker.pid), rssMb: memoryMb(worker.pid).now });
+  const sample = (): Sample => ({ t: Date.now(), cpu: cpuSeconds(worker.pid), minioCpu: cpuSeconds(minioPid), rssMb: memoryMb(worker.pid).now });
   const sampler = setInterval(() => samples.push(sample()), 100);
   samples.push(sample());
   const started = performance.now();
@@ -354,16 +361,17 @@ async function runDay(client: Client, worker: ChildWorker, day: string, label: s
     throw new Error(`${label}: run ${summary.state} (${failed.join('; ')})`);
   }
   const phases = await phasesOf(handle);
-  const cpuAt = (t: number): number => {
+  const at = (t: number): Sample => {
     let best = samples[0] as Sample;
     for (const s of samples) if (s.t <= t) best = s;
-    return best.cpu;
+    return best;
   };
   return {
     wallMs,
     aggregateMs: phases.load.end - phases.plan_aggregate.start,
     phases,
-    workerCpuS: (from, to) => cpuAt(to) - cpuAt(from),
+    workerCpuS: (from, to) => at(to).cpu - at(from).cpu,
+    minioCpuS: (from, to) => at(to).minioCpu - at(from).minioCpu,
     maxRssMb: (from, to) => samples.filter((x) => x.t >= from && x.t <= to).reduce((m, x) => Math.max(m, x.rssMb), 0),
     peakRssMb: memoryMb(worker.pid).peak,
     sampledMaxRssMb: samples.reduce((m, x) => Math.max(m, x.rssMb), 0),
@@ -506,7 +514,8 @@ async function main(): Promise<void> {
     worker = await startWorkerProcess(configFile, env, path.join(dir, 'worker.log'));
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: 'default' });
-    const run = await runDay(client, worker, DAY, `mastodon_daily ${DAY}`);
+    const minioPid = minio.child.pid as number;
+    const run = await runDay(client, worker, minioPid, DAY, `mastodon_daily ${DAY}`);
     const loaded = await loadedRows(config.duckdb.path, DAY);
 
     // 3. DuckDB over the local copy.
@@ -521,6 +530,7 @@ async function main(): Promise<void> {
     const loadedDiff = compareWithOracle(loaded, exact);
     const mapMs = run.phases.map.end - run.phases.map.start;
     const mapCpu = run.workerCpuS(run.phases.map.start, run.phases.map.end);
+    const mapMinioCpu = run.minioCpuS(run.phases.map.start, run.phases.map.end);
     const rss300 = run;
     await worker.stop();
     worker = undefined;
@@ -532,7 +542,7 @@ async function main(): Promise<void> {
       const big = await writeDay(s3, config.s3.bucket, RSS_DAY, RSS_STATUSES, undefined);
       log(`${int(big.statuses)} statuses, ${int(big.pages)} pages, ${(big.bytes / 1e6).toFixed(0)} MB; fresh worker process ...`);
       worker = await startWorkerProcess(configFile, env, path.join(dir, 'worker-rss.log'));
-      const bigRun = await runDay(client, worker, RSS_DAY, `mastodon_daily ${RSS_DAY}`);
+      const bigRun = await runDay(client, worker, minioPid, RSS_DAY, `mastodon_daily ${RSS_DAY}`);
       rss = { statuses: big.statuses, peakMb: bigRun.peakRssMb, run: bigRun };
       await worker.stop();
       worker = undefined;
@@ -562,9 +572,10 @@ async function main(): Promise<void> {
         `   (vs the exact oracle ${(run.aggregateMs / exact.sqlMs).toFixed(2)}×)`,
     );
     console.log(
-      `  map step, one worker process (4 parts in flight): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per CPU-second` +
+      `  map step, one worker process (${config.worker.mapThreads ?? os.availableParallelism()} map threads): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
         `   goal ≥ ${int(GOAL_MAP_PER_S)}/s: ${mapRate >= GOAL_MAP_PER_S ? 'MET' : 'NOT MET'}`,
     );
+    console.log(`    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving ${int(day.pages)} GETs during the map)`);
     console.log('    (the DAG maps every family, VADER sentiment included; DuckDB computes all but sentiment)');
     const peakText = (r: RunTiming): string =>
       `${r.peakRssMb.toFixed(0)} MB${r.peakReset ? '' : ' (VmHWM not resettable: includes start-up)'} (sampled: ` +

@@ -125,6 +125,8 @@ export const MastoflowConfig = z
         /** Serve the mastoflow-store queue (the single DuckDB writer) in this process. */
         serveStore: z.boolean().default(true),
         maxConcurrentActivities: z.number().int().min(1).default(16),
+        /** Worker threads for the map step's CPU work; default one per core, 0 = the activity's own thread. */
+        mapThreads: z.number().int().min(0).max(64).optional(),
       })
       .strict()
       .default({ serveStore: true, maxConcurrentActivities: 16 }),

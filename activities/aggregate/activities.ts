@@ -18,6 +18,8 @@ import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '.
 import { accountKeyFn } from './pseudonym';
 import { deleteKey, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
+import { MissingPageError, type MapPagesJob, type MapPagesOutput } from './map-pages';
+import { runMapPages } from './map-runner';
 
 // The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
 // Every step passes S3 keys and counts; statuses only ever travel between S3 and a worker.
@@ -88,47 +90,31 @@ export function createAggregateActivities(deps: ActivityDeps) {
       return { parts: numbered.parts, groups };
     }),
 
-    /** Map one part: stream its pages, validate, fold into every metric family, write the partial. */
+    /** Map one part: read its pages, validate, fold into every metric family, write the partial. */
     mastodonMapPart: taskActivity(async (ctx) => {
       const part = itemOf<MapPart & { part: number }>(ctx, 'a map part');
       const m = await readManifest(deps, part.manifestKey);
       if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
       const { start, end } = dataInterval(part.day);
-      const mapper = createStatusMapper({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end), idRange: part.idRange });
-      const bad: string[] = [];
-      for (const page of m.pages) {
-        if (page.page < part.fromPage || page.page > part.toPage) continue;
-        const text = await getText(deps.s3, deps.bucket, page.key);
-        if (text === undefined) throw ApplicationFailure.nonRetryable(`raw page ${page.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
-        let records: unknown;
-        try {
-          records = JSON.parse(text);
-        } catch (err) {
-          // A page that is not JSON at all is kept aside whole, with the reason.
-          bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
-          continue;
-        }
-        if (!Array.isArray(records)) {
-          bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
-          continue;
-        }
-        mapper.add(records as unknown[], page.key);
-        heartbeat({ page: page.page });
-      }
-      const { partial, quarantined } = mapper.finish();
-      // Nothing is dropped silently: each bad record goes aside with its reason. Pages are read
-      // again for this (rare) case rather than kept in memory for every page.
-      let cached: { ref?: string; records?: unknown[] } = {};
-      for (const q of quarantined) {
-        if (cached.ref !== q.ref) cached = { ref: q.ref, records: JSON.parse((await getText(deps.s3, deps.bucket, q.ref!)) ?? '[]') as unknown[] };
-        bad.push(JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }));
+      const job: MapPagesJob = {
+        pageKeys: m.pages.filter((p) => p.page >= part.fromPage && p.page <= part.toPage).map((p) => p.key),
+        windowStartMs: Date.parse(start),
+        windowEndMs: Date.parse(end),
+        idRange: part.idRange,
+      };
+      let out: MapPagesOutput;
+      try {
+        out = await runMapPages(deps, job);
+      } catch (err) {
+        if (err instanceof MissingPageError) throw ApplicationFailure.nonRetryable(`raw page ${err.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
+        throw err;
       }
       const qKey = quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
-      if (bad.length > 0) await putText(deps.s3, deps.bucket, qKey, `${bad.join('\n')}\n`, 'application/x-ndjson');
+      if (out.bad.length > 0) await putText(deps.s3, deps.bucket, qKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
       else await deleteKey(deps.s3, deps.bucket, qKey);
       const key = mappedInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
-      await putText(deps.s3, deps.bucket, key, JSON.stringify(partial));
-      return { key, counted: partial.counts.counted, quarantined: bad.length, input: partial.counts.input };
+      await putText(deps.s3, deps.bucket, key, out.partialJson);
+      return { key, counted: out.counts.counted, quarantined: out.bad.length, input: out.counts.input };
     }),
 
     /** Merge a day's parts exactly, finalize every family and add the snapshot metrics. */

@@ -1,0 +1,114 @@
+import { Worker } from 'node:worker_threads';
+import type { S3ReadTarget } from '../store/s3-signed-get';
+import { MissingPageError, type MapPagesJob, type MapPagesOutput } from './map-pages';
+
+// A small pool of worker threads for the map step. A Temporal worker runs every activity on one
+// JavaScript thread; parsing and folding hundreds of MB of JSON there would use one core of the
+// host and starve heartbeats and task polling. The pool moves that CPU work to one thread per
+// core while the activity itself only waits, heartbeats and writes the results.
+//
+// Threads start on first use, are shared by every map activity of the process, stay idle
+// between parts and do not keep the process alive (unref). A thread that dies fails its part
+// (Temporal retries the activity) and is replaced on the next job.
+
+export type ThreadRequest = { id: number; job: MapPagesJob; target: S3ReadTarget };
+export type ThreadReply =
+  | { id: number; progress: number }
+  | { id: number; result: MapPagesOutput }
+  | { id: number; error: { name: string; message: string; key?: string } };
+
+interface Pending {
+  id: number;
+  job: MapPagesJob;
+  target: S3ReadTarget;
+  onProgress?: (pagesDone: number) => void;
+  resolve: (out: MapPagesOutput) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy?: Pending;
+}
+
+const ENTRY = new URL('./map-thread-entry.mjs', import.meta.url);
+
+export class MapThreadPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+
+  constructor(readonly size: number) {
+    if (!(size >= 1)) throw new Error(`a map thread pool needs at least one thread, got ${size}`);
+  }
+
+  run(job: MapPagesJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPagesOutput> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, target, onProgress, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Parts waiting for a free thread (for progress reporting). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots.splice(0);
+    for (const p of this.queue.splice(0)) p.reject(new Error('map thread pool closed'));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.busy = job;
+      slot.worker.ref();
+      slot.worker.postMessage({ id: job.id, job: job.job, target: job.target } satisfies ThreadRequest);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(ENTRY, { name: 'mastoflow-map' });
+    const slot: Slot = { worker };
+    worker.unref();
+    worker.on('message', (msg: ThreadReply) => {
+      const job = slot.busy;
+      if (!job || job.id !== msg.id) return;
+      if ('progress' in msg) return job.onProgress?.(msg.progress);
+      slot.busy = undefined;
+      worker.unref();
+      if ('result' in msg) job.resolve(msg.result);
+      else job.reject(msg.error.key !== undefined ? new MissingPageError(msg.error.key) : Object.assign(new Error(msg.error.message), { name: msg.error.name }));
+      this.dispatch();
+    });
+    const die = (err: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      slot.busy?.reject(new Error(`map thread died: ${err.message}`));
+      slot.busy = undefined;
+      this.dispatch();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) die(new Error(`exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+let shared: MapThreadPool | undefined;
+
+/** The process's pool (one per process: threads are per-core, not per activity set). */
+export function sharedMapThreadPool(size: number): MapThreadPool {
+  if (!shared || shared.size !== size) {
+    void shared?.close();
+    shared = new MapThreadPool(size);
+  }
+  return shared;
+}

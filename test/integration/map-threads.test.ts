@@ -1,0 +1,115 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapPages, MissingPageError, type MapPagesJob } from '../../activities/aggregate/map-pages';
+import { MapThreadPool } from '../../activities/aggregate/map-pool';
+import { getText } from '../../activities/aggregate/s3-json';
+import { createS3Getter, S3ReadError, type S3ReadTarget } from '../../activities/store/s3-signed-get';
+import { dataInterval } from '../../domain/logical-date';
+import { rawPageKey } from '../../domain/keys';
+import { iterateDay } from '../../infra/mastodon-sim/generator';
+import { ensureBucket } from '../../runtime/clients';
+import { testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
+
+// The map step's fast path: raw pages read with the hand-signed GET inside worker threads must
+// give exactly what the in-process map over the AWS SDK gives, and fail the same clear ways.
+
+const DAY = '2026-05-06';
+const { start, end } = dataInterval(DAY);
+
+describe('map worker threads over MinIO', () => {
+  const config = testConfig(uniqueName('mapthr'));
+  const bucket = uniqueName('mapthr').toLowerCase();
+  let s3: S3Client;
+  let target: S3ReadTarget;
+  let pool: MapThreadPool;
+  const keys: string[] = [];
+
+  beforeAll(async () => {
+    s3 = testS3(config);
+    await ensureBucket(s3, bucket);
+    const stack = testStack();
+    target = {
+      endpoint: stack.s3Endpoint,
+      region: config.s3.region,
+      bucket,
+      forcePathStyle: true,
+      credentials: { accessKeyId: stack.s3AccessKey, secretAccessKey: stack.s3SecretKey },
+    };
+    // 12 pages of 40 generated statuses, plus one broken record on page 3 for the quarantine.
+    const statuses = [...iterateDay(7, DAY, { statusesPerDay: 480, accountCount: 60 })].map((e) => e.status as unknown);
+    for (let p = 0; p < 12; p++) {
+      const page = statuses.slice(p * 40, (p + 1) * 40);
+      if (p === 2) page.push({ id: '1', created_at: 'not a date' });
+      const key = rawPageKey('threads.example', DAY, 'public-local', p + 1);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(page) }));
+      keys.push(key);
+    }
+    pool = new MapThreadPool(2);
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    s3?.destroy();
+  });
+
+  const job = (pageKeys: string[]): MapPagesJob => ({ pageKeys, windowStartMs: Date.parse(start), windowEndMs: Date.parse(end), idRange: {} });
+
+  it('the signed GET returns the bytes the SDK stored, undefined for a missing key, and names a bad signature', async () => {
+    const odd = 'raw/v1/instance=a.example/date=2026-05-06/source=tag-café (1)/page+00001.json';
+    const body = JSON.stringify([{ text: 'ünïcödé ✓ "quoted"' }]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: odd, Body: body }));
+    const get = createS3Getter(target);
+    try {
+      expect(await get.getText(odd)).toBe(body);
+      expect(await get.getText(keys[0]!)).toBe(await getText(s3, bucket, keys[0]!));
+      expect(await get.getText('raw/v1/no-such-object.json')).toBeUndefined();
+    } finally {
+      get.close();
+    }
+    const wrong = createS3Getter({ ...target, credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' } });
+    try {
+      const err = await wrong.getText(keys[0]!).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(S3ReadError);
+      expect((err as S3ReadError).status).toBe(403);
+      expect((err as Error).message).toMatch(/SignatureDoesNotMatch/);
+      expect((err as Error).message).not.toContain('not-the-secret');
+    } finally {
+      wrong.close();
+    }
+  });
+
+  it('a part mapped on a thread equals the same part mapped in-process through the SDK', async () => {
+    const progress: number[] = [];
+    const threaded = await pool.run(job(keys), target, (n) => progress.push(n));
+    const inProcess = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+    expect(threaded.partialJson).toBe(inProcess.partialJson);
+    expect(threaded.bad).toEqual(inProcess.bad);
+    expect(threaded.counts.input).toBe(12 * 40 + 1);
+    expect(threaded.counts.quarantined).toBe(1);
+    expect(threaded.bad).toHaveLength(1);
+    expect(JSON.parse(threaded.bad[0]!)).toMatchObject({ ref: keys[2], index: 40, id: '1', record: { id: '1', created_at: 'not a date' } });
+    expect(progress).toEqual([10]);
+  });
+
+  it('queues more parts than threads and returns each its own result', async () => {
+    const one = new MapThreadPool(1);
+    try {
+      const results = await Promise.all([0, 4, 8].map((i) => one.run(job(keys.slice(i, i + 4)), target)));
+      const inputs = results.map((r) => r.counts.input);
+      expect(inputs).toEqual([161, 160, 160]); // the broken record is on page 3
+      const whole = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+      expect(inputs.reduce((a, b) => a + b)).toBe(whole.counts.input);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('a missing page fails the part with the page key, and the thread keeps serving', async () => {
+    const missing = rawPageKey('threads.example', DAY, 'public-local', 99);
+    const err = await pool.run(job([keys[0]!, missing]), target).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingPageError);
+    expect((err as MissingPageError).key).toBe(missing);
+    const again = await pool.run(job([keys[0]!]), target);
+    expect(again.counts.input).toBe(40);
+  });
+});
