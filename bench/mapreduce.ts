@@ -7,9 +7,9 @@
 // Starts its own Temporal dev server (in memory) and MinIO on free loopback ports, in a temp dir.
 // 1. Writes a generated day (the simulator's generator, seed 1) of --statuses statuses into MinIO
 //    exactly as the fetchers would have: raw pages of 40 statuses per source (public-local,
-//    public-remote) under raw/v1/instance=…/date=…/source=…/page-NNNNN.json plus each source's
-//    `_manifest.json` written through activities/mastodon/manifest.ts; the same bytes are kept in
-//    a local folder.
+//    public-remote) under raw/v1/instance=…/date=…/source=…/page-NNNNN.json, the same pages in
+//    segments of 60 (segment-NNNNN.ndjson, what the map reads) and each source's `_manifest.json`
+//    written through activities/mastodon/manifest.ts; the page bytes are kept in a local folder.
 // 2. Runs mastodon_daily for that day on a worker in a child process, with the instance's
 //    timeline sources switched off (only `instance`, one request to a tiny simulated instance,
 //    stays on: runDag skips what follows a fetch fan-out over no items): the run is fetch (1
@@ -37,6 +37,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { writeManifest, type PageEntry, type SourceManifest } from '../activities/mastodon/manifest';
+import { SegmentWriter } from '../activities/mastodon/raw-segments';
 import { liveTaskStates, type DagRunHandle } from '../cli/commands/run';
 import { parseConfig } from '../domain/config';
 import { dagRunWorkflowId, rawManifestKey, rawPageKey } from '../domain/keys';
@@ -211,9 +212,16 @@ async function writeDay(s3: S3Client, bucket: string, day: string, statuses: num
     }
   }
 
+  const segmentWriters: Record<Source, SegmentWriter> = {
+    'public-local': new SegmentWriter(s3, bucket, INSTANCE, day, 'public-local'),
+    'public-remote': new SegmentWriter(s3, bucket, INSTANCE, day, 'public-remote'),
+  };
   await pool(16, pagesOf(), async ({ source, page, records }) => {
     const body = Buffer.from(JSON.stringify(records));
     const key = rawPageKey(INSTANCE, day, source, page);
+    // In page order (before any await), as the fetcher does: the map reads these segments.
+    const segment = segmentWriters[source].add(page, body);
+    await segment;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
     if (localDir) {
       const file = path.join(localDir, source, path.basename(key));
@@ -252,6 +260,7 @@ async function writeDay(s3: S3Client, bucket: string, day: string, statuses: num
       day,
       kind: 'public-timeline',
       pages,
+      segments: await segmentWriters[source].finish(),
       statusesInWindow: state[source].inWindow,
       duplicates: 0,
       brokenRecords: 0,

@@ -50,6 +50,14 @@ export function rawPageKey(host: string, day: string, source: RawSource | string
   return `${rawSourcePrefix(host, day, source)}page-${pad5(page)}.json`;
 }
 
+/**
+ * A segment: consecutive raw pages of one source copied into one NDJSON object (one page body
+ * per line), named by its first page. The map step reads these instead of the pages.
+ */
+export function rawSegmentKey(host: string, day: string, source: RawSource | string, firstPage: number): string {
+  return `${rawSourcePrefix(host, day, source)}segment-${pad5(firstPage)}.ndjson`;
+}
+
 export function rawManifestKey(host: string, day: string, source: RawSource | string): string {
   return `${rawSourcePrefix(host, day, source)}_manifest.json`;
 }

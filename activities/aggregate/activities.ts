@@ -12,20 +12,21 @@ import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRo
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
 import { SourceManifest } from '../mastodon/manifest';
+import { SEGMENT_PAGES } from '../mastodon/raw-segments';
 import { taskActivity } from '../task-activity';
 import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
 import { accountKeyFn } from './pseudonym';
 import { deleteKey, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
-import { MissingPageError, type MapPagesJob, type MapPagesOutput } from './map-pages';
+import { MissingPageError, pageReads, type MapPagesJob, type MapPagesOutput } from './map-pages';
 import { runMapPages } from './map-runner';
 
 // The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
 // Every step passes S3 keys and counts; statuses only ever travel between S3 and a worker.
 
-/** Pages per map part: ~2,000–4,000 statuses, a few MB of JSON read one page at a time. */
-export const PAGES_PER_PART = 60;
+/** Pages per map part (~2,400 statuses, ~5 MB): one segment, so a part reads one object. */
+export const PAGES_PER_PART = SEGMENT_PAGES;
 /** How late (ID time after the day's end) a status created on the day is still attributed to it. */
 export const LATE_ID_ALLOWANCE_MS = 6 * 3_600_000;
 const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
@@ -97,7 +98,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
       if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
       const { start, end } = dataInterval(part.day);
       const job: MapPagesJob = {
-        pageKeys: m.pages.filter((p) => p.page >= part.fromPage && p.page <= part.toPage).map((p) => p.key),
+        pages: pageReads(m.pages, m.segments, part.fromPage, part.toPage),
         windowStartMs: Date.parse(start),
         windowEndMs: Date.parse(end),
         idRange: part.idRange,
@@ -106,7 +107,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
       try {
         out = await runMapPages(deps, job);
       } catch (err) {
-        if (err instanceof MissingPageError) throw ApplicationFailure.nonRetryable(`raw page ${err.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
+        if (err instanceof MissingPageError) throw ApplicationFailure.nonRetryable(`raw object ${err.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
         throw err;
       }
       const qKey = quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part);

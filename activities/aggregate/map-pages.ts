@@ -4,9 +4,16 @@ import { createStatusMapper, type FamilyName, type IdRange, type MapCounts } fro
 // same in a map worker thread (map-thread.ts) and in the activity's own thread (mapThreads: 0).
 // Pages are read a few ahead of the one being mapped, so network waits overlap the CPU work.
 
+/** One raw page of a part: its own key (named in quarantine entries) and, when the fetcher also
+ * wrote it into a segment, that segment and its line (0-based) there. */
+export interface PageRead {
+  key: string;
+  segment?: { key: string; line: number };
+}
+
 export interface MapPagesJob {
-  /** The part's raw page keys, in page order. */
-  pageKeys: string[];
+  /** The part's raw pages, in page order. */
+  pages: PageRead[];
   windowStartMs: number;
   windowEndMs: number;
   idRange: IdRange;
@@ -21,15 +28,55 @@ export interface MapPagesOutput {
   counts: MapCounts;
 }
 
+/**
+ * The reads for pages from..to of a source: from its segments when the manifest lists them
+ * (each page inside exactly one), else one object per page.
+ */
+export function pageReads(
+  pages: readonly { page: number; key: string }[],
+  segments: readonly { key: string; fromPage: number; toPage: number }[] | undefined,
+  from: number,
+  to: number,
+): PageRead[] {
+  const out: PageRead[] = [];
+  let s = 0;
+  for (const p of pages) {
+    if (p.page < from || p.page > to) continue;
+    if (!segments) {
+      out.push({ key: p.key });
+      continue;
+    }
+    while (s < segments.length && segments[s]!.toPage < p.page) s++;
+    const seg = segments[s];
+    if (!seg || seg.fromPage > p.page) throw new Error(`page ${p.page} (${p.key}) is in no segment of the manifest`);
+    out.push({ key: p.key, segment: { key: seg.key, line: p.page - seg.fromPage } });
+  }
+  return out;
+}
+
 export type ReadText = (key: string) => Promise<string | undefined>;
 
-/** How many page GETs are in flight ahead of the page being mapped. */
-export const READ_AHEAD = 4;
+/** Objects in flight, counting the one being mapped: pages are ~85 KB, segments ~5 MB. */
+export const PAGES_IN_FLIGHT = 4;
+export const SEGMENTS_IN_FLIGHT = 2;
 
 export class MissingPageError extends Error {
   constructor(readonly key: string) {
-    super(`raw page ${key} is missing`);
+    super(`raw object ${key} is missing`);
     this.name = 'MissingPageError';
+  }
+}
+
+/** A segment's text and where each of its lines starts. */
+class SegmentText {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  line(n: number): string | undefined {
+    const from = this.starts[n];
+    const to = this.starts[n + 1];
+    return from === undefined || to === undefined ? undefined : this.text.slice(from, to - 1);
   }
 }
 
@@ -41,32 +88,51 @@ export async function mapPages(job: MapPagesJob, read: ReadText, onProgress?: (p
     ...(job.families ? { families: job.families } : {}),
   });
   const bad: string[] = [];
-  const keys = job.pageKeys;
+  // The objects to read, in order: each segment once, or each page.
+  const objects: string[] = [];
+  for (const p of job.pages) {
+    const key = p.segment?.key ?? p.key;
+    if (objects[objects.length - 1] !== key) objects.push(key);
+  }
+  const limit = job.pages.some((p) => p.segment) ? SEGMENTS_IN_FLIGHT : PAGES_IN_FLIGHT;
   const inflight: Array<Promise<string | undefined>> = [];
   let next = 0;
-  const fill = (): void => {
-    while (next < keys.length && inflight.length < READ_AHEAD) inflight.push(read(keys[next++]!));
-  };
-  for (let i = 0; i < keys.length; i++) {
-    fill();
+  let current: { key: string; text: string; segment?: SegmentText } | undefined;
+  const take = async (key: string): Promise<{ key: string; text: string; segment?: SegmentText }> => {
+    if (current?.key === key) return current;
+    while (next < objects.length && inflight.length < limit) inflight.push(read(objects[next++]!));
     const text = await inflight.shift()!;
-    const key = keys[i]!;
     if (text === undefined) throw new MissingPageError(key);
+    current = { key, text };
+    return current;
+  };
+  for (let i = 0; i < job.pages.length; i++) {
+    const page = job.pages[i]!;
+    let text: string | undefined;
+    if (page.segment) {
+      const obj = await take(page.segment.key);
+      obj.segment ??= new SegmentText(obj.text);
+      text = obj.segment.line(page.segment.line);
+      if (text === undefined) throw new MissingPageError(`${page.segment.key} line ${page.segment.line + 1}`);
+    } else {
+      text = (await take(page.key)).text;
+    }
     let records: unknown;
     try {
       records = JSON.parse(text);
     } catch (err) {
       // A page that is not JSON at all is kept aside whole, with the reason.
-      bad.push(JSON.stringify({ ref: key, reason: `page is not valid JSON: ${(err as Error).message}` }));
+      bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
       continue;
     }
     if (!Array.isArray(records)) {
-      bad.push(JSON.stringify({ ref: key, reason: 'page body is not an array of statuses' }));
+      bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
       continue;
     }
-    mapper.add(records as unknown[], key);
+    mapper.add(records as unknown[], page.key);
     onProgress?.(i + 1);
   }
+  current = undefined;
   const { partial, quarantined } = mapper.finish();
   // Nothing is dropped silently: each bad record goes aside with its reason. Its page is read
   // again for this (rare) case rather than every page being kept in memory.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { rawManifestKey } from '../../domain/keys';
 import { RateLimitCounters, writeManifest, type PageEntry, type SourceManifest } from './manifest';
+import { SegmentWriter } from './raw-segments';
 import { SourcePages } from './raw-store';
 import type { MastodonSession } from './session';
 
@@ -54,11 +55,15 @@ export interface SourceTarget {
   kind: string;
 }
 
+/** Source kinds whose pages the map step reads, and so are also written in segments. */
+const SEGMENTED_KINDS = new Set(['public-timeline']);
+
 /** Builds the manifest of one source as pages are stored. */
 export class SourceRecorder {
   readonly pages: SourcePages;
   readonly entries: PageEntry[] = [];
   readonly manifestKey: string;
+  private readonly segments: SegmentWriter | undefined;
 
   constructor(
     readonly rt: FetchRuntime,
@@ -66,6 +71,7 @@ export class SourceRecorder {
   ) {
     this.pages = new SourcePages(rt.s3, rt.bucket, target.instance.name, target.day, target.source);
     this.manifestKey = rawManifestKey(target.instance.name, target.day, target.source);
+    this.segments = SEGMENTED_KINDS.has(target.kind) ? new SegmentWriter(rt.s3, rt.bucket, target.instance.name, target.day, target.source) : undefined;
   }
 
   get nextPage(): number {
@@ -77,14 +83,16 @@ export class SourceRecorder {
     const key = await this.pages.put(page, body, { fetchId: this.rt.fetchId, next, httpStatus: entry.httpStatus, path: entry.path });
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
+    await this.segments?.add(page, body);
     return full;
   }
 
-  /** Adopt a page a previous attempt stored (already in S3, not stored again). */
-  adopt(page: number, key: string, body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>): PageEntry {
+  /** Adopt a page a previous attempt stored (already in S3, not stored again; its segment is). */
+  async adopt(page: number, key: string, body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>): Promise<PageEntry> {
     if (page !== this.nextPage) throw new Error(`recovered page ${page} out of order (expected ${this.nextPage})`);
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
+    await this.segments?.add(page, body);
     return full;
   }
 
@@ -103,6 +111,7 @@ export class SourceRecorder {
   /** Write the manifest (last), after removing pages an earlier longer run left behind. */
   async finish(session: MastodonSession, fields: ManifestFields): Promise<SourceManifest> {
     await this.pages.removeAfter(this.entries.length);
+    const segments = await this.segments?.finish();
     const manifest: SourceManifest = {
       manifestVersion: 1,
       instance: this.target.instance.name,
@@ -110,6 +119,7 @@ export class SourceRecorder {
       day: this.target.day,
       kind: this.target.kind,
       pages: this.entries,
+      ...(segments ? { segments } : {}),
       statusesInWindow: fields.statusesInWindow ?? 0,
       duplicates: fields.duplicates ?? 0,
       ...(fields.outsideWindow ? { outsideWindow: fields.outsideWindow } : {}),

@@ -24,6 +24,15 @@ export const PageEntry = z.strictObject({
 });
 export type PageEntry = z.output<typeof PageEntry>;
 
+/** A segment object: pages fromPage..toPage (inclusive), one body per line (see raw-segments.ts). */
+export const SegmentEntry = z.strictObject({
+  key: z.string(),
+  fromPage: z.number().int().min(1),
+  toPage: z.number().int().min(1),
+  bytes: z.number().int().min(0),
+});
+export type SegmentEntry = z.output<typeof SegmentEntry>;
+
 export const RateLimitCounters = z.strictObject({
   /** HTTP requests sent for this source (429s and retried attempts included). */
   requests: z.number().int().min(0),
@@ -43,6 +52,8 @@ export const SourceManifest = z.strictObject({
   /** Which fetcher wrote it: public-timeline, tag-timeline, account, instance, ... */
   kind: z.string(),
   pages: z.array(PageEntry),
+  /** Timelines: the same pages in segments for the map step (absent in manifests from before). */
+  segments: z.array(SegmentEntry).optional(),
   /** Distinct statuses created on the day (timelines and account statuses); 0 otherwise. */
   statusesInWindow: z.number().int().min(0),
   duplicates: z.number().int().min(0),

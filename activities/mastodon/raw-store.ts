@@ -88,7 +88,7 @@ export class SourcePages {
     }
   }
 
-  /** Delete pages after `lastPage` left by an earlier, longer run of the same day and source. */
+  /** Delete pages (and segments) after `lastPage` left by an earlier, longer run of the same day and source. */
   async removeAfter(lastPage: number): Promise<number> {
     const prefix = rawSourcePrefix(this.host, this.day, this.source);
     const stale: string[] = [];
@@ -96,8 +96,9 @@ export class SourcePages {
     do {
       const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of r.Contents ?? []) {
-        const m = /page-(\d+)\.json$/.exec(o.Key ?? '');
-        if (m && Number(m[1]) > lastPage) stale.push(o.Key!);
+        // Pages, and segments that start after the last page (segments are named by first page).
+        const m = /(?:page-(\d+)\.json|segment-(\d+)\.ndjson)$/.exec(o.Key ?? '');
+        if (m && Number(m[1] ?? m[2]) > lastPage) stale.push(o.Key!);
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);

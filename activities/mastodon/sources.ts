@@ -178,7 +178,7 @@ export async function fetchAccountSource(
     });
     return fetchResult(rec.manifestKey, m);
   }
-  if (profileBody.stored) rec.adopt(1, rec.pages.key(1), profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 });
+  if (profileBody.stored) await rec.adopt(1, rec.pages.key(1), profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 });
   else await rec.store(profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 }, 'statuses');
   rt.heartbeat(rec.checkpoint(session, null));
 
@@ -206,7 +206,7 @@ export async function fetchInstanceInfoSource(rt: FetchRuntime, newSession: Sess
   const first = recovered[0];
   if (first) {
     page = { body: first.body, json: JSON.parse(first.body.toString('utf8')), path: first.meta.path, status: first.meta.httpStatus };
-    rec.adopt(1, first.key, first.body, { path: first.meta.path, httpStatus: first.meta.httpStatus, count: 1 });
+    await rec.adopt(1, first.key, first.body, { path: first.meta.path, httpStatus: first.meta.httpStatus, count: 1 });
   } else {
     let endpoint = 'GET /api/v2/instance';
     let ex = await session.request(endpoint, false, (m) => m.client.get('/api/v2/instance'));
@@ -282,7 +282,7 @@ export async function fetchListSource(
   if (isResuming(rt)) {
     for (const p of await rec.pages.recover(rt.fetchId, 1)) {
       const n = listLength(p.body);
-      rec.adopt(p.page, p.key, p.body, { path: p.meta.path, httpStatus: p.meta.httpStatus, count: n });
+      await rec.adopt(p.page, p.key, p.body, { path: p.meta.path, httpStatus: p.meta.httpStatus, count: n });
       items += n;
       const next = parseNext(p.meta.next);
       if (next.offset !== undefined) offset = next.offset;

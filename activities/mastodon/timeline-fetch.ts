@@ -61,7 +61,7 @@ export async function scanTimeline(rec: SourceRecorder, session: MastodonSession
   if (isResuming(rec.rt)) {
     for (const page of await rec.pages.recover(rec.rt.fetchId, rec.nextPage)) {
       const summary = summarisePage(pageRecords(safeJson(page.body)), window, seen);
-      rec.adopt(page.page, page.key, page.body, { path: page.meta.path, httpStatus: page.meta.httpStatus, ...entryCounts(summary) });
+      await rec.adopt(page.page, page.key, page.body, { path: page.meta.path, httpStatus: page.meta.httpStatus, ...entryCounts(summary) });
       totals = addPage(totals, summary);
       const next = parseNext(page.meta.next);
       if (next.end) stop = next.end as StopReason;

@@ -94,6 +94,30 @@ export async function storedDayIds(s3: S3Client, bucket: string, m: SourceManife
   return { ids, total };
 }
 
+/**
+ * The manifest's segments hold exactly its pages: contiguous ranges from page 1, each line the
+ * page's stored body (raw newlines as spaces). Returns the problems found (none = []).
+ */
+export async function segmentProblems(s3: S3Client, bucket: string, m: SourceManifest): Promise<string[]> {
+  const problems: string[] = [];
+  const segments = m.segments ?? [];
+  let expectFrom = 1;
+  for (const seg of segments) {
+    if (seg.fromPage !== expectFrom) problems.push(`${seg.key} starts at page ${seg.fromPage}, expected ${expectFrom}`);
+    expectFrom = seg.toPage + 1;
+    const lines = (await getObject(s3, bucket, seg.key)).toString('utf8').split('\n');
+    if (lines.pop() !== '') problems.push(`${seg.key} does not end with a newline`);
+    if (lines.length !== seg.toPage - seg.fromPage + 1) problems.push(`${seg.key} has ${lines.length} lines for pages ${seg.fromPage}..${seg.toPage}`);
+    for (let i = 0; i < lines.length; i++) {
+      const page = m.pages[seg.fromPage - 1 + i];
+      const body = page ? (await getObject(s3, bucket, page.key)).toString('utf8').replace(/[\r\n]/g, ' ') : undefined;
+      if (lines[i] !== body) problems.push(`${seg.key} line ${i + 1} differs from page ${seg.fromPage + i}`);
+    }
+  }
+  if (expectFrom !== m.pages.length + 1) problems.push(`segments cover pages 1..${expectFrom - 1} of ${m.pages.length}`);
+  return problems;
+}
+
 export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;

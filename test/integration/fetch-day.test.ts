@@ -3,7 +3,7 @@ import { clearFeedAccessCache } from '../../activities/mastodon/feed-access';
 import { rawManifestKey, rawPageKey, rawSourcePrefix } from '../../domain/keys';
 import { isOptedOut } from '../../domain/privacy';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import { DAY, groundTruth, listKeys, manifestOf, NOW, runFetchDay, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
+import { DAY, groundTruth, listKeys, manifestOf, segmentProblems, NOW, runFetchDay, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3 } from '../helpers/stack';
 
 // fetchDay against the simulated instance, on the real Temporal dev server and MinIO: every
@@ -123,7 +123,10 @@ describe('fetchDay on a simulated instance', () => {
     const big = await manifestOf(client, config, rawManifestKey('sim.local', DAY, 'public-local'));
     expect(small.pages.length).toBeGreaterThan(big.pages.length);
     expect(big.statusesInWindow).toBe(small.statusesInWindow);
-    expect(await listKeys(client, config.s3.bucket, prefix)).toEqual([...big.pages.map((p) => p.key), rawManifestKey('sim.local', DAY, 'public-local')].sort());
+    expect(await listKeys(client, config.s3.bucket, prefix)).toEqual(
+      [...big.pages.map((p) => p.key), ...big.segments!.map((g) => g.key), rawManifestKey('sim.local', DAY, 'public-local')].sort(),
+    );
+    expect(await segmentProblems(client, config.s3.bucket, big)).toEqual([]);
     client.destroy();
   });
 

@@ -1,8 +1,10 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapPages, MissingPageError, type MapPagesJob } from '../../activities/aggregate/map-pages';
+import { mapPages, MissingPageError, pageReads, type MapPagesJob, type PageRead } from '../../activities/aggregate/map-pages';
 import { MapThreadPool } from '../../activities/aggregate/map-pool';
 import { getText } from '../../activities/aggregate/s3-json';
+import { SegmentWriter } from '../../activities/mastodon/raw-segments';
+import type { SegmentEntry } from '../../activities/mastodon/manifest';
 import { createS3Getter, S3ReadError, type S3ReadTarget } from '../../activities/store/s3-signed-get';
 import { dataInterval } from '../../domain/logical-date';
 import { rawPageKey } from '../../domain/keys';
@@ -23,6 +25,7 @@ describe('map worker threads over MinIO', () => {
   let target: S3ReadTarget;
   let pool: MapThreadPool;
   const keys: string[] = [];
+  let segments: SegmentEntry[] = [];
 
   beforeAll(async () => {
     s3 = testS3(config);
@@ -35,15 +38,20 @@ describe('map worker threads over MinIO', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: stack.s3AccessKey, secretAccessKey: stack.s3SecretKey },
     };
-    // 12 pages of 40 generated statuses, plus one broken record on page 3 for the quarantine.
+    // 12 pages of 40 generated statuses, plus one broken record on page 3 for the quarantine;
+    // page 5 pretty-printed (raw newlines, as a server may send), all copied into 5-page segments.
+    const writer = new SegmentWriter(s3, bucket, 'threads.example', DAY, 'public-local', 5);
     const statuses = [...iterateDay(7, DAY, { statusesPerDay: 480, accountCount: 60 })].map((e) => e.status as unknown);
     for (let p = 0; p < 12; p++) {
       const page = statuses.slice(p * 40, (p + 1) * 40);
       if (p === 2) page.push({ id: '1', created_at: 'not a date' });
       const key = rawPageKey('threads.example', DAY, 'public-local', p + 1);
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(page) }));
+      const body = Buffer.from(p === 4 ? JSON.stringify(page, null, 2) : JSON.stringify(page));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      await writer.add(p + 1, body);
       keys.push(key);
     }
+    segments = await writer.finish();
     pool = new MapThreadPool(2);
   });
 
@@ -52,7 +60,13 @@ describe('map worker threads over MinIO', () => {
     s3?.destroy();
   });
 
-  const job = (pageKeys: string[]): MapPagesJob => ({ pageKeys, windowStartMs: Date.parse(start), windowEndMs: Date.parse(end), idRange: {} });
+  const job = (pages: Array<string | PageRead>): MapPagesJob => ({
+    pages: pages.map((p) => (typeof p === 'string' ? { key: p } : p)),
+    windowStartMs: Date.parse(start),
+    windowEndMs: Date.parse(end),
+    idRange: {},
+  });
+  const manifestPages = () => keys.map((key, i) => ({ page: i + 1, key }));
 
   it('the signed GET returns the bytes the SDK stored, undefined for a missing key, and names a bad signature', async () => {
     const odd = 'raw/v1/instance=a.example/date=2026-05-06/source=tag-café (1)/page+00001.json';
@@ -89,6 +103,22 @@ describe('map worker threads over MinIO', () => {
     expect(threaded.bad).toHaveLength(1);
     expect(JSON.parse(threaded.bad[0]!)).toMatchObject({ ref: keys[2], index: 40, id: '1', record: { id: '1', created_at: 'not a date' } });
     expect(progress).toEqual([10]);
+  });
+
+  it('segments: 5 pages per object, and a part read from them equals the part read page by page', async () => {
+    expect(segments.map((g) => [g.fromPage, g.toPage])).toEqual([[1, 5], [6, 10], [11, 12]]);
+    expect(segments[0]!.key).toMatch(/source=public-local\/segment-00001\.ndjson$/);
+    const reads = pageReads(manifestPages(), segments, 4, 11);
+    expect(reads.map((r) => [r.segment?.key === segments[0]!.key ? 0 : r.segment?.key === segments[1]!.key ? 1 : 2, r.segment?.line])).toEqual([
+      [0, 3], [0, 4], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4], [2, 0],
+    ]);
+    expect(reads[0]!.key).toBe(keys[3]);
+    const fromSegments = await pool.run(job(pageReads(manifestPages(), segments, 1, 12)), target);
+    const fromPages = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+    expect(fromSegments.partialJson).toBe(fromPages.partialJson);
+    expect(fromSegments.bad).toEqual(fromPages.bad); // the quarantined record is read back from its page
+    expect(fromSegments.counts.input).toBe(12 * 40 + 1);
+    expect(() => pageReads(manifestPages(), segments.slice(1), 1, 12)).toThrow(/page 1 .* is in no segment/);
   });
 
   it('queues more parts than threads and returns each its own result', async () => {
