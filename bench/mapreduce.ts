@@ -584,7 +584,7 @@ async function main(): Promise<void> {
       `  map step, one worker process (${config.worker.mapThreads ?? os.availableParallelism()} map threads): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
         `   goal ≥ ${int(GOAL_MAP_PER_S)}/s: ${mapRate >= GOAL_MAP_PER_S ? 'MET' : 'NOT MET'}`,
     );
-    console.log(`    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving ${int(day.pages)} GETs during the map)`);
+    console.log(`    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving the segments of ${int(day.pages)} pages during the map)`);
     console.log('    (the DAG maps every family, VADER sentiment included; DuckDB computes all but sentiment)');
     const peakText = (r: RunTiming): string =>
       `${r.peakRssMb.toFixed(0)} MB${r.peakReset ? '' : ' (VmHWM not resettable: includes start-up)'} (sampled: ` +

@@ -70,7 +70,7 @@ export interface ReduceGroup {
 }
 
 /** Parts numbered per (instance, day), and the reduce groups that read them back. */
-export function numberParts(parts: readonly MapPart[]): { parts: Array<MapPart & { part: number }>; groups: ReduceGroup[] } {
+export function numberParts<P extends MapPart>(parts: readonly P[]): { parts: Array<P & { part: number }>; groups: ReduceGroup[] } {
   const counters = new Map<string, ReduceGroup>();
   const numbered = parts.map((p) => {
     const k = `${p.instance}\u0000${p.day}`;

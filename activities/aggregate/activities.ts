@@ -5,13 +5,13 @@ import { fetchWindow } from '../../domain/paging';
 import { snowflakeFromMs } from '../../domain/snowflake';
 import { addDays, dataInterval } from '../../domain/logical-date';
 import { planFetchDay } from '../../domain/fetch-plan';
-import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey } from '../../domain/keys';
+import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey, rawPageKey } from '../../domain/keys';
 import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
 import { createStatusMapper, emptyPartial, finalizeAll, mergePartials, type CombinedPartial, type KvRow } from '../../domain/metrics';
 import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows, type TrackedProfile } from '../../domain/metrics/instance-facts';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
-import { SourceManifest } from '../mastodon/manifest';
+import { SourceManifest, type SegmentEntry } from '../mastodon/manifest';
 import { SEGMENT_PAGES } from '../mastodon/raw-segments';
 import { taskActivity } from '../task-activity';
 import { withConnection, withTransaction } from '../store/duckdb-store';
@@ -19,7 +19,7 @@ import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '.
 import { accountKeyFn } from './pseudonym';
 import { deleteKey, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
-import { MissingPageError, pageReads, type MapPagesJob, type MapPagesOutput } from './map-pages';
+import { MissingPageError, pageReads, type MapPagesJob, type MapPagesOutput, type PageRead } from './map-pages';
 import { runMapPages } from './map-runner';
 
 // The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
@@ -31,9 +31,24 @@ export const PAGES_PER_PART = SEGMENT_PAGES;
 export const LATE_ID_ALLOWANCE_MS = 6 * 3_600_000;
 const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
 
+/**
+ * A map part as planned: with the day its pages belong to and the segments holding them, so the
+ * map reads no manifest (a 300k-status day's manifests are ~2 MB each, read and checked once
+ * here instead of once per part). Parts from manifests without segments read page by page.
+ */
+export type PlannedPart = MapPart & { sourceDay: string; segments?: SegmentEntry[] };
+
 export interface AggregatePlan {
-  parts: Array<MapPart & { part: number }>;
+  parts: Array<PlannedPart & { part: number }>;
   groups: ReduceGroup[];
+}
+
+function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): PlannedPart[] {
+  return parts.map((p) => ({
+    ...p,
+    sourceDay,
+    ...(m.segments ? { segments: m.segments.filter((g) => g.toPage >= p.fromPage && g.fromPage <= p.toPage) } : {}),
+  }));
 }
 
 function daysOf(ctx: TaskContext, deps: ActivityDeps): string[] {
@@ -63,7 +78,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
   return {
     /** Which map parts and reduce groups the run needs, from the fetch manifests. */
     mastodonPlanAggregate: taskActivity(async (ctx): Promise<AggregatePlan> => {
-      const parts: MapPart[] = [];
+      const parts: PlannedPart[] = [];
       const groups: ReduceGroup[] = [];
       for (const instance of instancesOf(ctx, deps)) {
         for (const day of daysOf(ctx, deps)) {
@@ -73,14 +88,15 @@ export function createAggregateActivities(deps: ActivityDeps) {
             const m = await readManifest(deps, manifestKey);
             if (!m || m.unavailable || m.pages.length === 0) continue;
             if (!m.complete) throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
-            parts.push(...planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART));
+            parts.push(...withReads(planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART), m, day));
             // The next day's pages, when fetched, hold this day's late-federated statuses.
             const nextKey = rawManifestKey(instance, addDays(day, 1), source);
             const next = await readManifest(deps, nextKey);
             if (next?.complete && !next.unavailable && next.pages.length > 0) {
               const w = fetchWindow(day);
               const upper = snowflakeFromMs(w.endMs + LATE_ID_ALLOWANCE_MS);
-              parts.push(...latePagesParts({ instance, day, source, manifestKey: nextKey, pages: next.pages }, w.scanMaxId, upper, PAGES_PER_PART));
+              const late = latePagesParts({ instance, day, source, manifestKey: nextKey, pages: next.pages }, w.scanMaxId, upper, PAGES_PER_PART);
+              parts.push(...withReads(late, next, addDays(day, 1)));
             }
           }
         }
@@ -93,12 +109,22 @@ export function createAggregateActivities(deps: ActivityDeps) {
 
     /** Map one part: read its pages, validate, fold into every metric family, write the partial. */
     mastodonMapPart: taskActivity(async (ctx) => {
-      const part = itemOf<MapPart & { part: number }>(ctx, 'a map part');
-      const m = await readManifest(deps, part.manifestKey);
-      if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
+      const part = itemOf<PlannedPart & { part: number }>(ctx, 'a map part');
+      let pages: PageRead[];
+      if (part.segments) {
+        const keys = Array.from({ length: part.toPage - part.fromPage + 1 }, (_, i) => {
+          const page = part.fromPage + i;
+          return { page, key: rawPageKey(part.instance, part.sourceDay, part.source, page) };
+        });
+        pages = pageReads(keys, part.segments, part.fromPage, part.toPage);
+      } else {
+        const m = await readManifest(deps, part.manifestKey);
+        if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
+        pages = pageReads(m.pages, undefined, part.fromPage, part.toPage);
+      }
       const { start, end } = dataInterval(part.day);
       const job: MapPagesJob = {
-        pages: pageReads(m.pages, m.segments, part.fromPage, part.toPage),
+        pages,
         windowStartMs: Date.parse(start),
         windowEndMs: Date.parse(end),
         idRange: part.idRange,

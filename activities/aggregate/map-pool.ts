@@ -32,6 +32,7 @@ interface Slot {
 }
 
 const ENTRY = new URL('./map-thread-entry.mjs', import.meta.url);
+const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
 export class MapThreadPool {
   private readonly slots: Slot[] = [];
@@ -73,7 +74,10 @@ export class MapThreadPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(ENTRY, { name: 'mastoflow-map' });
+    // A part holds one segment (~5 MB of bytes, ~10 MB as a string) and its accumulators (a
+    // few MB); capping the heap makes V8 collect early instead of growing each thread's heap
+    // towards the process default (measured: ~480 MB more RSS over a 300k-status map without).
+    const worker = new Worker(ENTRY, { name: 'mastoflow-map', resourceLimits: MAP_THREAD_LIMITS });
     const slot: Slot = { worker };
     worker.unref();
     worker.on('message', (msg: ThreadReply) => {
