@@ -1,21 +1,28 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createStoreActivities, type ActivityDeps } from '../activities';
 import { createDagCatalog } from '../dags/catalog';
 import type { MastoflowConfig } from '../domain/config';
 import { connectTemporalWorker, createS3Client, ensureBucket } from './clients';
 import { installWorkerLogging } from './logging';
+import { ensureWorkflowBundle, WORKFLOWS_PATH } from './workflow-bundle';
 
-export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
+export { WORKFLOWS_PATH };
 
 export interface WorkerRunOptions {
   config: MastoflowConfig;
   env?: NodeJS.ProcessEnv;
   /** Serve the DuckDB store queue here too (exactly one process may). Defaults to config.worker.serveStore. */
   serveStore?: boolean;
-  /** A pre-built workflow bundle (tests build it once); else workflows/ is bundled at start. */
+  /**
+   * A pre-built workflow bundle (tests build it once). Else ensureWorkflowBundle() supplies one:
+   * cached on disk, or built by webpack in a child process, so webpack's memory (~150 MB of idle
+   * RSS) never enters the worker.
+   */
   workflowBundlePath?: string;
+  /** Escape hatch: bundle workflows/ inside this process at start (the SDK's workflowsPath), as before. */
+  bundleInProcess?: boolean;
+  /** Progress lines of the bundle step (console.log by default). */
+  log?: (line: string) => void;
   connection?: NativeConnection;
   onReady?: (info: { taskQueues: string[] }) => void;
 }
@@ -36,13 +43,26 @@ export async function createWorkers(opts: WorkerRunOptions): Promise<{ workers: 
   createDagCatalog();
   const env = opts.env ?? process.env;
   const { config } = opts;
+  // The bundle (a cache hit, or a child process) is made while the bucket and connection are set up.
+  const bundlePath: Promise<string | undefined> =
+    opts.workflowBundlePath || opts.bundleInProcess
+      ? Promise.resolve(opts.workflowBundlePath)
+      : ensureWorkflowBundle({ log: opts.log }).then((b) => b.path);
+  bundlePath.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
   const deps = buildActivityDeps(config, env);
   await ensureBucket(deps.s3, deps.bucket);
   const ownsConnection = !opts.connection;
   const connection = opts.connection ?? (await connectTemporalWorker(config.temporal, env));
   const common: Pick<WorkerOptions, 'connection' | 'namespace'> = { connection, namespace: config.temporal.namespace };
-  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = opts.workflowBundlePath
-    ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+  let codePath: string | undefined;
+  try {
+    codePath = await bundlePath;
+  } catch (err) {
+    if (ownsConnection) await connection.close();
+    throw err;
+  }
+  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = codePath
+    ? { workflowBundle: { codePath } }
     : { workflowsPath: WORKFLOWS_PATH };
   const workers = [
     await Worker.create({
