@@ -142,4 +142,18 @@ describe('map worker threads over MinIO', () => {
     const again = await pool.run(job([keys[0]!]), target);
     expect(again.counts.input).toBe(40);
   });
+
+  it('idle threads exit after a second (their heaps go back before the reduce) and come back on demand', async () => {
+    const p = new MapThreadPool(2);
+    try {
+      await Promise.all([p.run(job(keys.slice(0, 2)), target), p.run(job(keys.slice(2, 4)), target)]);
+      expect(p.threads).toBe(2);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(p.threads).toBe(0);
+      expect((await p.run(job(keys.slice(0, 1)), target)).counts.input).toBe(40);
+      expect(p.threads).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
 });
