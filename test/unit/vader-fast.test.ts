@@ -130,22 +130,6 @@ describe('vader-fast gives exactly the package’s scores', () => {
     expect(differences(cases)).toEqual([]);
   });
 
-  it('on 3,000 generated texts of the accuracy test’s kind', () => {
-    const VOCAB = ('good bad GOOD BAD love hate :) :( :-D <3 </3 not never so this very really kind of sort-of kinda ' +
-      "kind-of least at but BUT the shit bomb yeah right cut mustard isn't don't without nothing LOL lol " +
-      'happy sad great awful okay meh').split(' ');
-    const GLUE = ['', '', '', '.', '!', '?', ',', '!!', '!!!', '??', '?!?', '"', "'", '-', ':', ';', '(', ')', '...', '*'];
-    const SPACE = [' ', ' ', ' ', '  ', '\n', '\t', '\u00a0'];
-    const { rand, pick } = generator(2025);
-    const texts: string[] = [];
-    for (let n = 0; n < 3000; n++) {
-      let text = '';
-      for (let i = Math.floor(rand() * 14); i >= 0; i--) text += pick(GLUE) + pick(VOCAB) + pick(GLUE) + pick(SPACE);
-      texts.push(text);
-    }
-    expect(differences(texts)).toEqual([]);
-  }, 120_000);
-
   it('on 8,000 generated texts mixing lexicon entries, rule words, capitals, punctuation and unicode', () => {
     const RULE_WORDS = (
       'not never Never NOT so this So THIS very VERY really REALLY kind of Kind OF sort just enough kinda sort-of least ' +
