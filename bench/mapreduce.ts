@@ -451,6 +451,30 @@ function compareWithOracle(loaded: readonly KvRow[], oracle: OracleResult): stri
   return diffRows(fold(oracle.rows), fold(loaded));
 }
 
+/**
+ * The floor under any map in Node: UTF-8 decoding of the raw bytes plus JSON.parse, nothing
+ * else, on one core, over (up to) the first 600 local page files. Statuses per second.
+ */
+function decodeParseFloor(files: readonly string[]): { perS: number; bytesPerStatus: number } {
+  const bufs = files.slice(0, 600).map((f) => readFileSync(f));
+  const run = (): number => {
+    let n = 0;
+    for (const b of bufs) n += (JSON.parse(b.toString('utf8')) as unknown[]).length;
+    return n;
+  };
+  run(); // warm-up
+  const times: number[] = [];
+  let n = 0;
+  for (let k = 0; k < 3; k++) {
+    const t = performance.now();
+    n = run();
+    times.push(performance.now() - t);
+  }
+  const median = times.sort((a, b) => a - b)[1] as number;
+  const bytes = bufs.reduce((sum, b) => sum + b.length, 0);
+  return { perS: n / (median / 1000), bytesPerStatus: bytes / n };
+}
+
 async function microFigure(): Promise<string | undefined> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'map-kernel.bench.ts'), '100000', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -566,6 +590,7 @@ async function main(): Promise<void> {
 
     const ratio = run.aggregateMs / typed.sqlMs;
     const mapRate = day.statuses / (mapMs / 1000);
+    const floor = decodeParseFloor(day.localFiles);
     const p = run.phases;
     console.log('');
     console.log(`map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, one worker process)`);
@@ -586,6 +611,10 @@ async function main(): Promise<void> {
     );
     console.log(`    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving the segments of ${int(day.pages)} pages during the map)`);
     console.log('    (the DAG maps every family, VADER sentiment included; DuckDB computes all but sentiment)');
+    console.log(
+      `    floor in this process: UTF-8 decode + JSON.parse alone, one core, ${int(floor.bytesPerStatus)} bytes/status: ${int(floor.perS)} statuses/s` +
+        ` (map step wall = ${((mapRate / floor.perS) * 100).toFixed(0)} % of one core's floor)`,
+    );
     const peakText = (r: RunTiming): string =>
       `${r.peakRssMb.toFixed(0)} MB${r.peakReset ? '' : ' (VmHWM not resettable: includes start-up)'} (sampled: ` +
       (['map', 'reduce', 'load'] as const).map((ph) => `${ph} ${r.maxRssMb(r.phases[ph].start, r.phases[ph].end + 500).toFixed(0)}`).join(', ') +
