@@ -17,7 +17,9 @@ describe('late-federated statuses are attributed to their day by the look-back r
 
   beforeAll(async () => {
     sim = await startSim({ statusesPerDay: 3000, lateIdShare: 0.5, backdatedShare: 0, rateLimit: false });
-    config = simConfig('late', sim);
+    // Maps in the activity's own thread (worker.mapThreads: 0): the other end-to-end tests use
+    // the map threads, so both paths are covered against exact counts.
+    config = simConfig('late', sim, {}, { worker: { mapThreads: 0 } });
     workers = await startTestWorkers(config);
     temporal = await testClient();
   });
