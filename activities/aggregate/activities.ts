@@ -19,8 +19,8 @@ import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '.
 import { accountKeyFn } from './pseudonym';
 import { deleteKey, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
-import { MissingPageError, pageReads, type MapPagesJob, type MapPagesOutput, type PageRead } from './map-pages';
-import { runMapPages } from './map-runner';
+import { MissingPageError, pageReads, type MapPartJob, type PageRead } from './map-pages';
+import { runMapPart } from './map-runner';
 
 // The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
 // Every step passes S3 keys and counts; statuses only ever travel between S3 and a worker.
@@ -123,25 +123,22 @@ export function createAggregateActivities(deps: ActivityDeps) {
         pages = pageReads(m.pages, undefined, part.fromPage, part.toPage);
       }
       const { start, end } = dataInterval(part.day);
-      const job: MapPagesJob = {
+      const key = mappedInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
+      const job: MapPartJob = {
         pages,
         windowStartMs: Date.parse(start),
         windowEndMs: Date.parse(end),
         idRange: part.idRange,
+        partialKey: key,
+        quarantineKey: quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part),
       };
-      let out: MapPagesOutput;
       try {
-        out = await runMapPages(deps, job);
+        const out = await runMapPart(deps, job);
+        return { key, counted: out.counts.counted, quarantined: out.quarantined, input: out.counts.input };
       } catch (err) {
         if (err instanceof MissingPageError) throw ApplicationFailure.nonRetryable(`raw object ${err.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
         throw err;
       }
-      const qKey = quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
-      if (out.bad.length > 0) await putText(deps.s3, deps.bucket, qKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
-      else await deleteKey(deps.s3, deps.bucket, qKey);
-      const key = mappedInstancePartKey(ctx.dagId, part.day, part.instance, part.part);
-      await putText(deps.s3, deps.bucket, key, out.partialJson);
-      return { key, counted: out.counts.counted, quarantined: out.bad.length, input: out.counts.input };
     }),
 
     /** Merge a day's parts exactly, finalize every family and add the snapshot metrics. */

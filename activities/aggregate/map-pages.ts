@@ -56,6 +56,34 @@ export function pageReads(
 
 export type ReadText = (key: string) => Promise<string | undefined>;
 
+/** Where a part's results go, and the storage calls to put them there. */
+export interface MapPartJob extends MapPagesJob {
+  partialKey: string;
+  quarantineKey: string;
+}
+export interface PartStore {
+  read: ReadText;
+  put(key: string, body: string, contentType: string): Promise<void>;
+  del(key: string): Promise<void>;
+}
+export interface MapPartSummary {
+  counts: MapCounts;
+  /** Quarantine lines written (bad records, and whole pages that are not JSON arrays). */
+  quarantined: number;
+}
+
+/**
+ * Maps a part and stores its partial (and its quarantine, or removes a stale one), returning
+ * counts only: the partial's JSON never travels further than the thread that made it.
+ */
+export async function mapPartToStore(job: MapPartJob, store: PartStore, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
+  const out = await mapPages(job, store.read, onProgress);
+  if (out.bad.length > 0) await store.put(job.quarantineKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
+  else await store.del(job.quarantineKey);
+  await store.put(job.partialKey, out.partialJson, 'application/json');
+  return { counts: out.counts, quarantined: out.bad.length };
+}
+
 /** Objects in flight, counting the one being mapped: pages are ~85 KB, segments ~5 MB. */
 export const PAGES_IN_FLIGHT = 4;
 export const SEGMENTS_IN_FLIGHT = 2;

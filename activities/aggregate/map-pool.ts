@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { S3ReadTarget } from '../store/s3-signed-get';
-import { MissingPageError, type MapPagesJob, type MapPagesOutput } from './map-pages';
+import type { S3ReadTarget } from '../store/s3-light-client';
+import { MissingPageError, type MapPartJob, type MapPartSummary } from './map-pages';
 
 // A small pool of worker threads for the map step. A Temporal worker runs every activity on one
 // JavaScript thread; parsing and folding hundreds of MB of JSON there would use one core of the
@@ -13,18 +13,18 @@ import { MissingPageError, type MapPagesJob, type MapPagesOutput } from './map-p
 // were ~200 MB of the reduce's peak RSS). A thread that dies fails its part (Temporal retries
 // the activity) and is replaced on the next job.
 
-export type ThreadRequest = { id: number; job: MapPagesJob; target: S3ReadTarget };
+export type ThreadRequest = { id: number; job: MapPartJob; target: S3ReadTarget };
 export type ThreadReply =
   | { id: number; progress: number }
-  | { id: number; result: MapPagesOutput }
+  | { id: number; result: MapPartSummary }
   | { id: number; error: { name: string; message: string; key?: string } };
 
 interface Pending {
   id: number;
-  job: MapPagesJob;
+  job: MapPartJob;
   target: S3ReadTarget;
   onProgress?: (pagesDone: number) => void;
-  resolve: (out: MapPagesOutput) => void;
+  resolve: (out: MapPartSummary) => void;
   reject: (err: Error) => void;
 }
 
@@ -48,7 +48,7 @@ export class MapThreadPool {
     if (!(size >= 1)) throw new Error(`a map thread pool needs at least one thread, got ${size}`);
   }
 
-  run(job: MapPagesJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPagesOutput> {
+  run(job: MapPartJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, target, onProgress, resolve, reject });
       this.dispatch();

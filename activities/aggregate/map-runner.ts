@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { heartbeat } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
-import type { S3ReadTarget } from '../store/s3-signed-get';
-import { mapPages, type MapPagesJob, type MapPagesOutput } from './map-pages';
+import type { S3ReadTarget } from '../store/s3-light-client';
+import { mapPartToStore, type MapPartJob, type MapPartSummary } from './map-pages';
 import { sharedMapThreadPool } from './map-pool';
-import { getText } from './s3-json';
+import { deleteKey, getText, putText } from './s3-json';
 
 // Where a map part's CPU work runs: on the process's map threads (default, one per core), or in
 // the activity's own thread with `worker.mapThreads: 0`. Either way the activity heartbeats its
@@ -29,7 +29,7 @@ async function readTarget(deps: ActivityDeps): Promise<S3ReadTarget> {
   };
 }
 
-export async function runMapPages(deps: ActivityDeps, job: MapPagesJob): Promise<MapPagesOutput> {
+export async function runMapPart(deps: ActivityDeps, job: MapPartJob): Promise<MapPartSummary> {
   let pages = 0;
   let beatAt = 0;
   // Heartbeats are throttled here too: each call costs real CPU in the SDK even when it is not sent.
@@ -42,7 +42,14 @@ export async function runMapPages(deps: ActivityDeps, job: MapPagesJob): Promise
   const waiting = setInterval(() => heartbeat({ page: pages }), WAITING_BEAT_MS);
   try {
     const threads = mapThreadCount(deps);
-    if (threads === 0) return await mapPages(job, (key) => getText(deps.s3, deps.bucket, key), onProgress);
+    if (threads === 0) {
+      const store = {
+        read: (key: string) => getText(deps.s3, deps.bucket, key),
+        put: (key: string, body: string, type: string) => putText(deps.s3, deps.bucket, key, body, type),
+        del: (key: string) => deleteKey(deps.s3, deps.bucket, key),
+      };
+      return await mapPartToStore(job, store, onProgress);
+    }
     return await sharedMapThreadPool(threads).run(job, await readTarget(deps), onProgress);
   } finally {
     clearInterval(waiting);

@@ -1,11 +1,11 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapPages, MissingPageError, pageReads, type MapPagesJob, type PageRead } from '../../activities/aggregate/map-pages';
+import { mapPages, MissingPageError, pageReads, type MapPartJob, type PageRead } from '../../activities/aggregate/map-pages';
 import { MapThreadPool } from '../../activities/aggregate/map-pool';
 import { getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
 import type { SegmentEntry } from '../../activities/mastodon/manifest';
-import { createS3Getter, S3ReadError, type S3ReadTarget } from '../../activities/store/s3-signed-get';
+import { createS3LightClient, S3RequestError, type S3ReadTarget } from '../../activities/store/s3-light-client';
 import { dataInterval } from '../../domain/logical-date';
 import { rawPageKey } from '../../domain/keys';
 import { iterateDay } from '../../infra/mastodon-sim/generator';
@@ -60,31 +60,48 @@ describe('map worker threads over MinIO', () => {
     s3?.destroy();
   });
 
-  const job = (pages: Array<string | PageRead>): MapPagesJob => ({
-    pages: pages.map((p) => (typeof p === 'string' ? { key: p } : p)),
-    windowStartMs: Date.parse(start),
-    windowEndMs: Date.parse(end),
-    idRange: {},
+  let outputs = 0;
+  const job = (pages: Array<string | PageRead>): MapPartJob => {
+    outputs++;
+    return {
+      pages: pages.map((p) => (typeof p === 'string' ? { key: p } : p)),
+      windowStartMs: Date.parse(start),
+      windowEndMs: Date.parse(end),
+      idRange: {},
+      partialKey: `mapped/v1/test/part-${outputs}.json`,
+      quarantineKey: `quarantine/v1/test/part-${outputs}.ndjson`,
+    };
+  };
+  /** What a thread stored for a job: its partial and its quarantine lines. */
+  const stored = async (j: MapPartJob) => ({
+    partialJson: await getText(s3, bucket, j.partialKey),
+    bad: ((await getText(s3, bucket, j.quarantineKey)) ?? '').split('\n').filter(Boolean),
   });
   const manifestPages = () => keys.map((key, i) => ({ page: i + 1, key }));
 
-  it('the signed GET returns the bytes the SDK stored, undefined for a missing key, and names a bad signature', async () => {
+  it('the light client reads and writes the bytes the SDK sees, deletes, and names a bad signature', async () => {
     const odd = 'raw/v1/instance=a.example/date=2026-05-06/source=tag-café (1)/page+00001.json';
     const body = JSON.stringify([{ text: 'ünïcödé ✓ "quoted"' }]);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: odd, Body: body }));
-    const get = createS3Getter(target);
+    const light = createS3LightClient(target);
     try {
-      expect(await get.getText(odd)).toBe(body);
-      expect(await get.getText(keys[0]!)).toBe(await getText(s3, bucket, keys[0]!));
-      expect(await get.getText('raw/v1/no-such-object.json')).toBeUndefined();
+      expect(await light.getText(odd)).toBe(body);
+      expect(await light.getText(keys[0]!)).toBe(await getText(s3, bucket, keys[0]!));
+      expect(await light.getText('raw/v1/no-such-object.json')).toBeUndefined();
+      const written = 'mapped/v1/dag=x/date=2026-05-06/task=map/instance=é.example/part-00001.json';
+      await light.putText(written, body, 'application/json');
+      expect(await getText(s3, bucket, written)).toBe(body);
+      await light.deleteKey(written);
+      expect(await getText(s3, bucket, written)).toBeUndefined();
+      await light.deleteKey(written); // absent is fine
     } finally {
-      get.close();
+      light.close();
     }
-    const wrong = createS3Getter({ ...target, credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' } });
+    const wrong = createS3LightClient({ ...target, credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' } });
     try {
       const err = await wrong.getText(keys[0]!).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(S3ReadError);
-      expect((err as S3ReadError).status).toBe(403);
+      expect(err).toBeInstanceOf(S3RequestError);
+      expect((err as S3RequestError).status).toBe(403);
       expect((err as Error).message).toMatch(/SignatureDoesNotMatch/);
       expect((err as Error).message).not.toContain('not-the-secret');
     } finally {
@@ -92,17 +109,22 @@ describe('map worker threads over MinIO', () => {
     }
   });
 
-  it('a part mapped on a thread equals the same part mapped in-process through the SDK', async () => {
+  it('a part mapped on a thread stores what the same part mapped in-process through the SDK gives', async () => {
     const progress: number[] = [];
-    const threaded = await pool.run(job(keys), target, (n) => progress.push(n));
-    const inProcess = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+    const j = job(keys);
+    const summary = await pool.run(j, target, (n) => progress.push(n));
+    const threaded = await stored(j);
+    const inProcess = await mapPages(j, (k) => getText(s3, bucket, k));
     expect(threaded.partialJson).toBe(inProcess.partialJson);
     expect(threaded.bad).toEqual(inProcess.bad);
-    expect(threaded.counts.input).toBe(12 * 40 + 1);
-    expect(threaded.counts.quarantined).toBe(1);
-    expect(threaded.bad).toHaveLength(1);
+    expect(summary.counts.input).toBe(12 * 40 + 1);
+    expect(summary.counts.quarantined).toBe(1);
+    expect(summary.quarantined).toBe(1);
     expect(JSON.parse(threaded.bad[0]!)).toMatchObject({ ref: keys[2], index: 40, id: '1', record: { id: '1', created_at: 'not a date' } });
     expect(progress).toEqual([10]);
+    // A re-run with no bad record removes the stale quarantine object.
+    await pool.run({ ...j, pages: j.pages.slice(0, 2) }, target);
+    expect(await getText(s3, bucket, j.quarantineKey)).toBeUndefined();
   });
 
   it('segments: 5 pages per object, and a part read from them equals the part read page by page', async () => {
@@ -113,11 +135,13 @@ describe('map worker threads over MinIO', () => {
       [0, 3], [0, 4], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4], [2, 0],
     ]);
     expect(reads[0]!.key).toBe(keys[3]);
-    const fromSegments = await pool.run(job(pageReads(manifestPages(), segments, 1, 12)), target);
+    const j = job(pageReads(manifestPages(), segments, 1, 12));
+    const summary = await pool.run(j, target);
+    const fromSegments = await stored(j);
     const fromPages = await mapPages(job(keys), (k) => getText(s3, bucket, k));
     expect(fromSegments.partialJson).toBe(fromPages.partialJson);
     expect(fromSegments.bad).toEqual(fromPages.bad); // the quarantined record is read back from its page
-    expect(fromSegments.counts.input).toBe(12 * 40 + 1);
+    expect(summary.counts.input).toBe(12 * 40 + 1);
     expect(() => pageReads(manifestPages(), segments.slice(1), 1, 12)).toThrow(/page 1 .* is in no segment/);
   });
 
