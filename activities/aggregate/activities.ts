@@ -7,7 +7,7 @@ import { addDays, dataInterval } from '../../domain/logical-date';
 import { planFetchDay } from '../../domain/fetch-plan';
 import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey, rawPageKey } from '../../domain/keys';
 import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
-import { createStatusMapper, emptyPartial, finalizeAll, mergePartials, type CombinedPartial, type KvRow } from '../../domain/metrics';
+import { compactIds, emptyPartial, finalizeAll, mergeIdColumns, mergePartials, type CombinedPartial, type IdColumn, type KvRow } from '../../domain/metrics';
 import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows, type TrackedProfile } from '../../domain/metrics/instance-facts';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
@@ -148,21 +148,22 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // Parts are merged as they arrive, pairing equal-sized merges (a binary counter): O(log n)
       // partials in memory and each status ID copied O(log n) times, instead of holding every
       // part and re-copying a growing ID list n times with a left fold.
-      const stack: Array<{ p: CombinedPartial; size: number }> = [];
+      // The overlap guard's IDs travel beside the partials as compact columns (see compactIds).
+      type Entry = { p: CombinedPartial; ids: IdColumn; size: number };
+      const merge = (x: Entry, y: Entry): Entry => ({ p: mergePartials(x.p, y.p), ids: mergeIdColumns(x.ids, y.ids), size: x.size + y.size });
+      const stack: Entry[] = [];
       for (let i = 1; i <= g.parts; i++) {
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
         const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
         if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
-        let cur = { p, size: 1 };
-        while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) {
-          const top = stack.pop()!;
-          cur = { p: mergePartials(top.p, cur.p), size: top.size + cur.size };
-        }
+        let cur: Entry = { p, ids: compactIds(p.ids), size: 1 };
+        p.ids = [];
+        while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) cur = merge(stack.pop()!, cur);
         stack.push(cur);
         heartbeat({ part: i });
       }
       const merged = stack.length
-        ? stack.map((e) => e.p).reduce((a, b) => mergePartials(a, b))
+        ? stack.reduce((a, b) => merge(a, b)).p
         : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
       const accountKey = accountKeyFn(deps);
       const rows: KvRow[] = finalizeAll(merged, { accountKey });

@@ -367,6 +367,59 @@ export function emptyPartial(opts: MapOptions = {}): CombinedPartial {
   return createStatusMapper(opts).finish().partial;
 }
 
+/**
+ * A partial's counted IDs for the overlap guard, in the most compact exact form: unsigned 64-bit
+ * integers (8 bytes an ID instead of a ~40-byte string: ~50 MB less for a 1M-status reduce)
+ * when every ID fits, else the strings themselves. Input and output are in ascending order.
+ */
+export type IdColumn = BigUint64Array | readonly string[];
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+export function compactIds(ids: readonly string[]): IdColumn {
+  const out = new BigUint64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const v = BigInt(ids[i] as string);
+    if (v > U64_MAX) return ids;
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The union of two ID columns; throws PartialOverlapError when they share an ID. */
+export function mergeIdColumns(a: IdColumn, b: IdColumn): IdColumn {
+  if (!(a instanceof BigUint64Array) || !(b instanceof BigUint64Array)) {
+    const strings = (c: IdColumn): readonly string[] => (c instanceof BigUint64Array ? Array.from(c, String) : c);
+    return mergeSortedIds(strings(a), strings(b));
+  }
+  const out = new BigUint64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  let overlapping = 0;
+  const examples: string[] = [];
+  while (i < a.length && j < b.length) {
+    const x = a[i] as bigint;
+    const y = b[j] as bigint;
+    if (x === y) {
+      overlapping++;
+      if (examples.length < 3) examples.push(String(x));
+      i++;
+      j++;
+    } else if (x < y) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
+  }
+  if (overlapping > 0) throw new PartialOverlapError(overlapping, examples);
+  out.set(a.subarray(i), k);
+  k += a.length - i;
+  out.set(b.subarray(j), k);
+  return out;
+}
+
 function mergeSortedIds(a: readonly string[], b: readonly string[]): string[] {
   const out = new Array<string>(a.length + b.length);
   let i = 0;

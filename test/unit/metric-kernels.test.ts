@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compactIds,
+  mergeIdColumns,
   CHEAP_FAMILIES,
   FAMILY_NAMES,
   METRIC_CATALOG,
@@ -580,6 +582,21 @@ describe('merging partials is exact, associative and commutative', () => {
     const a = mapStatuses(all.slice(0, 10), opts).partial;
     const b = mapStatuses(all.slice(5, 15), opts).partial;
     expect(() => mergePartials(a, b)).toThrow(PartialOverlapError);
+  });
+
+  it('compact ID columns merge like the string lists and refuse the same overlaps', () => {
+    const a = mapStatuses(all.slice(0, 10), opts).partial;
+    const b = mapStatuses(all.slice(10, 20), opts).partial;
+    const merged = mergeIdColumns(compactIds(a.ids), compactIds(b.ids));
+    expect(merged).toBeInstanceOf(BigUint64Array);
+    expect(Array.from(merged as BigUint64Array, String)).toEqual(mergePartials(a, b).ids);
+    const c = mapStatuses(all.slice(5, 15), opts).partial;
+    expect(() => mergeIdColumns(compactIds(a.ids), compactIds(c.ids))).toThrow(PartialOverlapError);
+    // An ID beyond 64 bits (the schema allows 20 digits) keeps the exact string form.
+    const huge = ['1', '99999999999999999999'];
+    expect(compactIds(huge)).toBe(huge);
+    expect(mergeIdColumns(compactIds(['5', '7']), compactIds(huge))).toEqual(['1', '5', '7', '99999999999999999999']);
+    expect(() => mergeIdColumns(compactIds(['7']), compactIds(['7', '99999999999999999999']))).toThrow(PartialOverlapError);
   });
 
   it('refuses to merge partials of different windows or families', () => {
