@@ -387,53 +387,31 @@ export function compactIds(ids: readonly string[]): IdColumn {
 
 /** The union of two ID columns; throws PartialOverlapError when they share an ID. */
 export function mergeIdColumns(a: IdColumn, b: IdColumn): IdColumn {
-  if (!(a instanceof BigUint64Array) || !(b instanceof BigUint64Array)) {
-    const strings = (c: IdColumn): readonly string[] => (c instanceof BigUint64Array ? Array.from(c, String) : c);
-    return mergeSortedIds(strings(a), strings(b));
+  if (a instanceof BigUint64Array && b instanceof BigUint64Array) {
+    return mergeDisjoint(a, b, (x, y) => (x < y ? -1 : x > y ? 1 : 0), new BigUint64Array(a.length + b.length));
   }
-  const out = new BigUint64Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  let overlapping = 0;
-  const examples: string[] = [];
-  while (i < a.length && j < b.length) {
-    const x = a[i] as bigint;
-    const y = b[j] as bigint;
-    if (x === y) {
-      overlapping++;
-      if (examples.length < 3) examples.push(String(x));
-      i++;
-      j++;
-    } else if (x < y) {
-      out[k++] = x;
-      i++;
-    } else {
-      out[k++] = y;
-      j++;
-    }
-  }
-  if (overlapping > 0) throw new PartialOverlapError(overlapping, examples);
-  out.set(a.subarray(i), k);
-  k += a.length - i;
-  out.set(b.subarray(j), k);
-  return out;
+  const strings = (c: IdColumn): readonly string[] => (c instanceof BigUint64Array ? Array.from(c, String) : c);
+  return mergeSortedIds(strings(a), strings(b));
 }
 
 function mergeSortedIds(a: readonly string[], b: readonly string[]): string[] {
-  const out = new Array<string>(a.length + b.length);
+  return mergeDisjoint(a, b, compareDecimalIds, new Array<string>(a.length + b.length));
+}
+
+/** Merges two ascending columns into `out` (sized for both); throws PartialOverlapError on shared values. */
+function mergeDisjoint<T, C extends { [i: number]: T }>(a: ArrayLike<T>, b: ArrayLike<T>, cmp: (x: T, y: T) => number, out: C): C {
   let i = 0;
   let j = 0;
   let k = 0;
   let overlapping = 0;
   const examples: string[] = [];
   while (i < a.length && j < b.length) {
-    const x = a[i] as string;
-    const y = b[j] as string;
-    const c = compareDecimalIds(x, y);
+    const x = a[i] as T;
+    const y = b[j] as T;
+    const c = cmp(x, y);
     if (c === 0) {
       overlapping++;
-      if (examples.length < 3) examples.push(x);
+      if (examples.length < 3) examples.push(String(x));
       i++;
       j++;
     } else if (c < 0) {
@@ -445,8 +423,8 @@ function mergeSortedIds(a: readonly string[], b: readonly string[]): string[] {
     }
   }
   if (overlapping > 0) throw new PartialOverlapError(overlapping, examples);
-  while (i < a.length) out[k++] = a[i++] as string;
-  while (j < b.length) out[k++] = b[j++] as string;
+  while (i < a.length) out[k++] = a[i++] as T;
+  while (j < b.length) out[k++] = b[j++] as T;
   return out;
 }
 
