@@ -1,5 +1,5 @@
-# The mastoflow worker image. TypeScript runs through tsx (a runtime dependency), so there is no
-# build step to drift from what tests ran.
+# The mastoflow worker image. TypeScript runs through tsx (a runtime dependency); the only build
+# steps are the two bundles below, made by the same code the worker runs when they are missing.
 FROM node:20.19-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -7,8 +7,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 RUN mkdir -p /data && chown node:node /data
-# The workflow bundle, built once into the image (.cache/) instead of at every container start.
-RUN node --import tsx runtime/build-workflow-bundle.ts
+# The workflow bundle and the map threads' bundle, built once into the image (.cache/) instead
+# of at every container start.
+RUN node --import tsx runtime/build-workflow-bundle.ts && node --import tsx runtime/build-thread-bundles.ts
 USER node
 # SIGTERM from `docker compose stop` lets the worker finish in-flight tasks (stop_grace_period).
 CMD ["node", "bin/mastoflow.js", "worker", "--store"]

@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ensureThreadBundle } from '../../runtime/thread-bundle';
 import type { S3ReadTarget } from '../store/s3-light-client';
 import { MissingPageError, type MapPartJob, type MapPartSummary } from './map-pages';
 
@@ -36,7 +38,14 @@ interface Slot {
 
 const IDLE_MS = 1_000;
 
-const ENTRY = new URL('./map-thread-entry.mjs', import.meta.url);
+export const MAP_THREAD_SOURCE = fileURLToPath(new URL('./map-thread.ts', import.meta.url));
+let threadCode: Promise<string> | undefined;
+/** The thread's code, bundled once per process (a cache hit after the first build; see thread-bundle.ts). */
+function mapThreadCode(): Promise<string> {
+  threadCode ??= ensureThreadBundle(MAP_THREAD_SOURCE).then((b) => b.path);
+  threadCode.catch(() => (threadCode = undefined)); // a failed build is retried by the next part
+  return threadCode;
+}
 const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
 export class MapThreadPool {
@@ -48,7 +57,10 @@ export class MapThreadPool {
     if (!(size >= 1)) throw new Error(`a map thread pool needs at least one thread, got ${size}`);
   }
 
-  run(job: MapPartJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
+  private code: string | undefined;
+
+  async run(job: MapPartJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
+    this.code ??= await mapThreadCode();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, target, onProgress, resolve, reject });
       this.dispatch();
@@ -91,7 +103,7 @@ export class MapThreadPool {
     // A part holds one segment (~5 MB of bytes, ~10 MB as a string) and its accumulators (a
     // few MB); capping the heap makes V8 collect early instead of growing each thread's heap
     // towards the process default (measured on a 100k-status run: peak RSS 609 -> 529 MB).
-    const worker = new Worker(ENTRY, { name: 'mastoflow-map', resourceLimits: MAP_THREAD_LIMITS });
+    const worker = new Worker(this.code!, { name: 'mastoflow-map', resourceLimits: MAP_THREAD_LIMITS });
     const slot: Slot = { worker };
     worker.unref();
     worker.on('message', (msg: ThreadReply) => {
