@@ -1,4 +1,5 @@
 import { createStatusMapper, type FamilyName, type IdRange, type MapCounts } from '../../domain/metrics';
+import { parsePageBytes } from './page-json';
 
 // The body of one map part, free of Temporal and of any particular S3 client so it runs the
 // same in a map worker thread (map-thread.ts) and in the activity's own thread (mapThreads: 0).
@@ -54,7 +55,8 @@ export function pageReads(
   return out;
 }
 
-export type ReadText = (key: string) => Promise<string | undefined>;
+/** An object's bytes (undefined when there is no such key). Pages are parsed from bytes: see page-json.ts. */
+export type ReadBytes = (key: string) => Promise<Buffer | undefined>;
 
 /** Where a part's results go, and the storage calls to put them there. */
 export interface MapPartJob extends MapPagesJob {
@@ -62,7 +64,7 @@ export interface MapPartJob extends MapPagesJob {
   quarantineKey: string;
 }
 export interface PartStore {
-  read: ReadText;
+  read: ReadBytes;
   put(key: string, body: string, contentType: string): Promise<void>;
   del(key: string): Promise<void>;
 }
@@ -95,20 +97,22 @@ export class MissingPageError extends Error {
   }
 }
 
-/** A segment's text and where each of its lines starts. */
-class SegmentText {
+const NEWLINE = 0x0a;
+
+/** A segment's bytes and where each of its lines starts (a newline byte is never inside a UTF-8 sequence). */
+class SegmentLines {
   private readonly starts: number[] = [0];
-  constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  constructor(readonly bytes: Buffer) {
+    for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) this.starts.push(i + 1);
   }
-  line(n: number): string | undefined {
+  line(n: number): Buffer | undefined {
     const from = this.starts[n];
     const to = this.starts[n + 1];
-    return from === undefined || to === undefined ? undefined : this.text.slice(from, to - 1);
+    return from === undefined || to === undefined ? undefined : this.bytes.subarray(from, to - 1);
   }
 }
 
-export async function mapPages(job: MapPagesJob, read: ReadText, onProgress?: (pagesDone: number) => void): Promise<MapPagesOutput> {
+export async function mapPages(job: MapPagesJob, read: ReadBytes, onProgress?: (pagesDone: number) => void): Promise<MapPagesOutput> {
   const mapper = createStatusMapper({
     windowStartMs: job.windowStartMs,
     windowEndMs: job.windowEndMs,
@@ -123,41 +127,41 @@ export async function mapPages(job: MapPagesJob, read: ReadText, onProgress?: (p
     if (objects[objects.length - 1] !== key) objects.push(key);
   }
   const limit = job.pages.some((p) => p.segment) ? SEGMENTS_IN_FLIGHT : PAGES_IN_FLIGHT;
-  const inflight: Array<Promise<string | undefined>> = [];
+  const inflight: Array<Promise<Buffer | undefined>> = [];
   let next = 0;
-  let current: { key: string; text: string; segment?: SegmentText } | undefined;
-  const take = async (key: string): Promise<{ key: string; text: string; segment?: SegmentText }> => {
+  let current: { key: string; bytes: Buffer; segment?: SegmentLines } | undefined;
+  const take = async (key: string): Promise<{ key: string; bytes: Buffer; segment?: SegmentLines }> => {
     if (current?.key === key) return current;
     while (next < objects.length && inflight.length < limit) inflight.push(read(objects[next++]!));
-    const text = await inflight.shift()!;
-    if (text === undefined) throw new MissingPageError(key);
-    current = { key, text };
+    const bytes = await inflight.shift()!;
+    if (bytes === undefined) throw new MissingPageError(key);
+    current = { key, bytes };
     return current;
   };
   for (let i = 0; i < job.pages.length; i++) {
     const page = job.pages[i]!;
-    let text: string | undefined;
+    let bytes: Buffer | undefined;
     if (page.segment) {
       const obj = await take(page.segment.key);
-      obj.segment ??= new SegmentText(obj.text);
-      text = obj.segment.line(page.segment.line);
-      if (text === undefined) throw new MissingPageError(`${page.segment.key} line ${page.segment.line + 1}`);
+      obj.segment ??= new SegmentLines(obj.bytes);
+      bytes = obj.segment.line(page.segment.line);
+      if (bytes === undefined) throw new MissingPageError(`${page.segment.key} line ${page.segment.line + 1}`);
     } else {
-      text = (await take(page.key)).text;
+      bytes = (await take(page.key)).bytes;
     }
-    let records: unknown;
+    let parsed;
     try {
-      records = JSON.parse(text);
+      parsed = parsePageBytes(bytes);
     } catch (err) {
       // A page that is not JSON at all is kept aside whole, with the reason.
       bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
       continue;
     }
-    if (!Array.isArray(records)) {
+    if (!Array.isArray(parsed.value)) {
       bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
       continue;
     }
-    mapper.add(records as unknown[], page.key);
+    mapper.add(parsed.value as unknown[], page.key, parsed.decoder);
     onProgress?.(i + 1);
   }
   current = undefined;
@@ -166,7 +170,7 @@ export async function mapPages(job: MapPagesJob, read: ReadText, onProgress?: (p
   // again for this (rare) case rather than every page being kept in memory.
   let cached: { ref?: string; records?: unknown[] } = {};
   for (const q of quarantined) {
-    if (cached.ref !== q.ref) cached = { ref: q.ref, records: JSON.parse((await read(q.ref!)) ?? '[]') as unknown[] };
+    if (cached.ref !== q.ref) cached = { ref: q.ref, records: JSON.parse((await read(q.ref!))?.toString('utf8') ?? '[]') as unknown[] };
     bad.push(JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }));
   }
   return { partialJson: JSON.stringify(partial), bad, counts: partial.counts };

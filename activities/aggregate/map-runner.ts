@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../deps';
 import type { S3ReadTarget } from '../store/s3-light-client';
 import { mapPartToStore, type MapPartJob, type MapPartSummary } from './map-pages';
 import { sharedMapThreadPool } from './map-pool';
-import { deleteKey, getText, putText } from './s3-json';
+import { deleteKey, getBytes, putText } from './s3-json';
 
 // Where a map part's CPU work runs: on the process's map threads (default, one per core), or in
 // the activity's own thread with `worker.mapThreads: 0`. Either way the activity heartbeats its
@@ -44,7 +44,7 @@ export async function runMapPart(deps: ActivityDeps, job: MapPartJob): Promise<M
     const threads = mapThreadCount(deps);
     if (threads === 0) {
       const store = {
-        read: (key: string) => getText(deps.s3, deps.bucket, key),
+        read: (key: string) => getBytes(deps.s3, deps.bucket, key),
         put: (key: string, body: string, type: string) => putText(deps.s3, deps.bucket, key, body, type),
         del: (key: string) => deleteKey(deps.s3, deps.bucket, key),
       };

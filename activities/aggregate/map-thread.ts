@@ -28,7 +28,7 @@ port.on('message', (msg: ThreadRequest) => {
 async function run(id: number, job: MapPartJob, target: S3ReadTarget): Promise<void> {
   try {
     const s3 = clientFor(target);
-    const store = { read: (k: string) => s3.getText(k), put: (k: string, body: string, type: string) => s3.putText(k, body, type), del: (k: string) => s3.deleteKey(k) };
+    const store = { read: (k: string) => s3.getBytes(k), put: (k: string, body: string, type: string) => s3.putText(k, body, type), del: (k: string) => s3.deleteKey(k) };
     const out = await mapPartToStore(job, store, (done) => {
       if (done % PROGRESS_EVERY === 0) port!.postMessage({ id, progress: done } satisfies ThreadReply);
     });

@@ -12,6 +12,17 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
   }
 }
 
+export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer | undefined> {
+  try {
+    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = await r.Body!.transformToByteArray();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (err) {
+    if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw err;
+  }
+}
+
 export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
   const text = await getText(s3, bucket, key);
   return text === undefined ? undefined : (JSON.parse(text) as T);

@@ -45,6 +45,8 @@ const sha256Hex = (data: string): string => createHash('sha256').update(data, 'u
 export interface S3LightClient {
   /** The object's text, or undefined when there is no such key. */
   getText(key: string): Promise<string | undefined>;
+  /** The object's bytes, or undefined when there is no such key. */
+  getBytes(key: string): Promise<Buffer | undefined>;
   putText(key: string, body: string, contentType: string): Promise<void>;
   /** Deletes the key (absent is fine, as in S3). */
   deleteKey(key: string): Promise<void>;
@@ -80,8 +82,8 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     return headers;
   }
 
-  /** One signed request; resolves with the status and body text. */
-  function request(method: string, key: string, body?: Buffer, contentType?: string): Promise<{ status: number; text: string }> {
+  /** One signed request; resolves with the status and body. */
+  function request(method: string, key: string, body?: Buffer, contentType?: string): Promise<{ status: number; body: Buffer; readonly text: string }> {
     const path = `${prefix}/${key.split('/').map(encodeSegment).join('/')}`;
     const payloadHash = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256;
     const headers = sign(method, path, payloadHash);
@@ -96,7 +98,10 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', reject);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => {
+            const bytes = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, body: bytes, get text() { return bytes.toString('utf8'); } });
+          });
         },
       );
       req.on('error', (err) => reject(new Error(`S3 ${method} ${key}: ${err.message}`)));
@@ -110,11 +115,15 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     return new S3RequestError(method, key, r.status, code ? `${code}${message ? ` (${message})` : ''}` : r.text.slice(0, 200));
   }
 
-  async function getText(key: string): Promise<string | undefined> {
+  async function getBytes(key: string): Promise<Buffer | undefined> {
     const r = await request('GET', key);
-    if (r.status === 200) return r.text;
+    if (r.status === 200) return r.body;
     if (r.status === 404 && /<Code>NoSuchKey<\/Code>/.test(r.text)) return undefined;
     throw failure('GET', key, r);
+  }
+
+  async function getText(key: string): Promise<string | undefined> {
+    return (await getBytes(key))?.toString('utf8');
   }
 
   async function putText(key: string, body: string, contentType: string): Promise<void> {
@@ -127,5 +136,5 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     if (r.status !== 204 && r.status !== 200) throw failure('DELETE', key, r);
   }
 
-  return { getText, putText, deleteKey, close: () => agent.destroy() };
+  return { getText, getBytes, putText, deleteKey, close: () => agent.destroy() };
 }

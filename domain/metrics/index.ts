@@ -217,9 +217,23 @@ function emptyCounts(): MapCounts {
   return { input: 0, counted: 0, quarantined: 0, nonPublic: 0, reblogs: 0, outOfWindow: 0, outOfRange: 0, duplicates: 0 };
 }
 
+/**
+ * For records whose strings are still undecoded bytes (parsed from latin1-decoded UTF-8, see
+ * activities/aggregate/page-json.ts): `declared` decodes, in place, every string field the
+ * MastodonStatus schema declares (all a metric can read) of a record the fast check accepted;
+ * `whole` decodes a record entirely before zod checks it.
+ */
+export interface RecordDecoder {
+  declared(status: MastodonStatus): void;
+  whole(record: unknown): unknown;
+}
+
 export interface StatusMapper {
-  /** Folds a batch (e.g. one raw page's array); `ref` is echoed in quarantine entries. */
-  add(records: readonly unknown[], ref?: string): void;
+  /**
+   * Folds a batch (e.g. one raw page's array); `ref` is echoed in quarantine entries; `decoder`
+   * when the records' strings are raw bytes.
+   */
+  add(records: readonly unknown[], ref?: string, decoder?: RecordDecoder): void;
   /** Seals the accumulators into a JSON-serialisable partial. The mapper is spent after this. */
   finish(): MapResult;
 }
@@ -275,8 +289,13 @@ export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
   const endMs = window?.endMs ?? Number.POSITIVE_INFINITY;
   let finished = false;
 
-  function validate(record: unknown, index: number, ref: string | undefined): MastodonStatus | undefined {
-    if (isStatusFast(record)) return record;
+  function validate(record: unknown, index: number, ref: string | undefined, decoder: RecordDecoder | undefined): MastodonStatus | undefined {
+    if (isStatusFast(record)) {
+      decoder?.declared(record);
+      return record;
+    }
+    // The fast check answers the same on undecoded strings; zod's messages need the text.
+    if (decoder) record = decoder.whole(record);
     const parsed = MastodonStatus.safeParse(record);
     if (parsed.success) return parsed.data;
     const id = typeof record === 'object' && record !== null ? (record as { id?: unknown }).id : undefined;
@@ -289,12 +308,12 @@ export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
   }
 
   return {
-    add(records, ref) {
+    add(records, ref, decoder) {
       if (finished) throw new Error('mapper already finished');
       const n = records.length;
       counts.input += n;
       for (let index = 0; index < n; index++) {
-        const status = validate(records[index], index, ref);
+        const status = validate(records[index], index, ref, decoder);
         if (status === undefined) continue;
         if (status.visibility !== 'public') {
           counts.nonPublic++;

@@ -2,7 +2,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapPages, MissingPageError, pageReads, type MapPartJob, type PageRead } from '../../activities/aggregate/map-pages';
 import { MapThreadPool } from '../../activities/aggregate/map-pool';
-import { getText } from '../../activities/aggregate/s3-json';
+import { getBytes, getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
 import type { SegmentEntry } from '../../activities/mastodon/manifest';
 import { createS3LightClient, S3RequestError, type S3ReadTarget } from '../../activities/store/s3-light-client';
@@ -87,6 +87,8 @@ describe('map worker threads over MinIO', () => {
     try {
       expect(await light.getText(odd)).toBe(body);
       expect(await light.getText(keys[0]!)).toBe(await getText(s3, bucket, keys[0]!));
+      expect((await light.getBytes(odd))?.equals(Buffer.from(body, 'utf8'))).toBe(true);
+      expect((await getBytes(s3, bucket, odd))?.equals(Buffer.from(body, 'utf8'))).toBe(true);
       expect(await light.getText('raw/v1/no-such-object.json')).toBeUndefined();
       const written = 'mapped/v1/dag=x/date=2026-05-06/task=map/instance=é.example/part-00001.json';
       await light.putText(written, body, 'application/json');
@@ -114,7 +116,7 @@ describe('map worker threads over MinIO', () => {
     const j = job(keys);
     const summary = await pool.run(j, target, (n) => progress.push(n));
     const threaded = await stored(j);
-    const inProcess = await mapPages(j, (k) => getText(s3, bucket, k));
+    const inProcess = await mapPages(j, (k) => getBytes(s3, bucket, k));
     expect(threaded.partialJson).toBe(inProcess.partialJson);
     expect(threaded.bad).toEqual(inProcess.bad);
     expect(summary.counts.input).toBe(12 * 40 + 1);
@@ -138,7 +140,7 @@ describe('map worker threads over MinIO', () => {
     const j = job(pageReads(manifestPages(), segments, 1, 12));
     const summary = await pool.run(j, target);
     const fromSegments = await stored(j);
-    const fromPages = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+    const fromPages = await mapPages(job(keys), (k) => getBytes(s3, bucket, k));
     expect(fromSegments.partialJson).toBe(fromPages.partialJson);
     expect(fromSegments.bad).toEqual(fromPages.bad); // the quarantined record is read back from its page
     expect(summary.counts.input).toBe(12 * 40 + 1);
@@ -151,7 +153,7 @@ describe('map worker threads over MinIO', () => {
       const results = await Promise.all([0, 4, 8].map((i) => one.run(job(keys.slice(i, i + 4)), target)));
       const inputs = results.map((r) => r.counts.input);
       expect(inputs).toEqual([161, 160, 160]); // the broken record is on page 3
-      const whole = await mapPages(job(keys), (k) => getText(s3, bucket, k));
+      const whole = await mapPages(job(keys), (k) => getBytes(s3, bucket, k));
       expect(inputs.reduce((a, b) => a + b)).toBe(whole.counts.input);
     } finally {
       await one.close();
