@@ -74,12 +74,16 @@ export interface MapPartSummary {
   quarantined: number;
 }
 
+/** Runs a part's mapping when its turn comes (a map thread maps one part at a time). */
+export type MapTurn = (work: () => Promise<MapPagesOutput>) => Promise<MapPagesOutput>;
+
 /**
  * Maps a part and stores its partial (and its quarantine, or removes a stale one), returning
  * counts only: the partial's JSON never travels further than the thread that made it.
  */
-export async function mapPartToStore(job: MapPartJob, store: PartStore, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
-  const out = await mapPages(job, store.read, onProgress);
+export async function mapPartToStore(job: MapPartJob, store: PartStore, onProgress?: (pagesDone: number) => void, turn?: MapTurn): Promise<MapPartSummary> {
+  const work = () => mapPages(job, store.read, onProgress);
+  const out = await (turn ? turn(work) : work());
   if (out.bad.length > 0) await store.put(job.quarantineKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
   else await store.del(job.quarantineKey);
   await store.put(job.partialKey, out.partialJson, 'application/json');
@@ -95,6 +99,16 @@ export class MissingPageError extends Error {
     super(`raw object ${key} is missing`);
     this.name = 'MissingPageError';
   }
+}
+
+/** The objects a part reads, in order: each segment once, or each page. */
+export function objectsToRead(job: Pick<MapPagesJob, 'pages'>): string[] {
+  const objects: string[] = [];
+  for (const p of job.pages) {
+    const key = p.segment?.key ?? p.key;
+    if (objects[objects.length - 1] !== key) objects.push(key);
+  }
+  return objects;
 }
 
 const NEWLINE = 0x0a;
@@ -120,12 +134,7 @@ export async function mapPages(job: MapPagesJob, read: ReadBytes, onProgress?: (
     ...(job.families ? { families: job.families } : {}),
   });
   const bad: string[] = [];
-  // The objects to read, in order: each segment once, or each page.
-  const objects: string[] = [];
-  for (const p of job.pages) {
-    const key = p.segment?.key ?? p.key;
-    if (objects[objects.length - 1] !== key) objects.push(key);
-  }
+  const objects = objectsToRead(job);
   const limit = job.pages.some((p) => p.segment) ? SEGMENTS_IN_FLIGHT : PAGES_IN_FLIGHT;
   const inflight: Array<Promise<Buffer | undefined>> = [];
   let next = 0;

@@ -32,11 +32,18 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy?: Pending;
+  /** Parts handed to the thread: it maps one at a time and fetches the next one's data meanwhile. */
+  jobs: Map<number, Pending>;
   idle?: NodeJS.Timeout;
 }
 
 const IDLE_MS = 1_000;
+/**
+ * Parts a thread holds at once: the one it maps and the next, whose segment it reads while the
+ * first is mapped (a part is one ~5 MB segment, so without this a thread waits out each GET, and
+ * then each partial's PUT, with nothing to do).
+ */
+export const PARTS_PER_THREAD = 2;
 
 export const MAP_THREAD_SOURCE = fileURLToPath(new URL('./map-thread.ts', import.meta.url));
 let threadCode: Promise<string> | undefined;
@@ -74,21 +81,30 @@ export class MapThreadPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
+  /** The slot for the next part: an idle thread, else a new one, else the least loaded with room. */
+  private pick(): Slot | undefined {
+    const idle = this.slots.find((s) => s.jobs.size === 0);
+    if (idle) return idle;
+    if (this.slots.length < this.size) return this.spawn();
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.jobs.size < PARTS_PER_THREAD && (!best || s.jobs.size < best.jobs.size)) best = s;
+    return best;
+  }
+
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.busy);
-      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      const slot = this.pick();
       if (!slot) return;
       const job = this.queue.shift()!;
       clearTimeout(slot.idle);
-      slot.busy = job;
+      slot.jobs.set(job.id, job);
       slot.worker.ref();
       slot.worker.postMessage({ id: job.id, job: job.job, target: job.target } satisfies ThreadRequest);
     }
   }
 
   private retire(slot: Slot): void {
-    if (slot.busy) return;
+    if (slot.jobs.size > 0) return;
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
     void slot.worker.terminate();
@@ -104,15 +120,17 @@ export class MapThreadPool {
     // few MB); capping the heap makes V8 collect early instead of growing each thread's heap
     // towards the process default (measured on a 100k-status run: peak RSS 609 -> 529 MB).
     const worker = new Worker(this.code!, { name: 'mastoflow-map', resourceLimits: MAP_THREAD_LIMITS });
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, jobs: new Map() };
     worker.unref();
     worker.on('message', (msg: ThreadReply) => {
-      const job = slot.busy;
-      if (!job || job.id !== msg.id) return;
+      const job = slot.jobs.get(msg.id);
+      if (!job) return;
       if ('progress' in msg) return job.onProgress?.(msg.progress);
-      slot.busy = undefined;
-      worker.unref();
-      slot.idle = setTimeout(() => this.retire(slot), IDLE_MS).unref();
+      slot.jobs.delete(msg.id);
+      if (slot.jobs.size === 0) {
+        worker.unref();
+        slot.idle = setTimeout(() => this.retire(slot), IDLE_MS).unref();
+      }
       if ('result' in msg) job.resolve(msg.result);
       else job.reject(msg.error.key !== undefined ? new MissingPageError(msg.error.key) : Object.assign(new Error(msg.error.message), { name: msg.error.name }));
       this.dispatch();
@@ -121,8 +139,8 @@ export class MapThreadPool {
       clearTimeout(slot.idle);
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
-      slot.busy?.reject(new Error(`map thread died: ${err.message}`));
-      slot.busy = undefined;
+      for (const job of slot.jobs.values()) job.reject(new Error(`map thread died: ${err.message}`));
+      slot.jobs.clear();
       this.dispatch();
     };
     worker.on('error', die);

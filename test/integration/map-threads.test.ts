@@ -167,6 +167,15 @@ describe('map worker threads over MinIO', () => {
     expect((err as MissingPageError).key).toBe(missing);
     const again = await pool.run(job([keys[0]!]), target);
     expect(again.counts.input).toBe(40);
+    // A thread holds two parts at once: the failed one must not hold up the one behind it.
+    const one = new MapThreadPool(1);
+    try {
+      const [failed, next] = await Promise.allSettled([one.run(job([missing, keys[0]!]), target), one.run(job([keys[1]!]), target)]);
+      expect(failed.status === 'rejected' && failed.reason).toBeInstanceOf(MissingPageError);
+      expect(next.status === 'fulfilled' && next.value.counts.input).toBe(40);
+    } finally {
+      await one.close();
+    }
   });
 
   it('idle threads exit after a second (their heaps go back before the reduce) and come back on demand', async () => {
