@@ -17,6 +17,7 @@ import { taskActivity } from '../task-activity';
 import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
 import { accountKeyFn } from './pseudonym';
+import { HeapGuard } from './heap-guard';
 import { deleteKey, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
 import { MissingPageError, pageReads, type MapPartJob, type PageRead } from './map-pages';
@@ -152,7 +153,9 @@ export function createAggregateActivities(deps: ActivityDeps) {
       type Entry = { p: CombinedPartial; ids: IdColumn; size: number };
       const merge = (x: Entry, y: Entry): Entry => ({ p: mergePartials(x.p, y.p), ids: mergeIdColumns(x.ids, y.ids), size: x.size + y.size });
       const stack: Entry[] = [];
+      const heap = new HeapGuard();
       for (let i = 1; i <= g.parts; i++) {
+        heap.check();
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
         const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
         if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
@@ -170,6 +173,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       await putText(deps.s3, deps.bucket, rowsKey, JSON.stringify(rows));
+      heap.check();
       return { instance: g.instance, day: g.day, rowsKey, rows: rows.length, statuses: merged.counts.counted };
     }),
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { accountKeyFn } from '../../activities/aggregate/pseudonym';
 import { purgeRawBefore } from '../../activities/aggregate/retention';
 import type { ActivityDeps } from '../../activities/deps';
-import { rawPageKey } from '../../domain/keys';
+import { rawManifestKey, rawPageKey, rawSegmentKey } from '../../domain/keys';
 import { ensureBucket } from '../../runtime/clients';
 import { testConfig, testS3, uniqueName } from '../helpers/stack';
 
@@ -34,12 +34,18 @@ describe('retention: purge of raw objects', () => {
     const bucket = uniqueName('purge').toLowerCase();
     await ensureBucket(s3, bucket);
     const keys = ['2026-10-01', '2026-10-30', '2026-10-31', '2026-11-20'].map((d) => rawPageKey('a.example', d, 'public-local', 1));
-    for (const Key of [...keys, 'results/v1/metric=x/date=2026-10-01/instance=a.parquet']) {
+    // A second instance, several sources and a segment in an old day: the purge walks instances and days.
+    const oldOfB = [rawPageKey('b.example', '2026-10-02', 'public-remote', 1), rawPageKey('b.example', '2026-10-02', 'trends', 1), rawSegmentKey('b.example', '2026-10-02', 'public-remote', 1)];
+    const keptOfB = rawManifestKey('b.example', '2026-11-01', 'public-remote');
+    for (const Key of [...keys, ...oldOfB, keptOfB, 'results/v1/metric=x/date=2026-10-01/instance=a.parquet']) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '[]' }));
     }
-    expect(await purgeRawBefore(s3, bucket, '2026-10-31')).toBe(2);
+    let pages = 0;
+    expect(await purgeRawBefore(s3, bucket, '2026-10-31', () => pages++)).toBe(5);
+    expect(pages).toBeGreaterThan(0); // heartbeats
     const left = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents!.map((o) => o.Key).sort();
-    expect(left).toEqual([keys[2], keys[3], 'results/v1/metric=x/date=2026-10-01/instance=a.parquet'].sort());
+    expect(left).toEqual([keys[2], keys[3], keptOfB, 'results/v1/metric=x/date=2026-10-01/instance=a.parquet'].sort());
+    expect(await purgeRawBefore(s3, bucket, '2026-10-31')).toBe(0);
     s3.destroy();
   });
 });
