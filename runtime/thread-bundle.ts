@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync, readFileSync } from 'node:fs';
-import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { writableDir } from './cache-dir';
 
 // A worker thread's code as one plain JavaScript file, built by esbuild and cached on disk.
 // Worker threads do not inherit the parent's module hooks: a TypeScript entry needs tsx registered
@@ -54,16 +55,6 @@ function esbuildVersion(): string {
     return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'absent';
-  }
-}
-
-async function writable(dir: string): Promise<boolean> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -159,7 +150,7 @@ export async function ensureThreadBundle(entry: string, opts: ThreadBundleOption
       .sort()
       .map(async (file) => ({ file, sha256: sha256(await readFile(path.join(REPO_ROOT, file))) })),
   );
-  const dir = (await writable(preferred)) ? preferred : fallback;
+  const dir = (await writableDir(preferred)) ? preferred : fallback;
   await mkdir(dir, { recursive: true });
   const bundleName = `${stem}-${sha256(code).slice(0, 16)}.mjs`;
   const file = path.join(dir, bundleName);

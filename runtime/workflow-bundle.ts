@@ -1,12 +1,13 @@
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { writableDir } from './cache-dir';
 
 // The workflow bundle, built once per change of its sources in a child process and cached on
 // disk. Bundling in the worker itself (the SDK's `workflowsPath`) leaves webpack's heap and
@@ -179,16 +180,6 @@ function uncoveredInputs(read: string[], hashInputs: string[]): string[] {
   return [...out].sort();
 }
 
-async function writable(dir: string): Promise<boolean> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function runChild(workflowsPath: string, outFile: string): Promise<string[]> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return new Promise((resolve, reject) => {
@@ -251,7 +242,7 @@ export async function ensureWorkflowBundle(opts: WorkflowBundleOptions = {}): Pr
       return { path: file, hash, cached: true };
     }
   }
-  const dir = (await writable(preferred)) ? preferred : fallback;
+  const dir = (await writableDir(preferred)) ? preferred : fallback;
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, name);
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -165,16 +165,24 @@ export function createAggregateActivities(deps: ActivityDeps) {
         stack.push(cur);
         heartbeat({ part: i });
       }
-      const merged = stack.length
-        ? stack.reduce((a, b) => merge(a, b)).p
-        : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
+      // From here on only the merged partial stays reachable (not the stack's inputs to it), then
+      // only its rows (the partial lives in this function's frame alone), so each stage's garbage
+      // can be collected before the next allocates.
       const accountKey = accountKeyFn(deps);
-      const rows: KvRow[] = finalizeAll(merged, { accountKey });
+      const finalize = (): { rows: KvRow[]; statuses: number } => {
+        const merged = stack.length
+          ? stack.reduce((a, b) => merge(a, b)).p
+          : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
+        stack.length = 0;
+        return { rows: finalizeAll(merged, { accountKey }), statuses: merged.counts.counted };
+      };
+      const { rows, statuses } = finalize();
+      heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       await putText(deps.s3, deps.bucket, rowsKey, JSON.stringify(rows));
       heap.check();
-      return { instance: g.instance, day: g.day, rowsKey, rows: rows.length, statuses: merged.counts.counted };
+      return { instance: g.instance, day: g.day, rowsKey, rows: rows.length, statuses };
     }),
 
     /** Raw objects older than the retention are deleted; derived results stay. */

@@ -27,7 +27,7 @@ export class HeapGuard {
   /** Full collections run so far (for tests and logs). */
   collections = 0;
 
-  constructor(private readonly growthBytes = 64 * 1024 * 1024) {}
+  constructor(private readonly growthBytes = 32 * 1024 * 1024) {}
 
   /** Collects when the heap grew by more than `growthBytes` since the last collection (or start). */
   check(): void {

@@ -53,7 +53,7 @@ function mapThreadCode(): Promise<string> {
   threadCode.catch(() => (threadCode = undefined)); // a failed build is retried by the next part
   return threadCode;
 }
-const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
+const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
 export class MapThreadPool {
   private readonly slots: Slot[] = [];
