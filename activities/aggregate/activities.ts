@@ -151,9 +151,13 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // part and re-copying a growing ID list n times with a left fold.
       // The overlap guard's IDs travel beside the partials as compact columns (see compactIds).
       type Entry = { p: CombinedPartial; ids: IdColumn; size: number };
-      const merge = (x: Entry, y: Entry): Entry => ({ p: mergePartials(x.p, y.p), ids: mergeIdColumns(x.ids, y.ids), size: x.size + y.size });
-      const stack: Entry[] = [];
+      // Before each merge allocates its output, the garbage of earlier ones may be collected.
       const heap = new HeapGuard();
+      const merge = (x: Entry, y: Entry): Entry => {
+        heap.check();
+        return { p: mergePartials(x.p, y.p), ids: mergeIdColumns(x.ids, y.ids), size: x.size + y.size };
+      };
+      const stack: Entry[] = [];
       for (let i = 1; i <= g.parts; i++) {
         heap.check();
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
