@@ -53,6 +53,38 @@ export interface S3LightClient {
   close(): void;
 }
 
+/**
+ * A response body. With a Content-Length (S3 always sends one) the chunks are copied into one
+ * buffer of that size as they arrive, instead of being kept and concatenated at the end: a 5 MB
+ * segment then needs 5 MB of native memory, not 10, in threads whose freed native memory the
+ * process does not readily give back.
+ */
+class BodyCollector {
+  private buffer: Buffer | undefined;
+  private used = 0;
+  private chunks: Buffer[] = [];
+  constructor(length: number) {
+    if (Number.isSafeInteger(length) && length > 0) this.buffer = Buffer.allocUnsafeSlow(length);
+  }
+  add(chunk: Buffer): void {
+    if (this.buffer && this.used + chunk.length <= this.buffer.length) {
+      chunk.copy(this.buffer, this.used);
+      this.used += chunk.length;
+      return;
+    }
+    // No length, or more bytes than announced: keep chunks (after what was copied so far).
+    if (this.buffer) {
+      this.chunks.push(this.buffer.subarray(0, this.used));
+      this.buffer = undefined;
+    }
+    this.chunks.push(chunk);
+  }
+  bytes(): Buffer {
+    if (this.buffer) return this.used === this.buffer.length ? this.buffer : this.buffer.subarray(0, this.used);
+    return Buffer.concat(this.chunks);
+  }
+}
+
 export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   const base = new URL(target.endpoint ?? `https://s3.${target.region}.amazonaws.com`);
   const pathStyle = target.forcePathStyle;
@@ -95,11 +127,11 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
       const req = (secure ? https : http).request(
         { protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, method, path, headers, agent },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          const body = new BodyCollector(Number(res.headers['content-length']));
+          res.on('data', (c: Buffer) => body.add(c));
           res.on('error', reject);
           res.on('end', () => {
-            const bytes = Buffer.concat(chunks);
+            const bytes = body.bytes();
             resolve({ status: res.statusCode ?? 0, body: bytes, get text() { return bytes.toString('utf8'); } });
           });
         },
