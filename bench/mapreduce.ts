@@ -102,7 +102,8 @@ async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv, lo
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'], {
     cwd: ROOT,
-    env: { ...env, MASTOFLOW_LOG_LEVEL: 'WARN' },
+    // MALLOC_ARENA_MAX as the worker image sets it (infra/worker.Dockerfile), unless given.
+    env: { ...env, MASTOFLOW_LOG_LEVEL: 'WARN', MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.pipe(out);
@@ -602,7 +603,9 @@ async function main(): Promise<void> {
     const floor = decodeParseFloor(day.localFiles);
     const p = run.phases;
     console.log('');
-    console.log(`map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, one worker process)`);
+    console.log(
+      `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, one worker process with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} as in the worker image)`,
+    );
     console.log('');
     console.log(`  day ${DAY}: ${int(day.statuses)} statuses, ${int(day.pages)} raw pages, ${(day.bytes / 1e6).toFixed(0)} MB of JSON`);
     console.log(`  mastodon_daily through Temporal (fetch sources off), whole run        ${s1(run.wallMs)}`);
