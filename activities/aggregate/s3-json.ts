@@ -2,16 +2,6 @@ import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, typ
 
 // Small JSON objects in S3 for the aggregation steps (plans, partials, reduced rows).
 
-export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await r.Body!.transformToString();
-  } catch (err) {
-    if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw err;
-  }
-}
-
 export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer | undefined> {
   try {
     const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -21,6 +11,10 @@ export async function getBytes(s3: S3Client, bucket: string, key: string): Promi
     if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
     throw err;
   }
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  return (await getBytes(s3, bucket, key))?.toString('utf8');
 }
 
 export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {

@@ -1,5 +1,6 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { rawPageKey, rawSourcePrefix } from '../../domain/keys';
+import { deleteKeys, keyPagesUnder } from '../store/s3-listing';
 
 // The raw pages of one source of one instance and day, in S3 under deterministic keys
 // (raw/v1/instance=<host>/date=<day>/source=<source>/page-00001.json). Every body is stored as
@@ -92,21 +93,14 @@ export class SourcePages {
   async removeAfter(lastPage: number): Promise<number> {
     const prefix = rawSourcePrefix(this.host, this.day, this.source);
     const stale: string[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of r.Contents ?? []) {
+    for await (const keys of keyPagesUnder(this.s3, this.bucket, prefix)) {
+      for (const key of keys) {
         // Pages, and segments that start after the last page (segments are named by first page).
-        const m = /(?:page-(\d+)\.json|segment-(\d+)\.ndjson)$/.exec(o.Key ?? '');
-        if (m && Number(m[1] ?? m[2]) > lastPage) stale.push(o.Key!);
+        const m = /(?:page-(\d+)\.json|segment-(\d+)\.ndjson)$/.exec(key);
+        if (m && Number(m[1] ?? m[2]) > lastPage) stale.push(key);
       }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    for (let i = 0; i < stale.length; i += 1000) {
-      await this.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: stale.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
-      );
     }
+    await deleteKeys(this.s3, this.bucket, stale);
     return stale.length;
   }
 }
