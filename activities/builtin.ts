@@ -71,7 +71,9 @@ export function createBuiltinActivities(deps: ActivityDeps) {
       }
       const where = ctx.itemIndex === undefined ? '' : ` (item ${ctx.itemIndex})`;
       const message = `${args.message}${where}`;
-      throw args.nonRetryable ? ApplicationFailure.nonRetryable(message, args.type) : ApplicationFailure.retryable(message, args.type);
+      throw args.nonRetryable
+        ? ApplicationFailure.nonRetryable(message, args.type)
+        : ApplicationFailure.retryable(message, args.type);
     }),
 
     /** Fails its first args.failAttempts attempts (retryably), then succeeds. */
@@ -79,7 +81,10 @@ export function createBuiltinActivities(deps: ActivityDeps) {
       const args = parseArgs(FlakyArgs, ctx, 'flakyTask');
       const { attempt } = activityInfo();
       if (attempt <= args.failAttempts) {
-        throw ApplicationFailure.retryable(`flaky: deliberate failure on attempt ${attempt} of ${args.failAttempts}`, 'FlakyFailure');
+        throw ApplicationFailure.retryable(
+          `flaky: deliberate failure on attempt ${attempt} of ${args.failAttempts}`,
+          'FlakyFailure',
+        );
       }
       return { succeededOnAttempt: attempt };
     }),
@@ -112,7 +117,9 @@ export function createBuiltinActivities(deps: ActivityDeps) {
     writePart: taskActivity(async (ctx) => {
       const key = mappedPartKey(ctx.dagId, ctx.logicalDate, ctx.taskId, ctx.itemIndex ?? 0);
       const body = JSON.stringify({ runId: ctx.runId, item: ctx.item ?? null, itemIndex: ctx.itemIndex ?? null });
-      await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+      await deps.s3.send(
+        new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      );
       return { key };
     }),
   };

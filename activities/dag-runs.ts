@@ -54,7 +54,12 @@ export function createDagRunActivities() {
         const open = desc.status.name === 'RUNNING' || desc.status.name === 'CONTINUED_AS_NEW';
         wasRunning ??= open;
         if (!open) {
-          return { workflowId: input.workflowId, runId: desc.runId, status: desc.status.name as DagRunStatusName, wasRunning };
+          return {
+            workflowId: input.workflowId,
+            runId: desc.runId,
+            status: desc.status.name as DagRunStatusName,
+            wasRunning,
+          };
         }
         ctx.heartbeat({ runId: desc.runId });
         await ctx.sleep(delay);

@@ -21,7 +21,12 @@ export function createSmokeActivities(deps: ActivityDeps) {
         throw ApplicationFailure.retryable(`smoke: deliberate failure on attempt ${attempt}`, 'SmokeDeliberateFailure');
       }
       await deps.s3.send(
-        new PutObjectCommand({ Bucket: deps.bucket, Key: input.key, Body: input.body, ContentType: 'application/json' }),
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: input.key,
+          Body: input.body,
+          ContentType: 'application/json',
+        }),
       );
       log.info('smoke object written', { key: input.key, attempt });
       return { key: input.key, bytes: Buffer.byteLength(input.body), attempt };

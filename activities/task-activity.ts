@@ -1,6 +1,11 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-import { taskResultEnvelope, type TaskAttemptDetail, type TaskContext, type TaskResultEnvelope } from '../domain/task-context';
+import {
+  taskResultEnvelope,
+  type TaskAttemptDetail,
+  type TaskContext,
+  type TaskResultEnvelope,
+} from '../domain/task-context';
 
 // Wraps a DAG task activity so runDag learns which attempt produced the final result or failure.
 // Temporal retries activities on the server and shows every attempt in history, but the workflow

@@ -55,15 +55,43 @@ async function main(): Promise<void> {
   const [tPort, uiPort, mPort, mConsole] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   log(`[bench:ingest] starting Temporal dev server and MinIO in ${dir}`);
   const [temporal, minio] = await Promise.all([
-    startTemporalDevServer({ port: tPort, uiPort, namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true }),
-    startMinio({ port: mPort, consolePort: mConsole, dataDir: path.join(dir, 'minio'), accessKey: 'bench-access', secretKey: 'bench-secret-key', logFile: path.join(dir, 'minio.log') }),
+    startTemporalDevServer({
+      port: tPort,
+      uiPort,
+      namespace: 'default',
+      logFile: path.join(dir, 'temporal.log'),
+      headless: true,
+    }),
+    startMinio({
+      port: mPort,
+      consolePort: mConsole,
+      dataDir: path.join(dir, 'minio'),
+      accessKey: 'bench-access',
+      secretKey: 'bench-secret-key',
+      logFile: path.join(dir, 'minio.log'),
+    }),
   ]);
   const rateLimit = { limit: LIMIT, windowMs: WINDOW_MS, pagedLimit: PAGED_LIMIT, pagedWindowMs: PAGED_WINDOW_MS };
-  const sim = await startMastodonSim({ now: NOW, seed: 42, statusesPerDay: STATUSES, rateLimit, faults: { latencyMs: LATENCY_MS } });
+  const sim = await startMastodonSim({
+    now: NOW,
+    seed: 42,
+    statusesPerDay: STATUSES,
+    rateLimit,
+    faults: { latencyMs: LATENCY_MS },
+  });
   // The worker's limiter knows the throttle shapes (Mastodon documents them; here compressed).
-  configureInstanceThrottles(sim.url, { api: { limit: LIMIT, periodMs: WINDOW_MS }, paging: { limit: PAGED_LIMIT, periodMs: PAGED_WINDOW_MS } });
+  configureInstanceThrottles(sim.url, {
+    api: { limit: LIMIT, periodMs: WINDOW_MS },
+    paging: { limit: PAGED_LIMIT, periodMs: PAGED_WINDOW_MS },
+  });
 
-  const tags = [...new Map([...sim.world.iterateDay(DAY, { visibleAt: NOW, atMs: NOW })].flatMap((e) => e.status.tags.map((t) => [t.name.toLowerCase(), 0] as const)))]
+  const tags = [
+    ...new Map(
+      [...sim.world.iterateDay(DAY, { visibleAt: NOW, atMs: NOW })].flatMap((e) =>
+        e.status.tags.map((t) => [t.name.toLowerCase(), 0] as const),
+      ),
+    ),
+  ]
     .map(([t]) => t)
     .slice(0, TAGS);
   const parsed = parseConfig(
@@ -73,7 +101,17 @@ async function main(): Promise<void> {
           name: 'bench.sim',
           baseUrl: sim.url,
           userAgentContact: 'mailto:bench@example.org',
-          sources: { publicLocal: true, publicRemote: true, hashtags: tags.length > 0, accounts: false, instance: true, activity: true, peers: true, trends: true, directory: false },
+          sources: {
+            publicLocal: true,
+            publicRemote: true,
+            hashtags: tags.length > 0,
+            accounts: false,
+            instance: true,
+            activity: true,
+            peers: true,
+            trends: true,
+            directory: false,
+          },
           hashtags: tags,
         },
       ],
@@ -85,7 +123,11 @@ async function main(): Promise<void> {
   );
   if (!parsed.ok) throw new Error(parsed.message);
   const config = parsed.config;
-  const env = { ...process.env, MASTOFLOW_S3_ACCESS_KEY_ID: 'bench-access', MASTOFLOW_S3_SECRET_ACCESS_KEY: 'bench-secret-key' };
+  const env = {
+    ...process.env,
+    MASTOFLOW_S3_ACCESS_KEY_ID: 'bench-access',
+    MASTOFLOW_S3_SECRET_ACCESS_KEY: 'bench-secret-key',
+  };
   const workerConnection = await NativeConnection.connect({ address: temporal.address });
   log('[bench:ingest] bundling workflows and starting a worker');
   const { workers } = await createWorkers({ config, env, serveStore: false, connection: workerConnection });
@@ -97,7 +139,9 @@ async function main(): Promise<void> {
     // Start at a window boundary of both throttles (fixed windows aligned to the period).
     const period = lcm(WINDOW_MS, PAGED_WINDOW_MS);
     const wait = period - (Date.now() % period);
-    log(`[bench:ingest] ${STATUSES} statuses/day, ${tags.length} hashtag(s); limits ${LIMIT}/${WINDOW_MS} ms, paged ${PAGED_LIMIT}/${PAGED_WINDOW_MS} ms; waiting ${wait} ms for a window start`);
+    log(
+      `[bench:ingest] ${STATUSES} statuses/day, ${tags.length} hashtag(s); limits ${LIMIT}/${WINDOW_MS} ms, paged ${PAGED_LIMIT}/${PAGED_WINDOW_MS} ms; waiting ${wait} ms for a window start`,
+    );
     await new Promise((r) => setTimeout(r, wait));
     sim.resetStats();
     const started = Date.now();
@@ -109,7 +153,9 @@ async function main(): Promise<void> {
     const progress = setInterval(() => {
       const s = sim.stats();
       const secs = (Date.now() - started) / 1000;
-      log(`  ${secs.toFixed(1).padStart(6)} s  requests ${String(s.requests).padStart(5)}  paged ${String(s.paged).padStart(5)}  429 ${s.rateLimited}  (${(s.paged / secs).toFixed(1)} paged req/s)`);
+      log(
+        `  ${secs.toFixed(1).padStart(6)} s  requests ${String(s.requests).padStart(5)}  paged ${String(s.paged).padStart(5)}  429 ${s.rateLimited}  (${(s.paged / secs).toFixed(1)} paged req/s)`,
+      );
     }, 2_000);
     let result: FetchDayResult;
     try {
@@ -124,15 +170,27 @@ async function main(): Promise<void> {
     const binding = pagedShare >= apiShare ? 'paging' : 'general';
     const statuses = result.totals.statusesInWindow;
     log('');
-    log(`[bench:ingest] fetched ${result.totals.sources} sources, ${result.totals.pages} pages, ${statuses} statuses of ${DAY} in ${(elapsedMs / 1000).toFixed(1)} s` + (result.failed.length ? `, ${result.failed.length} FAILED` : ''));
+    log(
+      `[bench:ingest] fetched ${result.totals.sources} sources, ${result.totals.pages} pages, ${statuses} statuses of ${DAY} in ${(elapsedMs / 1000).toFixed(1)} s` +
+        (result.failed.length ? `, ${result.failed.length} FAILED` : ''),
+    );
     log(`  statuses/s            ${(statuses / (elapsedMs / 1000)).toFixed(0)}`);
     log(`  requests              ${s.requests} (${s.paged} paged)`);
-    const [bLimit, bWindow, bCount] = binding === 'paging' ? [PAGED_LIMIT, PAGED_WINDOW_MS, s.paged] : [LIMIT, WINDOW_MS, s.requests - s.rateLimited];
-    log(`  budget used           ${(Math.max(pagedShare, apiShare) * 100).toFixed(1)} % of the ${binding} throttle (paging ${(pagedShare * 100).toFixed(1)} %, general ${(apiShare * 100).toFixed(1)} %)`);
-    log(`                        ${(bCount / (elapsedMs / 1000)).toFixed(2)} req/s of ${((bLimit * 1000) / bWindow).toFixed(2)} allowed; budget = limit × elapsed / window, so the burst`);
-    log(`                        allowance taken at the start of the last (partial) window can put it a little over 100 %`);
+    const [bLimit, bWindow, bCount] =
+      binding === 'paging' ? [PAGED_LIMIT, PAGED_WINDOW_MS, s.paged] : [LIMIT, WINDOW_MS, s.requests - s.rateLimited];
+    log(
+      `  budget used           ${(Math.max(pagedShare, apiShare) * 100).toFixed(1)} % of the ${binding} throttle (paging ${(pagedShare * 100).toFixed(1)} %, general ${(apiShare * 100).toFixed(1)} %)`,
+    );
+    log(
+      `                        ${(bCount / (elapsedMs / 1000)).toFixed(2)} req/s of ${((bLimit * 1000) / bWindow).toFixed(2)} allowed; budget = limit × elapsed / window, so the burst`,
+    );
+    log(
+      `                        allowance taken at the start of the last (partial) window can put it a little over 100 %`,
+    );
     log(`  429 answers           ${s.rateLimited}`);
-    log(`  goal                  ≥ 90 % of the budget, 0 × 429: ${Math.max(pagedShare, apiShare) >= 0.9 && s.rateLimited === 0 ? 'met' : 'NOT met'}`);
+    log(
+      `  goal                  ≥ 90 % of the budget, 0 × 429: ${Math.max(pagedShare, apiShare) >= 0.9 && s.rateLimited === 0 ? 'met' : 'NOT met'}`,
+    );
     if (result.failed.length) for (const f of result.failed) log(`  failed: ${f.instance}/${f.source}: ${f.message}`);
   } finally {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

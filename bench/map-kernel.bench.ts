@@ -157,7 +157,9 @@ for (let p = 0; p * PAGE < TOTAL; p++) {
 }
 pages.reverse();
 const bytes = pages.reduce((s, p) => s + p.length, 0);
-console.log(`${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB, ${Math.round(bytes / TOTAL)} bytes/status (cassette statuses: ~1,880)`);
+console.log(
+  `${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB, ${Math.round(bytes / TOTAL)} bytes/status (cassette statuses: ~1,880)`,
+);
 
 // CPU time of this process (user + system, all its threads, GC helpers included) rather than
 // wall time: the machine is shared, and CPU time is what "per core" means.
@@ -197,21 +199,28 @@ time('parse + fast validate', TOTAL, () => {
 });
 const ZOD_N = Math.min(TOTAL, 50_000);
 time(`parse + zod safeParse (${ZOD_N.toLocaleString('en')})`, ZOD_N, () => {
-  for (const p of pages.slice(0, ZOD_N / PAGE)) for (const s of JSON.parse(p) as unknown[]) sink += MastodonStatus.safeParse(s).success ? 1 : 0;
+  for (const p of pages.slice(0, ZOD_N / PAGE))
+    for (const s of JSON.parse(p) as unknown[]) sink += MastodonStatus.safeParse(s).success ? 1 : 0;
 });
 
 const full = time('parse + validate + map, cheap families (the figure)', TOTAL, () => mapPages(pages, CHEAP_FAMILIES));
 console.log(
-  `  => map adds ${((1e6 / full - 1e6 / parseOnly)).toFixed(2)} µs/status on top of JSON.parse's ${(1e6 / parseOnly).toFixed(2)} µs ` +
+  `  => map adds ${(1e6 / full - 1e6 / parseOnly).toFixed(2)} µs/status on top of JSON.parse's ${(1e6 / parseOnly).toFixed(2)} µs ` +
     `(${Math.round((100 * full) / parseOnly)} % of the parse-only rate)`,
 );
 let partialBytes = 0;
 time('  … + JSON.stringify of the sealed partial', TOTAL, () => {
-  const mapper = createStatusMapper({ windowStartMs: DAY_START, windowEndMs: DAY_START + 86_400_000, families: CHEAP_FAMILIES });
+  const mapper = createStatusMapper({
+    windowStartMs: DAY_START,
+    windowEndMs: DAY_START + 86_400_000,
+    families: CHEAP_FAMILIES,
+  });
   for (const p of pages) mapper.add(JSON.parse(p) as unknown[]);
   partialBytes = JSON.stringify(mapper.finish().partial).length;
 });
-console.log(`  => sealed partial: ${(partialBytes / 1e6).toFixed(1)} MB of JSON (${Math.round(partialBytes / TOTAL)} bytes/status)`);
+console.log(
+  `  => sealed partial: ${(partialBytes / 1e6).toFixed(1)} MB of JSON (${Math.round(partialBytes / TOTAL)} bytes/status)`,
+);
 // Mapping right after parsing each page keeps the objects in cache, as in the map activity;
 // objects parsed long before and mapped later are cache-cold and measure memory, not the map.
 if (BREAKDOWN) {

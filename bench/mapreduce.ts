@@ -74,7 +74,9 @@ const RSS_STATUSES = option('rss-statuses', 1_000_000);
 const MICRO = !process.argv.includes('--no-micro');
 const KEEP = process.argv.includes('--keep');
 /** --profile-worker <dir>: a V8 CPU profile of each worker process, for finding the map's hot spots. */
-const PROFILE_DIR = process.argv.includes('--profile-worker') ? path.resolve(process.argv[process.argv.indexOf('--profile-worker') + 1] ?? '') : undefined;
+const PROFILE_DIR = process.argv.includes('--profile-worker')
+  ? path.resolve(process.argv[process.argv.indexOf('--profile-worker') + 1] ?? '')
+  : undefined;
 
 const log = (line: string): void => console.log(`[bench] ${line}`);
 const tty = process.stdout.isTTY;
@@ -100,12 +102,16 @@ interface ChildWorker {
 async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv, logFile: string): Promise<ChildWorker> {
   const out = createWriteStream(logFile, { flags: 'a' });
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'], {
-    cwd: ROOT,
-    // MALLOC_ARENA_MAX as the worker image sets it (infra/worker.Dockerfile), unless given.
-    env: { ...env, MASTOFLOW_LOG_LEVEL: 'WARN', MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'],
+    {
+      cwd: ROOT,
+      // MALLOC_ARENA_MAX as the worker image sets it (infra/worker.Dockerfile), unless given.
+      env: { ...env, MASTOFLOW_LOG_LEVEL: 'WARN', MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stderr?.pipe(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -161,7 +167,11 @@ function memoryMb(pid: number): { peak: number; now: number } {
 // ---------------------------------------------------------------------------------------------
 // Writing a day in the fetchers' layout.
 
-async function pool<T>(limit: number, items: AsyncIterable<T> | Iterable<T>, fn: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  limit: number,
+  items: AsyncIterable<T> | Iterable<T>,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   const running = new Set<Promise<void>>();
   for await (const item of items) {
     const p = fn(item).finally(() => running.delete(p));
@@ -178,7 +188,13 @@ interface WrittenDay {
   localFiles: string[];
 }
 
-async function writeDay(s3: S3Client, bucket: string, day: string, statuses: number, localDir: string | undefined): Promise<WrittenDay> {
+async function writeDay(
+  s3: S3Client,
+  bucket: string,
+  day: string,
+  statuses: number,
+  localDir: string | undefined,
+): Promise<WrittenDay> {
   const sources = ['public-local', 'public-remote'] as const;
   type Source = (typeof sources)[number];
   const state: Record<Source, { buffer: unknown[]; inWindow: number; pages: number }> = {
@@ -197,7 +213,10 @@ async function writeDay(s3: S3Client, bucket: string, day: string, statuses: num
   // Pages are cut (and numbered) in the generator's order, newest ID first as max_id paging
   // returns them; uploads then finish in any order.
   function* pagesOf(): Generator<{ source: Source; page: number; records: unknown[] }> {
-    for (const e of iterateDay(SEED, day, { statusesPerDay: statuses, accountCount: Math.max(2000, Math.round(statuses / 10)) })) {
+    for (const e of iterateDay(SEED, day, {
+      statusesPerDay: statuses,
+      accountCount: Math.max(2000, Math.round(statuses / 10)),
+    })) {
       const source: Source = e.local ? 'public-local' : 'public-remote';
       const st = state[source];
       st.buffer.push(e.status);
@@ -248,7 +267,9 @@ async function writeDay(s3: S3Client, bucket: string, day: string, statuses: num
     if (performance.now() - lastShown > 500 || written === statuses) {
       lastShown = performance.now();
       const s = (lastShown - started) / 1000;
-      progress(`${day}: ${int(written)} statuses generated and uploaded (${(bytes / 1e6).toFixed(0)} MB, ${int(written / s)}/s)`);
+      progress(
+        `${day}: ${int(written)} statuses generated and uploaded (${(bytes / 1e6).toFixed(0)} MB, ${int(written / s)}/s)`,
+      );
     }
   });
   progressDone();
@@ -323,11 +344,22 @@ interface RunTiming {
   peakReset: boolean;
 }
 
-async function runDay(client: Client, worker: ChildWorker, minioPid: number, day: string, label: string): Promise<RunTiming> {
+async function runDay(
+  client: Client,
+  worker: ChildWorker,
+  minioPid: number,
+  day: string,
+  label: string,
+): Promise<RunTiming> {
   const samples: Sample[] = [];
   const startupPeakMb = memoryMb(worker.pid).peak;
   const peakReset = resetPeak(worker.pid);
-  const sample = (): Sample => ({ t: Date.now(), cpu: cpuSeconds(worker.pid), minioCpu: cpuSeconds(minioPid), rssMb: memoryMb(worker.pid).now });
+  const sample = (): Sample => ({
+    t: Date.now(),
+    cpu: cpuSeconds(worker.pid),
+    minioCpu: cpuSeconds(minioPid),
+    rssMb: memoryMb(worker.pid).now,
+  });
   const sampler = setInterval(() => samples.push(sample()), 100);
   samples.push(sample());
   const started = performance.now();
@@ -351,7 +383,9 @@ async function runDay(client: Client, worker: ChildWorker, minioPid: number, day
         .map(([id, t]) => (t.items ? `${id} ${t.items.succeeded + t.items.failed}/${t.items.total}` : id))
         .join(', ');
       const mem = memoryMb(worker.pid);
-      progress(`${label}: ${detail || 'starting'} — ${((performance.now() - started) / 1000).toFixed(0)} s, worker RSS ${mem.now.toFixed(0)} MB`);
+      progress(
+        `${label}: ${detail || 'starting'} — ${((performance.now() - started) / 1000).toFixed(0)} s, worker RSS ${mem.now.toFixed(0)} MB`,
+      );
     } catch {
       // not answerable yet
     }
@@ -368,7 +402,9 @@ async function runDay(client: Client, worker: ChildWorker, minioPid: number, day
   samples.push(sample());
   const wallMs = performance.now() - started;
   if (summary.state !== 'success') {
-    const failed = Object.entries(summary.tasks).filter(([, t]) => t.state !== 'success').map(([id, t]) => `${id}: ${t.state} ${t.error ?? ''}`);
+    const failed = Object.entries(summary.tasks)
+      .filter(([, t]) => t.state !== 'success')
+      .map(([id, t]) => `${id}: ${t.state} ${t.error ?? ''}`);
     throw new Error(`${label}: run ${summary.state} (${failed.join('; ')})`);
   }
   const phases = await phasesOf(handle);
@@ -393,7 +429,8 @@ async function runDay(client: Client, worker: ChildWorker, minioPid: number, day
 
 async function phasesOf(handle: WorkflowHandle): Promise<RunTiming['phases']> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const ms = (e: (typeof events)[number]): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  const ms = (e: (typeof events)[number]): number =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const out: Partial<RunTiming['phases']> = {};
   const widen = (name: keyof RunTiming['phases'], t: number): void => {
     const p = out[name] ?? { start: t, end: t };
@@ -422,7 +459,12 @@ async function phasesOf(handle: WorkflowHandle): Promise<RunTiming['phases']> {
   }
   for (const name of ['plan_aggregate', 'map', 'reduce', 'load'] as const) {
     if (!out[name]) {
-      const seen = events.map((e) => e.activityTaskScheduledEventAttributes?.activityId ?? e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? e.eventType);
+      const seen = events.map(
+        (e) =>
+          e.activityTaskScheduledEventAttributes?.activityId ??
+          e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ??
+          e.eventType,
+      );
       throw new Error(`no ${name} events in the run's history (${events.length} events: ${seen.join(', ')})`);
     }
   }
@@ -433,7 +475,12 @@ async function loadedRows(duckdbPath: string, day: string): Promise<KvRow[]> {
   const db = await DuckDBInstance.create(duckdbPath, { access_mode: 'READ_ONLY' });
   const conn = await db.connect();
   try {
-    const rows = (await conn.runAndReadAll(`SELECT metric, key, value FROM metrics_kv WHERE instance = $1 AND day = $2::DATE`, [INSTANCE, day])).getRows();
+    const rows = (
+      await conn.runAndReadAll(`SELECT metric, key, value FROM metrics_kv WHERE instance = $1 AND day = $2::DATE`, [
+        INSTANCE,
+        day,
+      ])
+    ).getRows();
     return rows.map(([metric, key, value]) => ({ metric: String(metric), key: String(key), value: Number(value) }));
   } finally {
     conn.closeSync();
@@ -445,8 +492,14 @@ async function loadedRows(duckdbPath: string, day: string): Promise<KvRow[]> {
 function compareWithOracle(loaded: readonly KvRow[], oracle: OracleResult): string[] {
   const oracleMetrics = new Set(oracle.rows.map((r) => r.metric));
   const fold = (rows: readonly KvRow[]): KvRow[] => {
-    const out = rows.filter((r) => oracleMetrics.has(r.metric) && !(r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates')));
-    const dup = rows.filter((r) => r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates')).reduce((n, r) => n + r.value, 0);
+    const out = rows.filter(
+      (r) =>
+        oracleMetrics.has(r.metric) &&
+        !(r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates')),
+    );
+    const dup = rows
+      .filter((r) => r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates'))
+      .reduce((n, r) => n + r.value, 0);
     out.push({ metric: 'map_counts', key: 'duplicates+out_of_range', value: dup });
     return out;
   };
@@ -487,7 +540,11 @@ function decodeParseFloor(files: readonly string[]): { utf8PerS: number; mapWayP
 
 async function microFigure(): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'map-kernel.bench.ts'), '100000', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bench', 'map-kernel.bench.ts'), '100000', '3'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
@@ -506,16 +563,39 @@ async function microFigure(): Promise<string | undefined> {
 async function main(): Promise<void> {
   ensureTools({ quiet: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mastoflow-bench-mapreduce-'));
-  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const accessKey = 'mastoflow-bench';
   const secretKey = 'mastoflow-bench-secret';
   log(`starting Temporal dev server and MinIO in ${dir} ...`);
   const [temporal, minio] = await Promise.all([
-    startTemporalDevServer({ port: temporalPort, uiPort, namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true }),
-    startMinio({ port: minioPort, consolePort, dataDir: path.join(dir, 'minio'), accessKey, secretKey, logFile: path.join(dir, 'minio.log') }),
+    startTemporalDevServer({
+      port: temporalPort,
+      uiPort,
+      namespace: 'default',
+      logFile: path.join(dir, 'temporal.log'),
+      headless: true,
+    }),
+    startMinio({
+      port: minioPort,
+      consolePort,
+      dataDir: path.join(dir, 'minio'),
+      accessKey,
+      secretKey,
+      logFile: path.join(dir, 'minio.log'),
+    }),
   ]);
   log(`Temporal ${temporal.address}, MinIO ${minio.endpoint}`);
-  const sim = await startMastodonSim({ now: Date.parse('2026-03-20T06:00:00Z'), seed: SEED, statusesPerDay: 10, rateLimit: false });
+  const sim = await startMastodonSim({
+    now: Date.parse('2026-03-20T06:00:00Z'),
+    seed: SEED,
+    statusesPerDay: 10,
+    rateLimit: false,
+  });
 
   const rawConfig = {
     // Timeline sources off: the run aggregates the pages written below (see the header). One
@@ -526,12 +606,27 @@ async function main(): Promise<void> {
         name: INSTANCE,
         baseUrl: sim.url,
         userAgentContact: 'mailto:bench@example.org',
-        sources: { publicLocal: false, publicRemote: false, hashtags: false, accounts: false, instance: true, activity: false, peers: false, trends: false, directory: false },
+        sources: {
+          publicLocal: false,
+          publicRemote: false,
+          hashtags: false,
+          accounts: false,
+          instance: true,
+          activity: false,
+          peers: false,
+          trends: false,
+          directory: false,
+        },
       },
     ],
     s3: { endpoint: minio.endpoint, bucket: 'mastoflow-bench', forcePathStyle: true },
     duckdb: { path: path.join(dir, 'bench.duckdb') },
-    temporal: { address: temporal.address, namespace: 'default', taskQueue: 'mastoflow', storeTaskQueue: 'mastoflow-store' },
+    temporal: {
+      address: temporal.address,
+      namespace: 'default',
+      taskQueue: 'mastoflow',
+      storeTaskQueue: 'mastoflow-store',
+    },
   };
   const parsed = parseConfig(rawConfig, 'bench-config');
   if (!parsed.ok) throw new Error(parsed.message);
@@ -583,7 +678,9 @@ async function main(): Promise<void> {
     if (RSS_STATUSES > 0) {
       log(`writing ${int(RSS_STATUSES)} statuses for ${RSS_DAY} (peak-RSS run) ...`);
       const big = await writeDay(s3, config.s3.bucket, RSS_DAY, RSS_STATUSES, undefined);
-      log(`${int(big.statuses)} statuses, ${int(big.pages)} pages, ${(big.bytes / 1e6).toFixed(0)} MB; fresh worker process ...`);
+      log(
+        `${int(big.statuses)} statuses, ${int(big.pages)} pages, ${(big.bytes / 1e6).toFixed(0)} MB; fresh worker process ...`,
+      );
       worker = await startWorkerProcess(configFile, env, path.join(dir, 'worker-rss.log'));
       const bigRun = await runDay(client, worker, minioPid, RSS_DAY, `mastodon_daily ${RSS_DAY}`);
       rss = { statuses: big.statuses, peakMb: bigRun.peakRssMb, run: bigRun };
@@ -607,10 +704,14 @@ async function main(): Promise<void> {
       `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, one worker process with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} as in the worker image)`,
     );
     console.log('');
-    console.log(`  day ${DAY}: ${int(day.statuses)} statuses, ${int(day.pages)} raw pages, ${(day.bytes / 1e6).toFixed(0)} MB of JSON`);
+    console.log(
+      `  day ${DAY}: ${int(day.statuses)} statuses, ${int(day.pages)} raw pages, ${(day.bytes / 1e6).toFixed(0)} MB of JSON`,
+    );
     console.log(`  mastodon_daily through Temporal (fetch sources off), whole run        ${s1(run.wallMs)}`);
     console.log(`    map + reduce + load (plan_aggregate scheduled → last load closed)   ${s1(run.aggregateMs)}`);
-    console.log(`      plan ${s1(p.plan_aggregate.end - p.plan_aggregate.start)}, map ${s1(mapMs)}, reduce ${s1(p.reduce.end - p.reduce.start)}, load ${s1(p.load.end - p.load.start)}`);
+    console.log(
+      `      plan ${s1(p.plan_aggregate.end - p.plan_aggregate.start)}, map ${s1(mapMs)}, reduce ${s1(p.reduce.end - p.reduce.start)}, load ${s1(p.load.end - p.load.start)}`,
+    );
     console.log(`  DuckDB, one query over the local copy (typed read_json, all cores)   ${s1(typed.sqlMs)}`);
     console.log(`  DuckDB, exact oracle (raw JSON, schema checked field by field)       ${s1(exact.sqlMs)}`);
     console.log(
@@ -621,7 +722,9 @@ async function main(): Promise<void> {
       `  map step, one worker process (${config.worker.mapThreads ?? os.availableParallelism()} map threads): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
         `   goal ≥ ${int(GOAL_MAP_PER_S)}/s: ${mapRate >= GOAL_MAP_PER_S ? 'MET' : 'NOT MET'}`,
     );
-    console.log(`    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving the segments of ${int(day.pages)} pages during the map)`);
+    console.log(
+      `    (worker ${mapCpu.toFixed(1)} CPU-s, MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving the segments of ${int(day.pages)} pages during the map)`,
+    );
     console.log('    (the DAG maps every family, VADER sentiment included; DuckDB computes all but sentiment)');
     console.log(
       `    floor in this process, one core, ${int(floor.bytesPerStatus)} bytes/status: UTF-8 decode + JSON.parse alone ${int(floor.utf8PerS)} statuses/s;` +
@@ -629,7 +732,9 @@ async function main(): Promise<void> {
     );
     const peakText = (r: RunTiming): string =>
       `${r.peakRssMb.toFixed(0)} MB${r.peakReset ? '' : ' (VmHWM not resettable: includes start-up)'} (sampled: ` +
-      (['map', 'reduce', 'load'] as const).map((ph) => `${ph} ${r.maxRssMb(r.phases[ph].start, r.phases[ph].end + 500).toFixed(0)}`).join(', ') +
+      (['map', 'reduce', 'load'] as const)
+        .map((ph) => `${ph} ${r.maxRssMb(r.phases[ph].start, r.phases[ph].end + 500).toFixed(0)}`)
+        .join(', ') +
       ` MB; worker start-up peak ${r.startupPeakMb.toFixed(0)} MB)`;
     console.log(`  worker peak RSS during the ${int(day.statuses)}-status run: ${peakText(rss300)}`);
     if (rss) {
@@ -642,7 +747,9 @@ async function main(): Promise<void> {
       );
     }
     if (micro) console.log(`  map kernel alone, one core, no I/O:\n    ${micro}`);
-    console.log(`  loaded rows = DuckDB rows (all but sentiment): ${loadedDiff.length === 0 ? 'yes' : `NO, ${loadedDiff.length} differ`}; typed reader = exact reader: ${typedDiff.length === 0 ? 'yes' : `NO, ${typedDiff.length} differ`}`);
+    console.log(
+      `  loaded rows = DuckDB rows (all but sentiment): ${loadedDiff.length === 0 ? 'yes' : `NO, ${loadedDiff.length} differ`}; typed reader = exact reader: ${typedDiff.length === 0 ? 'yes' : `NO, ${typedDiff.length} differ`}`,
+    );
     for (const line of [...loadedDiff, ...typedDiff].slice(0, 10)) console.log(`    ${line}`);
     console.log('');
     if (loadedDiff.length > 0 || typedDiff.length > 0) process.exitCode = 1;

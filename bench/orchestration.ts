@@ -55,7 +55,9 @@ async function runWithProgress(handle: WorkflowHandle, label: string): Promise<{
       const tasks = Object.values(await liveTaskStates(handle as DagRunHandle));
       const finished = tasks.filter((t) => !['pending', 'running'].includes(t.state)).length;
       const items = tasks.find((t) => t.items)?.items;
-      const itemText = items ? `, items ${items.succeeded + items.failed}/${items.total} (chunks ${items.chunksDone}/${items.chunks})` : '';
+      const itemText = items
+        ? `, items ${items.succeeded + items.failed}/${items.total} (chunks ${items.chunksDone}/${items.chunks})`
+        : '';
       const line = `${label}: ${finished}/${tasks.length} tasks done${itemText}, ${((performance.now() - started) / 1000).toFixed(1)} s`;
       if (tty) process.stdout.write(`\r[bench] ${line}   `);
       else log(line);
@@ -87,7 +89,8 @@ function cpuSeconds(pid: number | undefined): number {
 /** First activity scheduled → last activity closed, from the run's history (excludes start-up). */
 async function activitySpanMs(handle: WorkflowHandle): Promise<number> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const ms = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  const ms = (e: (typeof events)[number]) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const first = events.find((e) => e.activityTaskScheduledEventAttributes);
   const last = [...events].reverse().find((e) => e.activityTaskCompletedEventAttributes);
   return first && last ? ms(last) - ms(first) : NaN;
@@ -97,16 +100,36 @@ async function main(): Promise<void> {
   ensureTools({ quiet: true });
   installWorkerLogging('WARN');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mastoflow-bench-'));
-  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const accessKey = 'mastoflow-bench';
   const secretKey = 'mastoflow-bench-secret';
   log(`starting Temporal dev server and MinIO in ${dir} ...`);
   const t0 = performance.now();
   const [temporal, minio] = await Promise.all([
-    startTemporalDevServer({ port: temporalPort, uiPort, namespace: 'default', logFile: path.join(dir, 'temporal.log'), headless: true }),
-    startMinio({ port: minioPort, consolePort, dataDir: path.join(dir, 'minio'), accessKey, secretKey, logFile: path.join(dir, 'minio.log') }),
+    startTemporalDevServer({
+      port: temporalPort,
+      uiPort,
+      namespace: 'default',
+      logFile: path.join(dir, 'temporal.log'),
+      headless: true,
+    }),
+    startMinio({
+      port: minioPort,
+      consolePort,
+      dataDir: path.join(dir, 'minio'),
+      accessKey,
+      secretKey,
+      logFile: path.join(dir, 'minio.log'),
+    }),
   ]);
-  log(`servers ready in ${Math.round(performance.now() - t0)} ms (Temporal ${temporal.address}, MinIO ${minio.endpoint})`);
+  log(
+    `servers ready in ${Math.round(performance.now() - t0)} ms (Temporal ${temporal.address}, MinIO ${minio.endpoint})`,
+  );
 
   const parsed = parseConfig(
     {
@@ -155,7 +178,10 @@ async function main(): Promise<void> {
     const cpuBefore = { worker: cpuSeconds(undefined), server: cpuSeconds(temporal.child.pid) };
     const fanHandle = await start('test_bench_fanout', '2030-03-01', { count: FANOUT_ITEMS });
     const fan = await runWithProgress(fanHandle, `fan-out of ${FANOUT_ITEMS} no-op items, 32 in flight`);
-    const cpu = { worker: cpuSeconds(undefined) - cpuBefore.worker, server: cpuSeconds(temporal.child.pid) - cpuBefore.server };
+    const cpu = {
+      worker: cpuSeconds(undefined) - cpuBefore.worker,
+      server: cpuSeconds(temporal.child.pid) - cpuBefore.server,
+    };
     const mapTask = fan.summary.tasks.map;
     if (mapTask?.state !== 'success') throw new Error(`fan-out did not succeed: ${mapTask?.error}`);
 
@@ -166,17 +192,25 @@ async function main(): Promise<void> {
     console.log('orchestration benchmark (2-core machine; Temporal dev server with in-memory SQLite, one worker)');
     console.log('');
     for (const [i, r] of chainResults.entries()) {
-      console.log(`  chain run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s wall, ${(r.ms / 100).toFixed(1)} ms/task (activities span ${(r.spanMs / 100).toFixed(1)} ms/task)`);
+      console.log(
+        `  chain run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s wall, ${(r.ms / 100).toFixed(1)} ms/task (activities span ${(r.spanMs / 100).toFixed(1)} ms/task)`,
+      );
     }
     console.log('');
-    console.log(`  per-task overhead (best run, wall / 100)   ${perTask.toFixed(1)} ms   goal ≤ ${GOAL_MS_PER_TASK} ms: ${perTask <= GOAL_MS_PER_TASK ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `  per-task overhead (best run, wall / 100)   ${perTask.toFixed(1)} ms   goal ≤ ${GOAL_MS_PER_TASK} ms: ${perTask <= GOAL_MS_PER_TASK ? 'MET' : 'NOT MET'}`,
+    );
     console.log(`  same, first scheduled → last completed     ${perTaskSpan.toFixed(1)} ms`);
-    console.log(`  reference: Temporal ≈ ${TEMPORAL_REFERENCE_MS} ms per sequential activity; Airflow ≈ ${AIRFLOW_REFERENCE_MS / 1000} s per task`);
+    console.log(
+      `  reference: Temporal ≈ ${TEMPORAL_REFERENCE_MS} ms per sequential activity; Airflow ≈ ${AIRFLOW_REFERENCE_MS / 1000} s per task`,
+    );
     console.log(
       `  fan-out ${FANOUT_ITEMS} items, 32 in flight        ${(fan.ms / 1000).toFixed(2)} s wall, ` +
         `${Math.round(FANOUT_ITEMS / (fan.ms / 1000))} items/s, ${mapTask.items?.chunks ?? '?'} chunk workflow(s)`,
     );
-    console.log(`  fan-out CPU: worker process ${cpu.worker.toFixed(1)} s, Temporal server ${cpu.server.toFixed(1)} s (of ${(fan.ms / 1000).toFixed(1)} s wall)`);
+    console.log(
+      `  fan-out CPU: worker process ${cpu.worker.toFixed(1)} s, Temporal server ${cpu.server.toFixed(1)} s (of ${(fan.ms / 1000).toFixed(1)} s wall)`,
+    );
     console.log('');
   } finally {
     stopWorkers();

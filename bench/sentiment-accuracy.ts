@@ -35,7 +35,8 @@ export function parseGroundTruth(tsv: string): RatedPost[] {
     .map((line, i) => {
       const [id, rating, ...rest] = line.split('\t');
       const value = Number(rating);
-      if (id === undefined || rest.length === 0 || !Number.isFinite(value)) throw new Error(`line ${i + 1}: expected id<TAB>rating<TAB>text`);
+      if (id === undefined || rest.length === 0 || !Number.isFinite(value))
+        throw new Error(`line ${i + 1}: expected id<TAB>rating<TAB>text`);
       return { id, rating: value, text: rest.join('\t'), label: labelOfRating(value) };
     });
 }
@@ -49,7 +50,10 @@ export interface Evaluation {
   confusion: Record<SentimentLabel, Record<SentimentLabel, number>>;
 }
 
-export function evaluate(posts: readonly RatedPost[], predict: (text: string) => SentimentLabel = (t) => scoreHtml(t).label): Evaluation {
+export function evaluate(
+  posts: readonly RatedPost[],
+  predict: (text: string) => SentimentLabel = (t) => scoreHtml(t).label,
+): Evaluation {
   const zero = (): Record<SentimentLabel, number> => ({ negative: 0, neutral: 0, positive: 0 });
   const confusion = { negative: zero(), neutral: zero(), positive: zero() };
   let correct = 0;
@@ -82,11 +86,15 @@ function main(): void {
   const t0 = performance.now();
   const e = evaluate(posts);
   const ms = performance.now() - t0;
-  console.log(`accuracy ${e.accuracy.toFixed(4)}   macro-F1 ${e.macroF1.toFixed(4)}   (${Math.round(posts.length / (ms / 1000))} posts/s)`);
+  console.log(
+    `accuracy ${e.accuracy.toFixed(4)}   macro-F1 ${e.macroF1.toFixed(4)}   (${Math.round(posts.length / (ms / 1000))} posts/s)`,
+  );
   console.log('per class:');
   for (const c of SENTIMENT_LABELS) {
     const k = e.perClass[c];
-    console.log(`  ${c.padEnd(9)} P ${k.precision.toFixed(3)}  R ${k.recall.toFixed(3)}  F1 ${k.f1.toFixed(3)}  n ${k.support}`);
+    console.log(
+      `  ${c.padEnd(9)} P ${k.precision.toFixed(3)}  R ${k.recall.toFixed(3)}  F1 ${k.f1.toFixed(3)}  n ${k.support}`,
+    );
   }
   console.log('confusion (rows = truth, columns = predicted):');
   console.log(`  ${''.padEnd(9)} ${SENTIMENT_LABELS.map((c) => c.padStart(9)).join(' ')}`);

@@ -13,7 +13,12 @@ export const exampleFanout = defineDag({
   params: z.strictObject({ count: z.number().int().min(0).max(10_000).default(20) }),
   tasks: [
     { id: 'list_items', activity: 'emitList', args: { prefix: 'item-' } },
-    { id: 'process', activity: 'writePart', deps: ['list_items'], expand: { from: 'list_items', field: 'items', concurrency: 8 } },
+    {
+      id: 'process',
+      activity: 'writePart',
+      deps: ['list_items'],
+      expand: { from: 'list_items', field: 'items', concurrency: 8 },
+    },
     { id: 'join', activity: 'noop', deps: ['process'] },
   ],
 });

@@ -42,7 +42,9 @@ export function createDagRegistry(dags: ReadonlyArray<DagSpecInput>, knownActivi
     }
     const dag = parsed.value;
     if (byId.has(dag.id)) {
-      problems.push(dagError('duplicate_dag', dag.id, undefined, `duplicate DAG id (definition #${index} repeats an earlier one)`));
+      problems.push(
+        dagError('duplicate_dag', dag.id, undefined, `duplicate DAG id (definition #${index} repeats an earlier one)`),
+      );
       return;
     }
     problems.push(...validateDagGraph(dag, activities), ...validateSchedule(dag));
@@ -80,7 +82,8 @@ export function validateSchedule(dag: Pick<DagSpec, 'id' | 'schedule'>): DagErro
   if (dag.schedule === null) return [];
   const problems: DagError[] = [];
   const timezoneProblem = checkTimezone(dag.schedule.timezone);
-  if (timezoneProblem) problems.push(dagError('bad_timezone', dag.id, undefined, `schedule.timezone: ${timezoneProblem}`));
+  if (timezoneProblem)
+    problems.push(dagError('bad_timezone', dag.id, undefined, `schedule.timezone: ${timezoneProblem}`));
   // With a bad zone the cron is still checked (in UTC) so both problems surface in one load.
   const cronProblem = checkCron(dag.schedule.cron, timezoneProblem ? 'UTC' : dag.schedule.timezone);
   if (cronProblem) problems.push(dagError('bad_cron', dag.id, undefined, `schedule.cron: ${cronProblem}`));
@@ -93,7 +96,8 @@ export function validateSchedule(dag: Pick<DagSpec, 'id' | 'schedule'>): DagErro
  * here with the right spelling suggested; offsets like '+02:00' are not zones.
  */
 function checkTimezone(timezone: string): string | undefined {
-  if (/^[+-]\d/.test(timezone)) return `expected an IANA zone such as "UTC" or "Europe/Berlin", got offset "${timezone}"`;
+  if (/^[+-]\d/.test(timezone))
+    return `expected an IANA zone such as "UTC" or "Europe/Berlin", got offset "${timezone}"`;
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;

@@ -122,7 +122,13 @@ export const testFanoutFailures = defineDag({
   defaultTaskOptions: fast,
   tasks: [
     { id: 'emit', activity: 'emitList', args: { count: 10 } },
-    { id: 'map', activity: 'failTask', deps: ['emit'], args: { itemIndexes: [3, 7] }, expand: { from: 'emit', concurrency: 4 } },
+    {
+      id: 'map',
+      activity: 'failTask',
+      deps: ['emit'],
+      args: { itemIndexes: [3, 7] },
+      expand: { from: 'emit', concurrency: 4 },
+    },
     { id: 'after_map', activity: 'noop', deps: ['map'] },
     { id: 'empty', activity: 'emitList', args: { count: 0 } },
     { id: 'map_empty', activity: 'noop', deps: ['empty'], expand: { from: 'empty' } },

@@ -70,7 +70,9 @@ export interface ReduceGroup {
 }
 
 /** Parts numbered per (instance, day), and the reduce groups that read them back. */
-export function numberParts<P extends MapPart>(parts: readonly P[]): { parts: Array<P & { part: number }>; groups: ReduceGroup[] } {
+export function numberParts<P extends MapPart>(
+  parts: readonly P[],
+): { parts: Array<P & { part: number }>; groups: ReduceGroup[] } {
   const counters = new Map<string, ReduceGroup>();
   const numbered = parts.map((p) => {
     const k = `${p.instance}\u0000${p.day}`;
@@ -97,7 +99,12 @@ export function latePagesParts(next: SourcePages, lower: string, upper: string, 
   };
   // Pages are newest first; keep those whose [lastId, firstId] meets [lower, upper).
   const pages = next.pages.filter(
-    (p) => p.count > 0 && p.firstId !== undefined && p.lastId !== undefined && cmp(p.firstId, lower) >= 0 && cmp(p.lastId, upper) < 0,
+    (p) =>
+      p.count > 0 &&
+      p.firstId !== undefined &&
+      p.lastId !== undefined &&
+      cmp(p.firstId, lower) >= 0 &&
+      cmp(p.lastId, upper) < 0,
   );
   return planMapParts({ ...next, pages }, pagesPerPart).map((part) => {
     const min = part.idRange.minId !== undefined && cmp(part.idRange.minId, lower) > 0 ? part.idRange.minId : lower;

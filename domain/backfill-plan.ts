@@ -126,13 +126,19 @@ export function dryRunDay(mode: ReprocessMode, day: string, existing: DayRunStat
   if (existing === 'running') return { day, existing, action: 'attach', reason: 'a run is in progress: wait for it' };
   if (existing === 'none') return { day, existing, action: 'run', reason: 'no run yet' };
   if (reuseAllowed(mode, existing)) {
-    return { day, existing, action: 'run', reason: mode === 'all' ? `re-run (was ${existing})` : `re-run the ${existing} run` };
+    return {
+      day,
+      existing,
+      action: 'run',
+      reason: mode === 'all' ? `re-run (was ${existing})` : `re-run the ${existing} run`,
+    };
   }
   return {
     day,
     existing,
     action: 'skip',
-    reason: existing === 'success' ? 'already succeeded' : `has a ${existing} run (use --reprocess failed to re-run it)`,
+    reason:
+      existing === 'success' ? 'already succeeded' : `has a ${existing} run (use --reprocess failed to re-run it)`,
   };
 }
 

@@ -4,9 +4,7 @@ import { z } from 'zod';
 // only names the environment variables that hold them, so `config check` can print the whole
 // resolved config and nothing secret can reach a workflow payload by way of the config.
 
-const envVarName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)');
 
 const httpUrl = z
   .string()
@@ -55,7 +53,9 @@ export const InstanceConfig = z
 export const S3Config = z
   .object({
     endpoint: httpUrl.optional(),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lowercase letters, digits, . or -)'),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lowercase letters, digits, . or -)'),
     region: z.string().min(1).default('us-east-1'),
     forcePathStyle: z.boolean().default(true),
     accessKeyIdEnv: envVarName.default('MASTOFLOW_S3_ACCESS_KEY_ID'),
@@ -65,7 +65,10 @@ export const S3Config = z
 
 export const TemporalConfig = z
   .object({
-    address: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port such as localhost:7233').default('localhost:7233'),
+    address: z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'host:port such as localhost:7233')
+      .default('localhost:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('mastoflow'),
     storeTaskQueue: z.string().min(1).default('mastoflow-store'),
@@ -84,7 +87,10 @@ export const ScheduleConfig = z
     /** Cron for the daily DAG; 02:00 UTC processes yesterday once its posts have federated. */
     cron: z.string().min(9).default('0 2 * * *'),
     timezone: z.string().min(1).default('UTC'),
-    catchupWindow: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 1d or 12h').default('1d'),
+    catchupWindow: z
+      .string()
+      .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 1d or 12h')
+      .default('1d'),
     paused: z.boolean().default(false),
     /** Days before the logical date re-fetched for late-federated posts. */
     lookbackDays: z.number().int().min(0).max(7).default(1),
@@ -115,7 +121,10 @@ export const MastoflowConfig = z
     hashtags: z.array(hashtag).default([]),
     accounts: z.array(acct).default([]),
     s3: S3Config,
-    duckdb: z.object({ path: z.string().min(1).default('data/mastoflow.duckdb') }).strict().default({ path: 'data/mastoflow.duckdb' }),
+    duckdb: z
+      .object({ path: z.string().min(1).default('data/mastoflow.duckdb') })
+      .strict()
+      .default({ path: 'data/mastoflow.duckdb' }),
     temporal: TemporalConfig.default(TemporalConfig.parse({})),
     schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
     dev: DevConfig.default(DevConfig.parse({})),
@@ -136,7 +145,11 @@ export const MastoflowConfig = z
     const seen = new Set<string>();
     cfg.instances.forEach((inst, i) => {
       if (seen.has(inst.name)) {
-        ctx.addIssue({ code: 'custom', path: ['instances', i, 'name'], message: `duplicate instance name "${inst.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', i, 'name'],
+          message: `duplicate instance name "${inst.name}"`,
+        });
       }
       seen.add(inst.name);
     });
@@ -172,9 +185,7 @@ export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIss
 
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -51,17 +51,28 @@ function taskErrors(spec: GraphSpec, task: GraphTask, knownActivities: ReadonlyS
   for (const dep of task.deps) {
     if (seen.has(dep)) errors.push(dagError('duplicate_dep', spec.id, task.id, `dep "${dep}" is listed twice`));
     seen.add(dep);
-    if (!ids.has(dep)) errors.push(dagError('unknown_dep', spec.id, task.id, `unknown dep "${dep}"${didYouMean(dep, ids)}`));
+    if (!ids.has(dep))
+      errors.push(dagError('unknown_dep', spec.id, task.id, `unknown dep "${dep}"${didYouMean(dep, ids)}`));
   }
   if (!knownActivities.has(task.activity)) {
     errors.push(
-      dagError('unknown_activity', spec.id, task.id, `unknown activity "${task.activity}"${didYouMean(task.activity, knownActivities)}`),
+      dagError(
+        'unknown_activity',
+        spec.id,
+        task.id,
+        `unknown activity "${task.activity}"${didYouMean(task.activity, knownActivities)}`,
+      ),
     );
   }
   if (task.expand && !task.deps.includes(task.expand.from)) {
     const deps = task.deps.length ? task.deps.join(', ') : 'none';
     errors.push(
-      dagError('bad_expand', spec.id, task.id, `expand.from "${task.expand.from}" is not one of the task's deps (deps: ${deps})`),
+      dagError(
+        'bad_expand',
+        spec.id,
+        task.id,
+        `expand.from "${task.expand.from}" is not one of the task's deps (deps: ${deps})`,
+      ),
     );
   }
   return errors;
@@ -75,7 +86,9 @@ function didYouMean(name: string, known: Iterable<string>): string {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : '';
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : '';
 }
 
 function editDistance(a: string, b: string): number {

@@ -25,14 +25,7 @@ export const Duration = z
   })
   .transform((value) => tryParseDuration(value) as number);
 
-export const TriggerRule = z.enum([
-  'all_success',
-  'all_done',
-  'none_failed',
-  'one_failed',
-  'one_success',
-  'always',
-]);
+export const TriggerRule = z.enum(['all_success', 'all_done', 'none_failed', 'one_failed', 'one_success', 'always']);
 export type TriggerRule = z.output<typeof TriggerRule>;
 
 export const TaskState = z.enum([
@@ -303,10 +296,7 @@ export function parseDagSpec(input: unknown, fallbackId = '(unnamed)'): DagParse
 
 export const RunDagInput = z.strictObject({
   dagId: z.string().min(1, { error: 'expected a DAG id' }),
-  logicalDate: z
-    .string()
-    .refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' })
-    .optional(),
+  logicalDate: z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' }).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   runType: RunType.optional(),
   backfillId: z.string().min(1, { error: 'expected a backfill id' }).optional(),

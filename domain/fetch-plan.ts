@@ -12,7 +12,15 @@ import { addDays } from './snowflake';
 // Look-back days re-scan the timelines only: instance documents, activity, peers, trends and
 // account profiles are snapshots of the moment they were fetched and belong to that day.
 
-export type FetchKind = 'public-timeline' | 'tag-timeline' | 'account' | 'instance' | 'activity' | 'peers' | 'trends' | 'directory';
+export type FetchKind =
+  | 'public-timeline'
+  | 'tag-timeline'
+  | 'account'
+  | 'instance'
+  | 'activity'
+  | 'peers'
+  | 'trends'
+  | 'directory';
 
 export interface FetchItem {
   instance: string;
@@ -32,11 +40,18 @@ export interface PlanOptions {
   lookbackDays?: number;
 }
 
-export function planFetchDay(config: Pick<MastoflowConfig, 'instances' | 'hashtags' | 'accounts'>, day: string, opts: PlanOptions = {}): FetchItem[] {
+export function planFetchDay(
+  config: Pick<MastoflowConfig, 'instances' | 'hashtags' | 'accounts'>,
+  day: string,
+  opts: PlanOptions = {},
+): FetchItem[] {
   const wanted = opts.instances ? new Set(opts.instances) : undefined;
   if (wanted) {
     const unknown = [...wanted].filter((n) => !config.instances.some((i) => i.name === n));
-    if (unknown.length) throw new Error(`unknown instance(s) ${unknown.map((n) => `"${n}"`).join(', ')} (configured: ${config.instances.map((i) => i.name).join(', ')})`);
+    if (unknown.length)
+      throw new Error(
+        `unknown instance(s) ${unknown.map((n) => `"${n}"`).join(', ')} (configured: ${config.instances.map((i) => i.name).join(', ')})`,
+      );
   }
   const homes = accountHomes(config);
   const items: FetchItem[] = [];
@@ -52,7 +67,9 @@ export function planFetchDay(config: Pick<MastoflowConfig, 'instances' | 'hashta
       if (s.publicRemote) add(d, { source: 'public-remote', kind: 'public-timeline', scope: 'remote' });
       for (const tag of tags) add(d, { source: `tag-${tag}`, kind: 'tag-timeline', tag });
       if (i > 0) return;
-      if (s.accounts) for (const acct of homes.get(inst.name) ?? []) add(d, { source: `account-${acct.toLowerCase()}`, kind: 'account', acct });
+      if (s.accounts)
+        for (const acct of homes.get(inst.name) ?? [])
+          add(d, { source: `account-${acct.toLowerCase()}`, kind: 'account', acct });
       if (s.instance) add(d, { source: 'instance', kind: 'instance' });
       if (s.activity) add(d, { source: 'activity', kind: 'activity' });
       if (s.peers) add(d, { source: 'peers', kind: 'peers' });

@@ -21,9 +21,7 @@ export function isValidDay(value: unknown): value is string {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   // Date.UTC rolls over out-of-range parts (Feb 30 → Mar 1), so a round trip exposes them.
-  return (
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  );
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function assertDay(day: string): void {
@@ -86,11 +84,7 @@ export function yesterdayUtc(nowMs: number): string {
  */
 export function logicalDateFromScheduledTime(scheduled: string | number | Date): string {
   const ms =
-    typeof scheduled === 'number'
-      ? scheduled
-      : scheduled instanceof Date
-        ? scheduled.getTime()
-        : Date.parse(scheduled);
+    typeof scheduled === 'number' ? scheduled : scheduled instanceof Date ? scheduled.getTime() : Date.parse(scheduled);
   if (!Number.isFinite(ms)) {
     throw new Error(`expected an ISO-8601 scheduled time, got ${JSON.stringify(String(scheduled))}`);
   }

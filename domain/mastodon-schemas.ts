@@ -161,9 +161,7 @@ export const MastodonInstanceV2 = z.looseObject({
     enabled: z.boolean(),
     approval_required: z.boolean(),
   }),
-  contact: z
-    .looseObject({ email: z.string().optional(), account: MastodonAccount.nullish() })
-    .optional(),
+  contact: z.looseObject({ email: z.string().optional(), account: MastodonAccount.nullish() }).optional(),
 });
 export type MastodonInstanceV2 = z.output<typeof MastodonInstanceV2>;
 

@@ -28,7 +28,8 @@ export interface FetchWindow extends DayWindow {
 
 /** The day's window plus the widened ID range the scan pages through. */
 export function fetchWindow(day: string, marginMs: number = ID_MARGIN_MS): FetchWindow {
-  if (!Number.isInteger(marginMs) || marginMs < 0) throw new RangeError(`ID margin must be an integer of ms >= 0, got ${marginMs}`);
+  if (!Number.isInteger(marginMs) || marginMs < 0)
+    throw new RangeError(`ID margin must be an integer of ms >= 0, got ${marginMs}`);
   const w = dayWindow(day);
   const lowMs = Math.max(0, w.startMs - marginMs);
   return {
@@ -98,8 +99,20 @@ export interface PageSummary {
  * Duplicates across pages happen when a server treats max_id inclusively, when a resumed scan
  * re-reads a page, or when a post is re-inserted; each status counts once.
  */
-export function summarisePage(records: PageRecords, window: Pick<DayWindow, 'startMs' | 'endMs'>, seen: Set<string>): PageSummary {
-  const s: PageSummary = { count: records.refs.length + records.broken, inWindow: 0, before: 0, after: 0, undated: 0, duplicates: 0, broken: records.broken };
+export function summarisePage(
+  records: PageRecords,
+  window: Pick<DayWindow, 'startMs' | 'endMs'>,
+  seen: Set<string>,
+): PageSummary {
+  const s: PageSummary = {
+    count: records.refs.length + records.broken,
+    inWindow: 0,
+    before: 0,
+    after: 0,
+    undated: 0,
+    duplicates: 0,
+    broken: records.broken,
+  };
   for (const ref of records.refs) {
     if (s.minId === undefined || compareIds(ref.id, s.minId) < 0) s.minId = ref.id;
     if (seen.has(ref.id)) {
@@ -130,7 +143,12 @@ export type NextStep = { done: true; reason: StopReason } | { done: false; maxId
  * `Link: rel="next"` URL when the server sent one (Mastodon's own cursor, which keeps working
  * when a page is filtered down), else the page's smallest ID.
  */
-export function nextStep(summary: PageSummary, scanMinId: string, requestedMaxId: string | null, linkNextMaxId: string | undefined): NextStep {
+export function nextStep(
+  summary: PageSummary,
+  scanMinId: string,
+  requestedMaxId: string | null,
+  linkNextMaxId: string | undefined,
+): NextStep {
   if (summary.minId === undefined) return { done: true, reason: 'empty-page' };
   if (compareIds(summary.minId, scanMinId) <= 0) return { done: true, reason: 'below-window' };
   const candidate = linkNextMaxId !== undefined && ID_RE.test(linkNextMaxId) ? linkNextMaxId : summary.minId;

@@ -64,7 +64,9 @@ export function parseResetHeader(value: string | undefined): number | undefined 
   if (!m) return undefined;
   const frac = (m[2] ?? '').slice(0, 3).padEnd(3, '0');
   const zone = (m[3] ?? 'Z').toUpperCase();
-  const ms = Date.parse(`${m[1]}.${frac}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
+  const ms = Date.parse(
+    `${m[1]}.${frac}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+  );
   return Number.isNaN(ms) ? undefined : ms;
 }
 
@@ -211,7 +213,9 @@ export class RateBudget {
     // A limit only one of them has decides; else the window end closest to the reset.
     const byLimit = candidates.filter((t) => t.limit === headers.limit);
     if (byLimit.length === 1) return byLimit[0];
-    return candidates.reduce((a, b) => (Math.abs(b.windowEndMs - headers.resetMs) < Math.abs(a.windowEndMs - headers.resetMs) ? b : a));
+    return candidates.reduce((a, b) =>
+      Math.abs(b.windowEndMs - headers.resetMs) < Math.abs(a.windowEndMs - headers.resetMs) ? b : a,
+    );
   }
 
   /** A reset further away than one period is a clock problem (or a replayed answer): cap it. */
@@ -246,8 +250,18 @@ export class RateBudget {
 }
 
 function newThrottle(name: ThrottleName, spec: ThrottleSpec): ThrottleState {
-  if (!(spec.limit >= 1) || !(spec.periodMs >= 1)) throw new RangeError(`throttle ${name} needs limit >= 1 and periodMs >= 1`);
-  return { name, limit: spec.limit, periodMs: spec.periodMs, windowEndMs: 0, used: 0, remaining: spec.limit, lastReleaseMs: undefined, offsetMs: 0 };
+  if (!(spec.limit >= 1) || !(spec.periodMs >= 1))
+    throw new RangeError(`throttle ${name} needs limit >= 1 and periodMs >= 1`);
+  return {
+    name,
+    limit: spec.limit,
+    periodMs: spec.periodMs,
+    windowEndMs: 0,
+    used: 0,
+    remaining: spec.limit,
+    lastReleaseMs: undefined,
+    offsetMs: 0,
+  };
 }
 
 /** How far a reset may be from our window end and still be the same window. */

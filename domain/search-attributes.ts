@@ -10,12 +10,20 @@ export const BackfillIdKey = defineSearchAttributeKey('BackfillId', SearchAttrib
 export type RunTypeValue = 'scheduled' | 'manual' | 'backfill';
 
 /** Typed search attribute pairs for a DAG run; `logicalDate` is the UTC day, stored at 00:00Z. */
-export function dagRunSearchAttributes(a: { dagId: string; logicalDate: string; runType: RunTypeValue; backfillId?: string }) {
+export function dagRunSearchAttributes(a: {
+  dagId: string;
+  logicalDate: string;
+  runType: RunTypeValue;
+  backfillId?: string;
+}) {
   const pairs = [
     { key: DagIdKey, value: a.dagId },
     { key: LogicalDateKey, value: new Date(`${a.logicalDate}T00:00:00.000Z`) },
     { key: RunTypeKey, value: a.runType },
-  ] as Array<{ key: typeof DagIdKey | typeof LogicalDateKey | typeof RunTypeKey | typeof BackfillIdKey; value: string | Date }>;
+  ] as Array<{
+    key: typeof DagIdKey | typeof LogicalDateKey | typeof RunTypeKey | typeof BackfillIdKey;
+    value: string | Date;
+  }>;
   if (a.backfillId) pairs.push({ key: BackfillIdKey, value: a.backfillId });
   return pairs;
 }

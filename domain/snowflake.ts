@@ -29,8 +29,10 @@ export interface DayWindow {
 }
 
 export function snowflakeFromMs(ms: number, low16 = 0): string {
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`snowflake time must be a non-negative integer of ms, got ${ms}`);
-  if (!Number.isInteger(low16) || low16 < 0 || low16 > 0xffff) throw new RangeError(`snowflake low bits must be 0..65535, got ${low16}`);
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw new RangeError(`snowflake time must be a non-negative integer of ms, got ${ms}`);
+  if (!Number.isInteger(low16) || low16 < 0 || low16 > 0xffff)
+    throw new RangeError(`snowflake low bits must be 0..65535, got ${low16}`);
   return ((BigInt(ms) << SHIFT) | BigInt(low16)).toString();
 }
 

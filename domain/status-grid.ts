@@ -63,11 +63,7 @@ export function latestRunPerDay(records: Iterable<DayRunRecord>): Map<string, Da
   const latest = new Map<string, DayRunRecord>();
   for (const record of records) {
     const seen = latest.get(record.day);
-    if (
-      !seen ||
-      record.startMs > seen.startMs ||
-      (record.startMs === seen.startMs && record.runId > seen.runId)
-    ) {
+    if (!seen || record.startMs > seen.startMs || (record.startMs === seen.startMs && record.runId > seen.runId)) {
       latest.set(record.day, record);
     }
   }
@@ -116,7 +112,9 @@ export function renderStatusGrid(grid: StatusGrid): string {
     const cells = WEEKDAYS.map((_, i) => {
       const day = addDays(monday, i);
       const state = byDay.get(day);
-      return state === undefined ? ' '.repeat(cellWidth) : `${day.slice(8)} ${DAY_STATE_SYMBOL[state]}`.padEnd(cellWidth);
+      return state === undefined
+        ? ' '.repeat(cellWidth)
+        : `${day.slice(8)} ${DAY_STATE_SYMBOL[state]}`.padEnd(cellWidth);
     });
     lines.push(`${monday}  ${cells.join('')}`.trimEnd());
     monday = addDays(monday, 7);

@@ -48,7 +48,8 @@ function countUpstreams(states: readonly TaskState[]): UpstreamCounts {
 }
 
 const RULES: Record<TriggerRule, (c: UpstreamCounts) => TriggerDecision> = {
-  all_success: (c) => (c.failed > 0 ? 'upstream_failed' : c.skipped > 0 ? 'skip' : c.success === c.total ? 'run' : 'wait'),
+  all_success: (c) =>
+    c.failed > 0 ? 'upstream_failed' : c.skipped > 0 ? 'skip' : c.success === c.total ? 'run' : 'wait',
   all_done: (c) => (c.done === c.total ? 'run' : 'wait'),
   none_failed: (c) => (c.failed > 0 ? 'upstream_failed' : c.done === c.total ? 'run' : 'wait'),
   one_failed: (c) => (c.failed > 0 ? 'run' : c.done === c.total ? 'skip' : 'wait'),

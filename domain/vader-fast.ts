@@ -100,7 +100,25 @@ const NEGATE: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-const PUNC_LIST: ReadonlySet<string> = new Set(['.', '!', '?', ',', ';', ':', '-', "'", '"', '!!', '!!!', '??', '???', '?!?', '!?!', '?!?!', '!?!?']);
+const PUNC_LIST: ReadonlySet<string> = new Set([
+  '.',
+  '!',
+  '?',
+  ',',
+  ';',
+  ':',
+  '-',
+  "'",
+  '"',
+  '!!',
+  '!!!',
+  '??',
+  '???',
+  '?!?',
+  '!?!',
+  '?!?!',
+  '!?!?',
+]);
 
 /** least_check compares a lexicon lookup of "least" too; it is not a lexicon word in 1.1.3. */
 const LEAST_IN_LEXICON = LEXICON.has('least');
@@ -116,7 +134,15 @@ export function isJsWhitespace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
   return (
-    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
 }
 
@@ -324,7 +350,8 @@ export function vaderPolarityScores(text: string): VaderScores {
       let b = end;
       if (lead > 0) {
         // "p + w": p is the whole leading punctuation run, w must have no punctuation left.
-        if (lead === puncts && tokenLength - lead > 1 && PUNC_LIST.has(text.slice(start, start + lead))) a = start + lead;
+        if (lead === puncts && tokenLength - lead > 1 && PUNC_LIST.has(text.slice(start, start + lead)))
+          a = start + lead;
       } else if (puncts > 0) {
         // "w + p": count the trailing punctuation run.
         let trail = 0;

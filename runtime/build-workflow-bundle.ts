@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowsHere, ensureWorkflowBundle, type ChildResult } from './workflow-bundle';
 
 const [workflowsPath, outFile] = process.argv.slice(2);
-const reply = (m: ChildResult) => new Promise<void>((resolve) => (process.send ? process.send(m, undefined, {}, () => resolve()) : resolve()));
+const reply = (m: ChildResult) =>
+  new Promise<void>((resolve) => (process.send ? process.send(m, undefined, {}, () => resolve()) : resolve()));
 
 if (!workflowsPath || !outFile) {
   const bundle = await ensureWorkflowBundle();

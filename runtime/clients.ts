@@ -54,7 +54,10 @@ function temporalSecurity(t: MastoflowConfig['temporal'], env: NodeJS.ProcessEnv
   return out;
 }
 
-export async function connectTemporalClient(t: MastoflowConfig['temporal'], env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+export async function connectTemporalClient(
+  t: MastoflowConfig['temporal'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Connection> {
   return Connection.connect({ address: t.address, ...temporalSecurity(t, env) });
 }
 

@@ -14,7 +14,10 @@ export function resolveConfigPath(explicit?: string, env: NodeJS.ProcessEnv = pr
 }
 
 /** Read, parse and validate; every failure names the file (and the field, via parseConfig). */
-export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): { file: string; config: MastoflowConfig } {
+export function loadConfig(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; config: MastoflowConfig } {
   const file = resolveConfigPath(explicit, env);
   let text: string;
   try {

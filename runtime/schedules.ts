@@ -154,7 +154,10 @@ function stableJson(value: unknown): string {
 }
 
 /** A keyword search attribute from either shape the SDK describes them in. */
-function keywordOf(attrs: SearchAttributePair[] | TypedSearchAttributes | undefined, key: typeof DagIdKey): string | undefined {
+function keywordOf(
+  attrs: SearchAttributePair[] | TypedSearchAttributes | undefined,
+  key: typeof DagIdKey,
+): string | undefined {
   if (!attrs) return undefined;
   if (Array.isArray(attrs)) {
     const value = attrs.find((p) => p.key.name === key.name)?.value;
@@ -175,7 +178,8 @@ export function operatorPaused(desc: Pick<ScheduleDescription, 'state'>): boolea
 export function scheduleDifferences(d: DesiredSchedule, desc: ScheduleDescription): string[] {
   const diffs: string[] = [];
   const diff = (field: string, have: unknown, want: unknown) => {
-    if (stableJson(have) !== stableJson(want)) diffs.push(`${field}: ${stableJson(have) ?? 'unset'} → ${stableJson(want)}`);
+    if (stableJson(have) !== stableJson(want))
+      diffs.push(`${field}: ${stableJson(have) ?? 'unset'} → ${stableJson(want)}`);
   };
   const calendars = desc.spec.calendars ?? [];
   const describedCron =
@@ -230,7 +234,10 @@ async function describeOrUndefined(client: Client, id: string): Promise<Schedule
 }
 
 /** Managed schedules of this deployment (task queue) as listed by visibility. */
-export async function listManagedScheduleIds(client: Client, taskQueue: string): Promise<Array<{ scheduleId: string; mark: ManagedMark }>> {
+export async function listManagedScheduleIds(
+  client: Client,
+  taskQueue: string,
+): Promise<Array<{ scheduleId: string; mark: ManagedMark }>> {
   const out: Array<{ scheduleId: string; mark: ManagedMark }> = [];
   for await (const summary of client.schedule.list()) {
     const mark = managedMark(summary.memo);
@@ -254,7 +261,10 @@ export async function syncSchedules(client: Client, dags: Iterable<DagSpec>, opt
     }
     const mark = managedMark(desc.memo);
     if (!mark) {
-      report.conflicts.push({ scheduleId: d.scheduleId, reason: 'exists but was not created by mastoflow; delete it or rename the DAG' });
+      report.conflicts.push({
+        scheduleId: d.scheduleId,
+        reason: 'exists but was not created by mastoflow; delete it or rename the DAG',
+      });
       continue;
     }
     if (mark.taskQueue !== d.taskQueue) {
@@ -263,7 +273,10 @@ export async function syncSchedules(client: Client, dags: Iterable<DagSpec>, opt
         await client.schedule.getHandle(d.scheduleId).delete();
         await client.schedule.create(createOptions(d));
       }
-      report.updated.push({ scheduleId: d.scheduleId, changes: [`taskQueue: ${mark.taskQueue} → ${d.taskQueue} (re-created)`] });
+      report.updated.push({
+        scheduleId: d.scheduleId,
+        changes: [`taskQueue: ${mark.taskQueue} → ${d.taskQueue} (re-created)`],
+      });
       continue;
     }
     const changes = scheduleDifferences(d, desc);
@@ -275,8 +288,14 @@ export async function syncSchedules(client: Client, dags: Iterable<DagSpec>, opt
     }
     if (!opts.dryRun) {
       const paused = d.paused || keep;
-      const note = keep ? desc.state.note : d.paused ? 'paused in the DAG spec' : 'unpaused by mastoflow schedules sync';
-      await client.schedule.getHandle(d.scheduleId).update(() => updateOptions(d, { paused, ...(note ? { note } : {}) }));
+      const note = keep
+        ? desc.state.note
+        : d.paused
+          ? 'paused in the DAG spec'
+          : 'unpaused by mastoflow schedules sync';
+      await client.schedule
+        .getHandle(d.scheduleId)
+        .update(() => updateOptions(d, { paused, ...(note ? { note } : {}) }));
     }
     report.updated.push({ scheduleId: d.scheduleId, changes });
   }
@@ -301,7 +320,8 @@ export function formatSyncReport(report: SyncReport, dryRun = false): string {
   for (const id of report.created) lines.push(`+ ${id} ${verb}created`);
   for (const u of report.updated) lines.push(`~ ${u.scheduleId} ${verb}updated: ${u.changes.join('; ')}`);
   for (const id of report.deleted) lines.push(`- ${id} ${verb}deleted (its DAG has no schedule any more)`);
-  for (const id of report.keptPaused) lines.push(`  ${id} left paused (paused by an operator; unpause with \`mastoflow schedules unpause\`)`);
+  for (const id of report.keptPaused)
+    lines.push(`  ${id} left paused (paused by an operator; unpause with \`mastoflow schedules unpause\`)`);
   for (const c of report.conflicts) lines.push(`! ${c.scheduleId}: ${c.reason}`);
   lines.push(
     `${dryRun ? 'dry run: ' : ''}${report.created.length} created, ${report.updated.length} updated, ${report.deleted.length} deleted, ${report.unchanged.length} unchanged` +
@@ -341,7 +361,9 @@ export async function describeManagedSchedules(client: Client, taskQueue: string
       ...(desc.state.note ? { note: desc.state.note } : {}),
       overlap: desc.policies.overlap ?? 'SKIP',
       ...(desc.info.nextActionTimes[0] ? { nextFire: desc.info.nextActionTimes[0].toISOString() } : {}),
-      ...(last ? { lastFire: { scheduledAt: last.scheduledAt.toISOString(), workflowId: last.action.workflow.workflowId } } : {}),
+      ...(last
+        ? { lastFire: { scheduledAt: last.scheduledAt.toISOString(), workflowId: last.action.workflow.workflowId } }
+        : {}),
     });
   }
   return rows;

@@ -1,7 +1,14 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { addDays } from '../domain/logical-date';
 import { BackfillIdKey, LogicalDateKey, RunTypeKey } from '../domain/search-attributes';
-import { buildStatusGrid, dayStateFromStatus, latestRunPerDay, type DayRunRecord, type DayRunState, type StatusGrid } from '../domain/status-grid';
+import {
+  buildStatusGrid,
+  dayStateFromStatus,
+  latestRunPerDay,
+  type DayRunRecord,
+  type DayRunState,
+  type StatusGrid,
+} from '../domain/status-grid';
 
 // Reads DAG runs from Temporal visibility (the same index the UI filters on) for `status` and
 // the backfill dry run. Visibility is eventually consistent: a run started a moment ago may
@@ -64,7 +71,12 @@ export async function fetchStatusGrid(client: Client, dagId: string, from: strin
 }
 
 /** State of each day's latest run, for the backfill dry run. */
-export async function fetchDayStates(client: Client, dagId: string, from: string, to: string): Promise<Map<string, DayRunState>> {
+export async function fetchDayStates(
+  client: Client,
+  dagId: string,
+  from: string,
+  to: string,
+): Promise<Map<string, DayRunState>> {
   const latest = latestRunPerDay(await fetchDayRuns(client, dagId, from, to));
   return new Map([...latest].map(([day, run]) => [day, run.state] as const));
 }

@@ -52,7 +52,11 @@ const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(b
 
 function esbuildVersion(): string {
   try {
-    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return 'absent';
   }
@@ -92,8 +96,12 @@ async function writeAtomically(file: string, body: string): Promise<void> {
 /** Keep the KEEP newest bundles of an entry besides `keep`. */
 async function prune(dir: string, stem: string, keep: string): Promise<void> {
   try {
-    const names = (await readdir(dir)).filter((n) => n.startsWith(`${stem}-`) && n.endsWith('.mjs') && path.join(dir, n) !== keep);
-    const entries = await Promise.all(names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    const names = (await readdir(dir)).filter(
+      (n) => n.startsWith(`${stem}-`) && n.endsWith('.mjs') && path.join(dir, n) !== keep,
+    );
+    const entries = await Promise.all(
+      names.map(async (n) => ({ n, t: (await stat(path.join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })),
+    );
     const old = entries.sort((a, b) => b.t - a.t).slice(KEEP - 1);
     await Promise.all(old.map((e) => rm(path.join(dir, e.n), { force: true })));
   } catch {
@@ -135,7 +143,9 @@ export async function ensureThreadBundle(entry: string, opts: ThreadBundleOption
       // No source map: a thread reports its errors by name and message only (see map-pool.ts).
       absWorkingDir: REPO_ROOT,
       // CommonJS packages inside an ES module bundle may still call require() for Node built-ins.
-      banner: { js: "import { createRequire as __mfCreateRequire } from 'node:module'; const require = __mfCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __mfCreateRequire } from 'node:module'; const require = __mfCreateRequire(import.meta.url);",
+      },
       logLevel: 'silent',
     });
   } catch (err) {
@@ -158,6 +168,8 @@ export async function ensureThreadBundle(entry: string, opts: ThreadBundleOption
   const record: CacheRecord = { format: FORMAT, esbuild: esbuildVersion(), bundle: bundleName, inputs };
   await writeAtomically(path.join(dir, `${stem}.json`), JSON.stringify(record, null, 1));
   await prune(dir, stem, file);
-  log(`thread bundle: built ${path.relative(REPO_ROOT, file)} from ${inputs.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `thread bundle: built ${path.relative(REPO_ROOT, file)} from ${inputs.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { path: file, cached: false };
 }

@@ -36,7 +36,9 @@ export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEn
  * when serving the store, the `mastoflow-store` queue (DuckDB writes, one activity at a time is
  * not required: DuckDB serialises writers in-process, but only this process may open the file).
  */
-export async function createWorkers(opts: WorkerRunOptions): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean }> {
+export async function createWorkers(
+  opts: WorkerRunOptions,
+): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean }> {
   installWorkerLogging();
   // A broken DAG definition stops the worker at start with every problem listed, rather than
   // failing runs one by one later.

@@ -32,7 +32,15 @@ export const DEFAULT_HASH_INPUTS = ['workflows', 'domain', 'dags', 'package.json
  * of the key too, so a node_modules out of step with the lockfile still rebuilds. Checked after
  * every build: a package webpack read that is not listed here is reported in `uncovered`.
  */
-export const BUNDLED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', '@temporalio/worker', 'nexus-rpc', 'long', 'ms', 'zod'];
+export const BUNDLED_PACKAGES = [
+  '@temporalio/workflow',
+  '@temporalio/common',
+  '@temporalio/worker',
+  'nexus-rpc',
+  'long',
+  'ms',
+  'zod',
+];
 
 /** Bump when the bundle options below change, so older cached bundles are not reused. */
 const FORMAT = 2;
@@ -83,7 +91,9 @@ function listFiles(abs: string): string[] {
 
 function installedVersion(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'absent';
   }
@@ -199,7 +209,10 @@ function runChild(workflowsPath: string, outFile: string): Promise<string[]> {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (result?.ok && code === 0) return resolve(result.inputs);
-      const why = result && !result.ok ? result.error : `exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join('\n')}` : ''}`;
+      const why =
+        result && !result.ok
+          ? result.error
+          : `exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').slice(-5).join('\n')}` : ''}`;
       reject(new Error(`workflow bundle: bundling ${path.relative(REPO_ROOT, workflowsPath)} failed: ${why}`));
     });
   });
@@ -209,7 +222,9 @@ function runChild(workflowsPath: string, outFile: string): Promise<string[]> {
 async function prune(dir: string, keep: string): Promise<void> {
   try {
     const names = (await readdir(dir)).filter((n) => n.startsWith(PREFIX));
-    const entries = await Promise.all(names.map(async (n) => ({ n, s: await stat(path.join(dir, n)).catch(() => undefined) })));
+    const entries = await Promise.all(
+      names.map(async (n) => ({ n, s: await stat(path.join(dir, n)).catch(() => undefined) })),
+    );
     const now = Date.now();
     const tmp = entries.filter((e) => e.s && e.n.includes('.tmp-') && now - e.s.mtimeMs > 3_600_000);
     const done = entries
@@ -255,7 +270,8 @@ export async function ensureWorkflowBundle(opts: WorkflowBundleOptions = {}): Pr
     const uncovered = uncoveredInputs(read, inputs);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     log(`workflow bundle: built ${file} in ${secs} s`);
-    if (uncovered.length) log(`workflow bundle: warning: the cache key misses inputs webpack read: ${uncovered.join(', ')}`);
+    if (uncovered.length)
+      log(`workflow bundle: warning: the cache key misses inputs webpack read: ${uncovered.join(', ')}`);
     await prune(dir, file);
     return { path: file, hash, cached: false, uncovered };
   } finally {

@@ -55,7 +55,10 @@ export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress>
   const { state, ...requestRaw } = (raw ?? {}) as BackfillInput;
   const parsed = BackfillRequest.safeParse(requestRaw, { reportInput: true });
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`bad backfill input: ${formatIssues(parsed.error.issues).join('; ')}`, 'BadInput');
+    throw ApplicationFailure.nonRetryable(
+      `bad backfill input: ${formatIssues(parsed.error.issues).join('; ')}`,
+      'BadInput',
+    );
   }
   const plan = planBackfill(parsed.data);
   let progress: BackfillProgress = state ?? initialProgress(plan);
@@ -91,7 +94,8 @@ export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress>
   };
 
   let launchedHere = 0;
-  const shouldRollOver = (): boolean => launchedHere >= plan.request.daysPerRun || workflowInfo().continueAsNewSuggested;
+  const shouldRollOver = (): boolean =>
+    launchedHere >= plan.request.daysPerRun || workflowInfo().continueAsNewSuggested;
 
   try {
     publishDetails(progress);
@@ -105,7 +109,10 @@ export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress>
       }
       if (isFinished(progress)) break;
       if (progress.running.length === 0 && shouldRollOver()) {
-        await continueAsNew<typeof backfillDag>({ ...plan.request, state: { ...progress, generation: progress.generation + 1 } });
+        await continueAsNew<typeof backfillDag>({
+          ...plan.request,
+          state: { ...progress, generation: progress.generation + 1 },
+        });
       }
       const seen = version;
       await condition(() => version !== seen);

@@ -94,7 +94,12 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
       if (existing.wasRunning) {
         return state === 'success'
           ? { kind: 'succeeded', attached: true, workflowId }
-          : { kind: 'failed', attached: true, message: `attached run ended ${existing.status.toLowerCase()}`, workflowId };
+          : {
+              kind: 'failed',
+              attached: true,
+              message: `attached run ended ${existing.status.toLowerCase()}`,
+              workflowId,
+            };
       }
       // Closed when we looked. If the policy keeps such a run, the day is done; otherwise the
       // run was still open at our start and closed since: try the start again.
@@ -113,7 +118,12 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
       return { kind: 'failed', attached: false, message: describeFailure(err), workflowId };
     }
   }
-  return { kind: 'failed', attached: false, message: `could not start ${workflowId}: its runs kept closing and reopening`, workflowId };
+  return {
+    kind: 'failed',
+    attached: false,
+    message: `could not start ${workflowId}: its runs kept closing and reopening`,
+    workflowId,
+  };
 }
 
 /** The innermost message of a child failure (runDag's own ApplicationFailure names the task). */

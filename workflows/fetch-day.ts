@@ -70,7 +70,10 @@ export async function fetchDay(raw: unknown): Promise<FetchDayResult> {
   const parsed = FetchDayInput.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.nonRetryable(`bad fetchDay input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, 'InvalidRunInput');
+    throw ApplicationFailure.nonRetryable(
+      `bad fetchDay input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+      'InvalidRunInput',
+    );
   }
   const input = parsed.data;
   const { planFetchDay } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } });
@@ -100,7 +103,9 @@ export async function fetchDay(raw: unknown): Promise<FetchDayResult> {
           ...(cause?.type ? { type: cause.type } : {}),
         });
       }
-      setCurrentDetails(`fetched ${results.length + failed.length} of ${items.length} sources (${failed.length} failed)`);
+      setCurrentDetails(
+        `fetched ${results.length + failed.length} of ${items.length} sources (${failed.length} failed)`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(input.concurrency, items.length) }, worker));
@@ -157,7 +162,10 @@ function runItem(item: FetchItem, input: z.output<typeof FetchDayInput>) {
     case 'account':
       return acts.fetchAccount({ ...base, ...knobs, acct: item.acct ?? '' });
     case 'instance':
-      return acts.fetchInstanceInfo({ ...base, ...(input.httpTimeoutMs !== undefined ? { httpTimeoutMs: input.httpTimeoutMs } : {}) });
+      return acts.fetchInstanceInfo({
+        ...base,
+        ...(input.httpTimeoutMs !== undefined ? { httpTimeoutMs: input.httpTimeoutMs } : {}),
+      });
     case 'activity':
       return acts.fetchInstanceActivity(list);
     case 'peers':

@@ -1,5 +1,10 @@
 import { isCancellation, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
-import { oversizeOutputMessage, TASK_OUTPUT_LIMIT_BYTES, unwrapTaskResult, type TaskContext } from '../domain/task-context';
+import {
+  oversizeOutputMessage,
+  TASK_OUTPUT_LIMIT_BYTES,
+  unwrapTaskResult,
+  type TaskContext,
+} from '../domain/task-context';
 import { toActivityOptions, type TaskCallOptions } from './activity-options';
 import { chunkProgressQuery } from './messages';
 import { attemptsFromFailure, describeFailure } from './task-failures';

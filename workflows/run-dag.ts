@@ -136,7 +136,8 @@ function prepareRun(raw: unknown): RunSetup {
   const logicalDate =
     input.logicalDate ??
     (scheduled ? logicalDateFromScheduledTime(scheduled.getTime()) : yesterdayUtc(workflowInfo().startTime.getTime()));
-  if (!isValidDay(logicalDate)) throw invalidInput(`logicalDate: could not derive a day (got ${JSON.stringify(logicalDate)})`);
+  if (!isValidDay(logicalDate))
+    throw invalidInput(`logicalDate: could not derive a day (got ${JSON.stringify(logicalDate)})`);
   return {
     dag: found.dag,
     logicalDate,
@@ -242,7 +243,10 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
         finish(task.id, 'failed', { error: 'cancelled' });
         return;
       }
-      finish(task.id, 'failed', { attempts: attemptsFromFailure(err, options.retry.maximumAttempts), error: describeFailure(err) });
+      finish(task.id, 'failed', {
+        attempts: attemptsFromFailure(err, options.retry.maximumAttempts),
+        error: describeFailure(err),
+      });
     }
   };
 
@@ -251,7 +255,8 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
     const list = expandItems(outputs.get(expand.from), expand.from, expand.field);
     if (!list.ok) return finish(task.id, 'failed', { error: list.message });
     // Airflow: a mapped task over an empty list is skipped.
-    if (list.items.length === 0) return finish(task.id, 'skipped', { error: `upstream "${expand.from}" returned no items` });
+    if (list.items.length === 0)
+      return finish(task.id, 'skipped', { error: `upstream "${expand.from}" returned no items` });
 
     const options = callOptions(task);
     const context = contextFor(task);
@@ -281,15 +286,28 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
       } catch (err) {
         if (isCancellation(err)) return finish(task.id, 'failed', { error: 'cancelled' });
         const count = range.end - range.start;
-        result = { total: count, succeeded: 0, failed: count, maxAttempt: 0, errors: [{ index: range.start, error: `chunk ${range.chunk} failed: ${describeFailure(err)}` }] };
+        result = {
+          total: count,
+          succeeded: 0,
+          failed: count,
+          maxAttempt: 0,
+          errors: [{ index: range.start, error: `chunk ${range.chunk} failed: ${describeFailure(err)}` }],
+        };
       }
       total = mergeChunkResults(total, result);
-      Object.assign(progress, { succeeded: total.succeeded, failed: total.failed, chunksDone: progress.chunksDone + 1 });
+      Object.assign(progress, {
+        succeeded: total.succeeded,
+        failed: total.failed,
+        chunksDone: progress.chunksDone + 1,
+      });
       touch();
     }
     const output = { items: total.total, succeeded: total.succeeded, failed: total.failed, chunks: ranges.length };
     if (total.failed > 0) {
-      const first = total.errors.slice(0, EXPAND_MAX_ERRORS).map((e) => `[${e.index}] ${e.error}`).join('; ');
+      const first = total.errors
+        .slice(0, EXPAND_MAX_ERRORS)
+        .map((e) => `[${e.index}] ${e.error}`)
+        .join('; ');
       return finish(task.id, 'failed', {
         attempts: total.maxAttempt,
         output,
@@ -303,7 +321,8 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
   // ---- the scheduling loop
   let slotsInUse = 0;
   let inFlight = 0;
-  const slotsFor = (task: TaskSpec): number => (task.expand ? Math.min(task.expand.concurrency, dag.maxActiveTasks) : 1);
+  const slotsFor = (task: TaskSpec): number =>
+    task.expand ? Math.min(task.expand.concurrency, dag.maxActiveTasks) : 1;
 
   const start = (task: TaskSpec): void => {
     const slots = slotsFor(task);
@@ -359,8 +378,12 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
   };
   publishProgress();
   if (state === 'failed') {
-    const failed = Object.entries(tasks).filter(([, t]) => t.state === 'failed').map(([id]) => id);
-    const upstreamFailed = Object.entries(tasks).filter(([, t]) => t.state === 'upstream_failed').map(([id]) => id);
+    const failed = Object.entries(tasks)
+      .filter(([, t]) => t.state === 'failed')
+      .map(([id]) => id);
+    const upstreamFailed = Object.entries(tasks)
+      .filter(([, t]) => t.state === 'upstream_failed')
+      .map(([id]) => id);
     log.info('DAG run failed', { dagId: dag.id, logicalDate, failed, upstreamFailed });
     throw ApplicationFailure.create({
       type: 'DagRunFailed',

@@ -25,7 +25,10 @@ import { runDayAsChild, type DayRunResult } from './dag-run-child';
 export const SCHEDULED_RUN_WORKFLOW_TYPE = 'scheduledDagRun';
 
 /** Set by the server on every workflow a schedule starts (manual triggers included). */
-export const TemporalScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+export const TemporalScheduledStartTimeKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
 
 export const ScheduledRunInput = z.strictObject({
   dagId: Slug,
@@ -53,7 +56,10 @@ export interface ScheduledRunResult {
 export async function scheduledDagRun(raw: ScheduledRunInput): Promise<ScheduledRunResult> {
   const parsed = ScheduledRunInput.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`bad scheduled run input: ${formatIssues(parsed.error.issues).join('; ')}`, 'BadInput');
+    throw ApplicationFailure.nonRetryable(
+      `bad scheduled run input: ${formatIssues(parsed.error.issues).join('; ')}`,
+      'BadInput',
+    );
   }
   const input = parsed.data;
   const scheduled = scheduledStartTime();
@@ -97,7 +103,11 @@ export async function scheduledDagRun(raw: ScheduledRunInput): Promise<Scheduled
   setCurrentDetails(`Scheduled at ${result.scheduledTime ?? '(by hand)'} → **${workflowId}**: ${main.kind}${detail}`);
   // A failed day fails this workflow too, so the schedule's recent actions show it.
   if (main.kind === 'failed') {
-    throw ApplicationFailure.nonRetryable(`${workflowId} failed: ${main.message ?? 'see the run'}`, 'DagRunFailed', result);
+    throw ApplicationFailure.nonRetryable(
+      `${workflowId} failed: ${main.message ?? 'see the run'}`,
+      'DagRunFailed',
+      result,
+    );
   }
   return result;
 }

@@ -28,7 +28,10 @@ export async function smokeWorkflow(raw: unknown = {}): Promise<SmokeResult> {
   const parsed = SmokeInput.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.nonRetryable(`bad smoke input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, 'BadInput');
+    throw ApplicationFailure.nonRetryable(
+      `bad smoke input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+      'BadInput',
+    );
   }
   const input = parsed.data;
   const runId = input.runId ?? workflowInfo().workflowId;

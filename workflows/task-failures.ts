@@ -1,4 +1,11 @@
-import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, TemporalFailure, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  TemporalFailure,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import { attemptFromDetails } from '../domain/task-context';
 
 // Reading a task's failure as runDag reports it: one line saying why, and the attempt it ended on.
@@ -23,7 +30,11 @@ export function describeFailure(err: unknown): string {
       return clip(`${type}${current.message}`);
     }
     if (!(current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) || !current.cause) {
-      return clip(current instanceof TemporalFailure || current.name === 'Error' ? current.message : `${current.name}: ${current.message}`);
+      return clip(
+        current instanceof TemporalFailure || current.name === 'Error'
+          ? current.message
+          : `${current.name}: ${current.message}`,
+      );
     }
     current = current.cause;
   }

@@ -5,10 +5,31 @@ import { fetchWindow } from '../../domain/paging';
 import { snowflakeFromMs } from '../../domain/snowflake';
 import { addDays, dataInterval } from '../../domain/logical-date';
 import { planFetchDay } from '../../domain/fetch-plan';
-import { mappedInstancePartKey, quarantineInstancePartKey, reducedRowsKey, rawManifestKey, rawPageKey } from '../../domain/keys';
+import {
+  mappedInstancePartKey,
+  quarantineInstancePartKey,
+  reducedRowsKey,
+  rawManifestKey,
+  rawPageKey,
+} from '../../domain/keys';
 import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
-import { compactIds, emptyPartial, finalizeAll, mergeIdColumns, mergePartials, type CombinedPartial, type IdColumn, type KvRow } from '../../domain/metrics';
-import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows, type TrackedProfile } from '../../domain/metrics/instance-facts';
+import {
+  compactIds,
+  emptyPartial,
+  finalizeAll,
+  mergeIdColumns,
+  mergePartials,
+  type CombinedPartial,
+  type IdColumn,
+  type KvRow,
+} from '../../domain/metrics';
+import {
+  instanceActivityRows,
+  peersCountRows,
+  trackedAccountRows,
+  trendingTagRows,
+  type TrackedProfile,
+} from '../../domain/metrics/instance-facts';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
 import { SourceManifest, type SegmentEntry } from '../mastodon/manifest';
@@ -53,7 +74,8 @@ function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): Plan
 }
 
 function daysOf(ctx: TaskContext, deps: ActivityDeps): string[] {
-  const look = typeof ctx.params.lookbackDays === 'number' ? ctx.params.lookbackDays : deps.config.schedule.lookbackDays;
+  const look =
+    typeof ctx.params.lookbackDays === 'number' ? ctx.params.lookbackDays : deps.config.schedule.lookbackDays;
   return [ctx.logicalDate, ...Array.from({ length: look }, (_, i) => addDays(ctx.logicalDate, -(i + 1)))];
 }
 
@@ -66,12 +88,17 @@ async function readManifest(deps: ActivityDeps, key: string): Promise<SourceMani
   const raw = await getJson<unknown>(deps.s3, deps.bucket, key);
   if (raw === undefined) return undefined;
   const parsed = SourceManifest.safeParse(raw);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`manifest ${key} is not a valid SourceManifest: ${parsed.error.issues[0]?.message}`, 'BadManifest');
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(
+      `manifest ${key} is not a valid SourceManifest: ${parsed.error.issues[0]?.message}`,
+      'BadManifest',
+    );
   return parsed.data;
 }
 
 function itemOf<T>(ctx: TaskContext, what: string): T {
-  if (ctx.item === undefined) throw ApplicationFailure.nonRetryable(`${ctx.taskId}: expected a fan-out item (${what})`, 'BadTaskInput');
+  if (ctx.item === undefined)
+    throw ApplicationFailure.nonRetryable(`${ctx.taskId}: expected a fan-out item (${what})`, 'BadTaskInput');
   return ctx.item as T;
 }
 
@@ -88,15 +115,27 @@ export function createAggregateActivities(deps: ActivityDeps) {
             const manifestKey = rawManifestKey(instance, day, source);
             const m = await readManifest(deps, manifestKey);
             if (!m || m.unavailable || m.pages.length === 0) continue;
-            if (!m.complete) throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
-            parts.push(...withReads(planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART), m, day));
+            if (!m.complete)
+              throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
+            parts.push(
+              ...withReads(
+                planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART),
+                m,
+                day,
+              ),
+            );
             // The next day's pages, when fetched, hold this day's late-federated statuses.
             const nextKey = rawManifestKey(instance, addDays(day, 1), source);
             const next = await readManifest(deps, nextKey);
             if (next?.complete && !next.unavailable && next.pages.length > 0) {
               const w = fetchWindow(day);
               const upper = snowflakeFromMs(w.endMs + LATE_ID_ALLOWANCE_MS);
-              const late = latePagesParts({ instance, day, source, manifestKey: nextKey, pages: next.pages }, w.scanMaxId, upper, PAGES_PER_PART);
+              const late = latePagesParts(
+                { instance, day, source, manifestKey: nextKey, pages: next.pages },
+                w.scanMaxId,
+                upper,
+                PAGES_PER_PART,
+              );
               parts.push(...withReads(late, next, addDays(day, 1)));
             }
           }
@@ -104,7 +143,8 @@ export function createAggregateActivities(deps: ActivityDeps) {
       }
       const numbered = numberParts(parts);
       // Keep groups with no parts: their day still gets snapshot rows and zero counts.
-      for (const g of groups) g.parts = numbered.groups.find((n) => n.instance === g.instance && n.day === g.day)?.parts ?? 0;
+      for (const g of groups)
+        g.parts = numbered.groups.find((n) => n.instance === g.instance && n.day === g.day)?.parts ?? 0;
       return { parts: numbered.parts, groups };
     }),
 
@@ -137,7 +177,11 @@ export function createAggregateActivities(deps: ActivityDeps) {
         const out = await runMapPart(deps, job);
         return { key, counted: out.counts.counted, quarantined: out.quarantined, input: out.counts.input };
       } catch (err) {
-        if (err instanceof MissingPageError) throw ApplicationFailure.nonRetryable(`raw object ${err.key} listed in ${part.manifestKey} is missing`, 'MissingPage');
+        if (err instanceof MissingPageError)
+          throw ApplicationFailure.nonRetryable(
+            `raw object ${err.key} listed in ${part.manifestKey} is missing`,
+            'MissingPage',
+          );
         throw err;
       }
     }),
@@ -211,13 +255,20 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
         await ensureMetricsSchema(conn);
         return replacePartition(conn, { instance: g.instance, day: g.day, runId: ctx.runId, rows });
       });
-      const parquet = await withConnection(deps.duckdbPath, (conn) => exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }));
+      const parquet = await withConnection(deps.duckdbPath, (conn) =>
+        exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }),
+      );
       return { instance: g.instance, day: g.day, ...loaded, parquetObjects: parquet.length };
     }),
   };
 }
 
-async function snapshotRows(deps: ActivityDeps, instance: string, day: string, accountKey?: (a: string) => string): Promise<KvRow[]> {
+async function snapshotRows(
+  deps: ActivityDeps,
+  instance: string,
+  day: string,
+  accountKey?: (a: string) => string,
+): Promise<KvRow[]> {
   const rows: KvRow[] = [];
   const items = planFetchDay(deps.config, day, { instances: [instance] });
   const firstPage = async (source: string): Promise<unknown | undefined> => {
@@ -231,11 +282,18 @@ async function snapshotRows(deps: ActivityDeps, instance: string, day: string, a
     const out: TrackedProfile[] = [];
     for (const it of planFetchDay(deps.config, d, { instances: [instance] }).filter((i) => i.kind === 'account')) {
       const m = await readManifest(deps, it.manifestKey);
-      if (m?.profile) out.push({ acct: m.profile.acct, followersCount: m.profile.followersCount, followingCount: m.profile.followingCount, statusesCount: m.profile.statusesCount });
+      if (m?.profile)
+        out.push({
+          acct: m.profile.acct,
+          followersCount: m.profile.followersCount,
+          followingCount: m.profile.followingCount,
+          statusesCount: m.profile.statusesCount,
+        });
     }
     return out;
   };
-  if (items.some((i) => i.kind === 'account')) rows.push(...trackedAccountRows(await profiles(day), await profiles(addDays(day, -1)), accountKey));
+  if (items.some((i) => i.kind === 'account'))
+    rows.push(...trackedAccountRows(await profiles(day), await profiles(addDays(day, -1)), accountKey));
   if (items.some((i) => i.kind === 'activity')) {
     const weeks = InstanceActivityWeek.array().safeParse(await firstPage('activity'));
     if (weeks.success) rows.push(...instanceActivityRows(weeks.data));

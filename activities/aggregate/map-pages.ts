@@ -81,7 +81,12 @@ export type MapTurn = (work: () => Promise<MapPagesOutput>) => Promise<MapPagesO
  * Maps a part and stores its partial (and its quarantine, or removes a stale one), returning
  * counts only: the partial's JSON never travels further than the thread that made it.
  */
-export async function mapPartToStore(job: MapPartJob, store: PartStore, onProgress?: (pagesDone: number) => void, turn?: MapTurn): Promise<MapPartSummary> {
+export async function mapPartToStore(
+  job: MapPartJob,
+  store: PartStore,
+  onProgress?: (pagesDone: number) => void,
+  turn?: MapTurn,
+): Promise<MapPartSummary> {
   const work = () => mapPages(job, store.read, onProgress);
   const out = await (turn ? turn(work) : work());
   if (out.bad.length > 0) await store.put(job.quarantineKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
@@ -126,7 +131,11 @@ class SegmentLines {
   }
 }
 
-export async function mapPages(job: MapPagesJob, read: ReadBytes, onProgress?: (pagesDone: number) => void): Promise<MapPagesOutput> {
+export async function mapPages(
+  job: MapPagesJob,
+  read: ReadBytes,
+  onProgress?: (pagesDone: number) => void,
+): Promise<MapPagesOutput> {
   const mapper = createStatusMapper({
     windowStartMs: job.windowStartMs,
     windowEndMs: job.windowEndMs,
@@ -179,8 +188,11 @@ export async function mapPages(job: MapPagesJob, read: ReadBytes, onProgress?: (
   // again for this (rare) case rather than every page being kept in memory.
   let cached: { ref?: string; records?: unknown[] } = {};
   for (const q of quarantined) {
-    if (cached.ref !== q.ref) cached = { ref: q.ref, records: JSON.parse((await read(q.ref!))?.toString('utf8') ?? '[]') as unknown[] };
-    bad.push(JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }));
+    if (cached.ref !== q.ref)
+      cached = { ref: q.ref, records: JSON.parse((await read(q.ref!))?.toString('utf8') ?? '[]') as unknown[] };
+    bad.push(
+      JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }),
+    );
   }
   return { partialJson: JSON.stringify(partial), bad, counts: partial.counts };
 }

@@ -133,7 +133,12 @@ export class MapThreadPool {
         slot.idle = setTimeout(() => this.retire(slot), IDLE_MS).unref();
       }
       if ('result' in msg) job.resolve(msg.result);
-      else job.reject(msg.error.key !== undefined ? new MissingPageError(msg.error.key) : Object.assign(new Error(msg.error.message), { name: msg.error.name }));
+      else
+        job.reject(
+          msg.error.key !== undefined
+            ? new MissingPageError(msg.error.key)
+            : Object.assign(new Error(msg.error.message), { name: msg.error.name }),
+        );
       this.dispatch();
     });
     const die = (err: Error): void => {

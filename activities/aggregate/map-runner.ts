@@ -25,7 +25,11 @@ async function readTarget(deps: ActivityDeps): Promise<S3ReadTarget> {
     region: s3.region,
     bucket: deps.bucket,
     forcePathStyle: s3.forcePathStyle,
-    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) },
+    credentials: {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    },
   };
 }
 

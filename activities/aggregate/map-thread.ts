@@ -56,7 +56,11 @@ async function run(id: number, job: MapPartJob, target: S3ReadTarget): Promise<v
       early = undefined;
       return p;
     };
-    const store = { read, put: (k: string, body: string, type: string) => s3.putText(k, body, type), del: (k: string) => s3.deleteKey(k) };
+    const store = {
+      read,
+      put: (k: string, body: string, type: string) => s3.putText(k, body, type),
+      del: (k: string) => s3.deleteKey(k),
+    };
     const out = await mapPartToStore(
       job,
       store,
@@ -68,6 +72,9 @@ async function run(id: number, job: MapPartJob, target: S3ReadTarget): Promise<v
     port!.postMessage({ id, result: out } satisfies ThreadReply);
   } catch (err) {
     const e = err as Error;
-    port!.postMessage({ id, error: { name: e.name, message: e.message, ...(err instanceof MissingPageError ? { key: err.key } : {}) } } satisfies ThreadReply);
+    port!.postMessage({
+      id,
+      error: { name: e.name, message: e.message, ...(err instanceof MissingPageError ? { key: err.key } : {}) },
+    } satisfies ThreadReply);
   }
 }

@@ -7,7 +7,12 @@ import { childPrefixes, deleteKeys, keyPagesUnder } from '../store/s3-listing';
 // listings instead of one pass over every raw key (tens of thousands per busy day).
 
 /** Delete every raw object whose `date=` segment is before `keepFrom` (YYYY-MM-DD). */
-export async function purgeRawBefore(s3: S3Client, bucket: string, keepFrom: string, onPage?: () => void): Promise<number> {
+export async function purgeRawBefore(
+  s3: S3Client,
+  bucket: string,
+  keepFrom: string,
+  onPage?: () => void,
+): Promise<number> {
   let deleted = 0;
   for (const instance of await childPrefixes(s3, bucket, 'raw/v1/')) {
     for (const dayPrefix of await childPrefixes(s3, bucket, instance)) {

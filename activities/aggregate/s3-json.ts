@@ -22,7 +22,13 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string): Pro
   return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
-export async function putText(s3: S3Client, bucket: string, key: string, body: string, contentType = 'application/json'): Promise<void> {
+export async function putText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string,
+  contentType = 'application/json',
+): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 

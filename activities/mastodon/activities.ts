@@ -34,10 +34,29 @@ const Knobs = {
   httpTimeoutMs: z.number().int().min(100).max(600_000).optional(),
 };
 
-export const PublicTimelineInput = z.strictObject({ instance: z.string().min(1), day: Day, scope: z.enum(['local', 'remote']), ...Knobs });
-export const TagTimelineInput = z.strictObject({ instance: z.string().min(1), day: Day, tag: z.string().min(1), ...Knobs });
-export const AccountInput = z.strictObject({ instance: z.string().min(1), day: Day, acct: z.string().min(1), ...Knobs });
-export const InstanceSourceInput = z.strictObject({ instance: z.string().min(1), day: Day, httpTimeoutMs: Knobs.httpTimeoutMs });
+export const PublicTimelineInput = z.strictObject({
+  instance: z.string().min(1),
+  day: Day,
+  scope: z.enum(['local', 'remote']),
+  ...Knobs,
+});
+export const TagTimelineInput = z.strictObject({
+  instance: z.string().min(1),
+  day: Day,
+  tag: z.string().min(1),
+  ...Knobs,
+});
+export const AccountInput = z.strictObject({
+  instance: z.string().min(1),
+  day: Day,
+  acct: z.string().min(1),
+  ...Knobs,
+});
+export const InstanceSourceInput = z.strictObject({
+  instance: z.string().min(1),
+  day: Day,
+  httpTimeoutMs: Knobs.httpTimeoutMs,
+});
 export const ListSourceInput = z.strictObject({
   instance: z.string().min(1),
   day: Day,
@@ -60,12 +79,20 @@ export type PlanInput = z.input<typeof PlanInput>;
 export type { FetchResult, FetchItem };
 
 /** A FetchItem plus the knobs, as the generic fetch activity takes it. */
-export type FetchItemInput = FetchItem & { pageLimit?: number; marginMs?: number; httpTimeoutMs?: number; maxPages?: number };
+export type FetchItemInput = FetchItem & {
+  pageLimit?: number;
+  marginMs?: number;
+  httpTimeoutMs?: number;
+  maxPages?: number;
+};
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, activity: string): z.output<S> {
   const r = schema.safeParse(raw, { reportInput: true });
   if (r.success) return r.data;
-  throw ApplicationFailure.nonRetryable(`${activity}: bad input: ${formatIssues(r.error.issues).join('; ')}`, 'InvalidFetchInput');
+  throw ApplicationFailure.nonRetryable(
+    `${activity}: bad input: ${formatIssues(r.error.issues).join('; ')}`,
+    'InvalidFetchInput',
+  );
 }
 
 function instanceOf(deps: ActivityDeps, name: string): InstanceConfig {
@@ -96,7 +123,12 @@ function activityRuntime(deps: ActivityDeps): FetchRuntime {
   };
 }
 
-function sessionFactory(deps: ActivityDeps, inst: InstanceConfig, rt: FetchRuntime, httpTimeoutMs: number | undefined): SessionFactory {
+function sessionFactory(
+  deps: ActivityDeps,
+  inst: InstanceConfig,
+  rt: FetchRuntime,
+  httpTimeoutMs: number | undefined,
+): SessionFactory {
   // The one place a token is read.
   const token = inst.tokenEnv ? deps.env[inst.tokenEnv] || undefined : undefined;
   const limiter = rateLimiterFor(inst.baseUrl, deps.env);
@@ -126,9 +158,14 @@ export function createMastodonActivities(deps: ActivityDeps) {
     async planFetchDay(raw: PlanInput): Promise<{ items: FetchItem[] }> {
       const input = parse(PlanInput, raw, 'planFetchDay');
       try {
-        return { items: planFetchDay(deps.config, input.day, { instances: input.instances, lookbackDays: input.lookbackDays }) };
+        return {
+          items: planFetchDay(deps.config, input.day, { instances: input.instances, lookbackDays: input.lookbackDays }),
+        };
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`planFetchDay: ${err instanceof Error ? err.message : String(err)}`, 'InvalidFetchInput');
+        throw ApplicationFailure.nonRetryable(
+          `planFetchDay: ${err instanceof Error ? err.message : String(err)}`,
+          'InvalidFetchInput',
+        );
       }
     },
 
@@ -159,25 +196,33 @@ export function createMastodonActivities(deps: ActivityDeps) {
     /** Weekly activity (statuses, logins, registrations). */
     async fetchInstanceActivity(raw: ListSourceInput): Promise<FetchResult> {
       const input = parse(ListSourceInput, raw, 'fetchInstanceActivity');
-      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) => fetchListSource(rt, s, inst, { ...input, kind: 'activity' }));
+      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) =>
+        fetchListSource(rt, s, inst, { ...input, kind: 'activity' }),
+      );
     },
 
     /** Federation peers. */
     async fetchInstancePeers(raw: ListSourceInput): Promise<FetchResult> {
       const input = parse(ListSourceInput, raw, 'fetchInstancePeers');
-      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) => fetchListSource(rt, s, inst, { ...input, kind: 'peers' }));
+      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) =>
+        fetchListSource(rt, s, inst, { ...input, kind: 'peers' }),
+      );
     },
 
     /** Trending tags (with their 7-day history). */
     async fetchTrendTags(raw: ListSourceInput): Promise<FetchResult> {
       const input = parse(ListSourceInput, raw, 'fetchTrendTags');
-      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) => fetchListSource(rt, s, inst, { ...input, kind: 'trends' }));
+      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) =>
+        fetchListSource(rt, s, inst, { ...input, kind: 'trends' }),
+      );
     },
 
     /** Profile directory pages (local, most active first). */
     async fetchDirectory(raw: ListSourceInput): Promise<FetchResult> {
       const input = parse(ListSourceInput, raw, 'fetchDirectory');
-      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) => fetchListSource(rt, s, inst, { ...input, kind: 'directory' }));
+      return run(input.instance, input.httpTimeoutMs, (rt, inst, s) =>
+        fetchListSource(rt, s, inst, { ...input, kind: 'directory' }),
+      );
     },
   };
 
@@ -189,7 +234,11 @@ export function createMastodonActivities(deps: ActivityDeps) {
       ...(item.httpTimeoutMs !== undefined ? { httpTimeoutMs: item.httpTimeoutMs } : {}),
     };
     const base = { instance: item.instance, day: item.day };
-    const list = { ...base, ...(item.httpTimeoutMs !== undefined ? { httpTimeoutMs: item.httpTimeoutMs } : {}), ...(item.maxPages !== undefined ? { maxPages: item.maxPages } : {}) };
+    const list = {
+      ...base,
+      ...(item.httpTimeoutMs !== undefined ? { httpTimeoutMs: item.httpTimeoutMs } : {}),
+      ...(item.maxPages !== undefined ? { maxPages: item.maxPages } : {}),
+    };
     switch (item.kind) {
       case 'public-timeline':
         return activities.fetchPublicTimeline({ ...base, ...knobs, scope: item.scope ?? 'local' });
@@ -198,7 +247,10 @@ export function createMastodonActivities(deps: ActivityDeps) {
       case 'account':
         return activities.fetchAccount({ ...base, ...knobs, acct: item.acct ?? '' });
       case 'instance':
-        return activities.fetchInstanceInfo({ ...base, ...(item.httpTimeoutMs !== undefined ? { httpTimeoutMs: item.httpTimeoutMs } : {}) });
+        return activities.fetchInstanceInfo({
+          ...base,
+          ...(item.httpTimeoutMs !== undefined ? { httpTimeoutMs: item.httpTimeoutMs } : {}),
+        });
       case 'activity':
         return activities.fetchInstanceActivity(list);
       case 'peers':
@@ -208,7 +260,10 @@ export function createMastodonActivities(deps: ActivityDeps) {
       case 'directory':
         return activities.fetchDirectory(list);
       default:
-        throw ApplicationFailure.nonRetryable(`unknown fetch kind ${JSON.stringify((item as { kind?: unknown }).kind)}`, 'InvalidFetchInput');
+        throw ApplicationFailure.nonRetryable(
+          `unknown fetch kind ${JSON.stringify((item as { kind?: unknown }).kind)}`,
+          'InvalidFetchInput',
+        );
     }
   };
 
@@ -234,7 +289,10 @@ export function createMastodonActivities(deps: ActivityDeps) {
     mastodonFetchSource: taskActivity(async (ctx: TaskContext) => {
       const item = ctx.item as FetchItemInput | undefined;
       if (!item || typeof item !== 'object' || typeof item.kind !== 'string') {
-        throw ApplicationFailure.nonRetryable(`mastodonFetchSource (task "${ctx.taskId}"): expected a fetch item from plan_fetch`, 'InvalidFetchInput');
+        throw ApplicationFailure.nonRetryable(
+          `mastodonFetchSource (task "${ctx.taskId}"): expected a fetch item from plan_fetch`,
+          'InvalidFetchInput',
+        );
       }
       const knobs = ctx.args ?? {};
       return fetchItem({ ...item, ...pickKnobs(knobs) });

@@ -44,7 +44,9 @@ export function serverFailure(ctx: FailureContext, ex: Exchange): ApplicationFai
 
 /** Non-retryable: the request itself is refused; retrying cannot help. */
 export function clientFailure(ctx: FailureContext, ex: Exchange, hint?: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${describeStatus(ctx, ex)}${hint ? `: ${hint}` : ''}`, ERROR_TYPES.client, { httpStatus: ex.status });
+  return ApplicationFailure.nonRetryable(`${describeStatus(ctx, ex)}${hint ? `: ${hint}` : ''}`, ERROR_TYPES.client, {
+    httpStatus: ex.status,
+  });
 }
 
 /** Retryable: a 2xx whose body is not the JSON it should be (cut off, or an HTML error page). */
@@ -58,7 +60,10 @@ export function invalidBodyFailure(ctx: FailureContext, ex: Exchange): Applicati
 }
 
 export function rateLimitFailure(ctx: FailureContext, attempts: number): ApplicationFailure {
-  return ApplicationFailure.retryable(`${ctx.instance}: ${ctx.endpoint} still answered 429 after ${attempts} waits for the reset`, ERROR_TYPES.rateLimited);
+  return ApplicationFailure.retryable(
+    `${ctx.instance}: ${ctx.endpoint} still answered 429 after ${attempts} waits for the reset`,
+    ERROR_TYPES.rateLimited,
+  );
 }
 
 /** No HTTP answer at all: a timeout or a connection problem. Both retryable. */
@@ -66,7 +71,10 @@ export function transportFailure(ctx: FailureContext, err: unknown): Application
   const { code, message } = errorFields(err);
   const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message);
   const what = timeout ? 'timed out' : `failed without an answer (${code ?? 'network error'}: ${message})`;
-  return ApplicationFailure.retryable(`${ctx.instance}: ${ctx.endpoint} ${what}`, timeout ? ERROR_TYPES.timeout : ERROR_TYPES.network);
+  return ApplicationFailure.retryable(
+    `${ctx.instance}: ${ctx.endpoint} ${what}`,
+    timeout ? ERROR_TYPES.timeout : ERROR_TYPES.network,
+  );
 }
 
 /** The code and message of an axios/Node error, and nothing else (its config holds headers). */

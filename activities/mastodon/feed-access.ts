@@ -23,10 +23,12 @@ function access(v: unknown): FeedAccess | undefined {
 
 /** The parts of a v2 instance document that say who may read the feeds. */
 export function timelinesAccessOf(v2: unknown): TimelinesAccess | undefined {
-  const ta = (v2 as { configuration?: { timelines_access?: Record<string, Record<string, unknown> | undefined> } } | undefined)?.configuration
-    ?.timelines_access;
+  const ta = (
+    v2 as { configuration?: { timelines_access?: Record<string, Record<string, unknown> | undefined> } } | undefined
+  )?.configuration?.timelines_access;
   if (!ta || typeof ta !== 'object') return undefined;
-  const pair = (o: Record<string, unknown> | undefined) => (o ? { local: access(o.local), remote: access(o.remote) } : undefined);
+  const pair = (o: Record<string, unknown> | undefined) =>
+    o ? { local: access(o.local), remote: access(o.remote) } : undefined;
   return { liveFeeds: pair(ta.live_feeds), hashtagFeeds: pair(ta.hashtag_feeds) };
 }
 

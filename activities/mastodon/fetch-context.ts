@@ -71,7 +71,9 @@ export class SourceRecorder {
   ) {
     this.pages = new SourcePages(rt.s3, rt.bucket, target.instance.name, target.day, target.source);
     this.manifestKey = rawManifestKey(target.instance.name, target.day, target.source);
-    this.segments = SEGMENTED_KINDS.has(target.kind) ? new SegmentWriter(rt.s3, rt.bucket, target.instance.name, target.day, target.source) : undefined;
+    this.segments = SEGMENTED_KINDS.has(target.kind)
+      ? new SegmentWriter(rt.s3, rt.bucket, target.instance.name, target.day, target.source)
+      : undefined;
   }
 
   get nextPage(): number {
@@ -80,7 +82,12 @@ export class SourceRecorder {
 
   async store(body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
     const page = this.nextPage;
-    const key = await this.pages.put(page, body, { fetchId: this.rt.fetchId, next, httpStatus: entry.httpStatus, path: entry.path });
+    const key = await this.pages.put(page, body, {
+      fetchId: this.rt.fetchId,
+      next,
+      httpStatus: entry.httpStatus,
+      path: entry.path,
+    });
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
     await this.segments?.add(page, body);
@@ -88,7 +95,12 @@ export class SourceRecorder {
   }
 
   /** Adopt a page a previous attempt stored (already in S3, not stored again; its segment is). */
-  async adopt(page: number, key: string, body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>): Promise<PageEntry> {
+  async adopt(
+    page: number,
+    key: string,
+    body: Buffer,
+    entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>,
+  ): Promise<PageEntry> {
     if (page !== this.nextPage) throw new Error(`recovered page ${page} out of order (expected ${this.nextPage})`);
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
@@ -100,7 +112,13 @@ export class SourceRecorder {
 
   checkpoint(session: MastodonSession, next: string | null): Checkpoint {
     this.lastNext = next;
-    return { fetchId: this.rt.fetchId, source: this.target.source, pagesStored: this.entries.length, next, rateLimit: { ...session.counters } };
+    return {
+      fetchId: this.rt.fetchId,
+      source: this.target.source,
+      pagesStored: this.entries.length,
+      next,
+      rateLimit: { ...session.counters },
+    };
   }
 
   /** Heartbeat the latest cursor again (while waiting for the rate budget). */
@@ -140,13 +158,28 @@ export class SourceRecorder {
 }
 
 export type ManifestFields = Partial<
-  Pick<SourceManifest, 'statusesInWindow' | 'duplicates' | 'outsideWindow' | 'brokenRecords' | 'unavailable' | 'error' | 'cursors' | 'profile' | 'instanceInfo'>
+  Pick<
+    SourceManifest,
+    | 'statusesInWindow'
+    | 'duplicates'
+    | 'outsideWindow'
+    | 'brokenRecords'
+    | 'unavailable'
+    | 'error'
+    | 'cursors'
+    | 'profile'
+    | 'instanceInfo'
+  >
 > & { complete: boolean };
 
 export type SessionFactory = (opts: { onWait: () => void; counters?: Checkpoint['rateLimit'] }) => MastodonSession;
 
 /** The recorder and session of one source; the session heartbeats the recorder's cursor. */
-export function openSource(rt: FetchRuntime, target: SourceTarget, newSession: SessionFactory): { rec: SourceRecorder; session: MastodonSession } {
+export function openSource(
+  rt: FetchRuntime,
+  target: SourceTarget,
+  newSession: SessionFactory,
+): { rec: SourceRecorder; session: MastodonSession } {
   const rec = new SourceRecorder(rt, target);
   const cp = resumeCheckpoint(rt, target.source);
   const session: MastodonSession = newSession({ onWait: () => rec.beat(session), counters: cp?.rateLimit });

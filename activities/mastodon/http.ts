@@ -21,7 +21,9 @@ import type { InstanceConfig } from '../../domain/config';
 
 export const VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -53,7 +55,10 @@ interface CaptureStore {
 const store = new AsyncLocalStorage<CaptureStore>();
 
 /** Shared keep-alive agents per process: one connection pool per scheme. */
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 16 }), https: new https.Agent({ keepAlive: true, maxSockets: 16 }) };
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+};
 
 export interface HttpOptions {
   token?: string;
@@ -90,7 +95,15 @@ export function createAxios(instance: Pick<InstanceConfig, 'userAgentContact'>, 
       headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     const s = store.getStore();
-    if (s) s.exchange = { status: resp.status, headers, body, json, ...(jsonError ? { jsonError } : {}), path: requestPath(resp) };
+    if (s)
+      s.exchange = {
+        status: resp.status,
+        headers,
+        body,
+        json,
+        ...(jsonError ? { jsonError } : {}),
+        path: requestPath(resp),
+      };
     // megalodon reads resp.data: hand it the parsed JSON (or the text when it is not JSON).
     resp.data = json ?? body.toString('utf8');
     return resp;
@@ -138,6 +151,9 @@ export async function capture<T>(call: () => Promise<T>): Promise<Captured<T>> {
 }
 
 /** A megalodon client for one instance, over our axios instance. */
-export function createMegalodon(instance: Pick<InstanceConfig, 'baseUrl' | 'userAgentContact'>, opts: HttpOptions = {}): Mastodon {
+export function createMegalodon(
+  instance: Pick<InstanceConfig, 'baseUrl' | 'userAgentContact'>,
+  opts: HttpOptions = {},
+): Mastodon {
   return new Mastodon(instance.baseUrl, opts.token ?? null, userAgent(instance), createAxios(instance, opts));
 }

@@ -58,7 +58,9 @@ export const SourceManifest = z.strictObject({
   statusesInWindow: z.number().int().min(0),
   duplicates: z.number().int().min(0),
   /** Statuses outside the day that the widened ID window also returned. */
-  outsideWindow: z.strictObject({ before: z.number().int(), after: z.number().int(), undated: z.number().int() }).optional(),
+  outsideWindow: z
+    .strictObject({ before: z.number().int(), after: z.number().int(), undated: z.number().int() })
+    .optional(),
   /** Records without a usable ID (kept in the raw page for the map step to quarantine). */
   brokenRecords: z.number().int().min(0),
   /** The fetch ran to its end (or found the source unavailable, see `unavailable`). */
@@ -70,7 +72,13 @@ export const SourceManifest = z.strictObject({
   cursors: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
   /** Tracked accounts: the profile snapshot (counts at fetch time). */
   profile: z
-    .strictObject({ id: z.string(), acct: z.string(), followersCount: z.number(), followingCount: z.number(), statusesCount: z.number() })
+    .strictObject({
+      id: z.string(),
+      acct: z.string(),
+      followersCount: z.number(),
+      followingCount: z.number(),
+      statusesCount: z.number(),
+    })
     .optional(),
   /** Instance info: which API answered and what it says, in a few fields. */
   instanceInfo: z.strictObject({ api: z.enum(['v2', 'v1']), domain: z.string(), version: z.string() }).optional(),
@@ -81,7 +89,12 @@ export const SourceManifest = z.strictObject({
 });
 export type SourceManifest = z.output<typeof SourceManifest>;
 
-export async function writeManifest(s3: S3Client, bucket: string, key: string, manifest: SourceManifest): Promise<void> {
+export async function writeManifest(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  manifest: SourceManifest,
+): Promise<void> {
   await putJson(s3, bucket, key, SourceManifest.parse(manifest));
 }
 

@@ -134,7 +134,9 @@ function specsFromEnv(env: NodeJS.ProcessEnv, key: string): ThrottleSpecs | unde
     try {
       envSpecs = { raw, parsed: JSON.parse(raw) as Record<string, ThrottleSpecs> };
     } catch {
-      throw new Error('MASTOFLOW_RATE_LIMITS is not valid JSON ({ "<baseUrl>" | "*": { api: {limit, periodMs}, paging: {...} | null } })');
+      throw new Error(
+        'MASTOFLOW_RATE_LIMITS is not valid JSON ({ "<baseUrl>" | "*": { api: {limit, periodMs}, paging: {...} | null } })',
+      );
     }
   }
   const byUrl = Object.fromEntries(Object.entries(envSpecs.parsed).map(([k, v]) => [normalise(k), v]));

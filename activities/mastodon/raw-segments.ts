@@ -43,7 +43,8 @@ export class SegmentWriter {
   /** Page `page` (1-based, consecutive) was stored with this body. */
   async add(page: number, body: Buffer): Promise<void> {
     const expected = this.fromPage + this.lines.length / 2;
-    if (page !== expected) throw new Error(`segment of ${this.source}: page ${page} out of order (expected ${expected})`);
+    if (page !== expected)
+      throw new Error(`segment of ${this.source}: page ${page} out of order (expected ${expected})`);
     this.lines.push(segmentLine(body), NEWLINE);
     if (this.lines.length / 2 >= this.pagesPerSegment) await this.flush();
   }
@@ -64,7 +65,9 @@ export class SegmentWriter {
     this.segments.push({ key, fromPage: this.fromPage, toPage: this.fromPage + pages - 1, bytes: body.length });
     this.fromPage += pages;
     this.lines = [];
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }),
+    );
   }
 }
 

@@ -64,7 +64,12 @@ export class SourcePages {
     try {
       const r = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(page) }));
       const m = r.Metadata ?? {};
-      return { fetchId: m['fetch-id'] ?? '', next: m.next ?? '', httpStatus: Number(m['http-status'] ?? 0), path: decodeSafe(m.path ?? '') };
+      return {
+        fetchId: m['fetch-id'] ?? '',
+        next: m.next ?? '',
+        httpStatus: Number(m['http-status'] ?? 0),
+        path: decodeSafe(m.path ?? ''),
+      };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -106,7 +111,14 @@ export class SourcePages {
 }
 
 export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value, null, 1), ContentType: 'application/json' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value, null, 1),
+      ContentType: 'application/json',
+    }),
+  );
 }
 
 function isNotFound(err: unknown): boolean {

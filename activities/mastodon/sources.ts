@@ -3,7 +3,15 @@ import type { InstanceConfig } from '../../domain/config';
 import { MastodonAccount, MastodonInstanceV1, MastodonInstanceV2 } from '../../domain/mastodon-schemas';
 import { isOptedOut } from '../../domain/privacy';
 import { linkParam, STATUS_PAGE_LIMIT } from '../../domain/paging';
-import { clientFailure, classifyExchange, describeStatus, invalidBodyFailure, serverErrorText, serverFailure, type FailureContext } from './errors';
+import {
+  clientFailure,
+  classifyExchange,
+  describeStatus,
+  invalidBodyFailure,
+  serverErrorText,
+  serverFailure,
+  type FailureContext,
+} from './errors';
 import { timelinesAccess, type FeedAccess } from './feed-access';
 import { isResuming, openSource, type FetchRuntime, type SessionFactory, type SourceRecorder } from './fetch-context';
 import type { Exchange } from './http';
@@ -36,7 +44,12 @@ export async function fetchPublicTimelineSource(
   const source = input.scope === 'local' ? 'public-local' : 'public-remote';
   const { rec, session } = openSource(rt, { instance, day: input.day, source, kind: 'public-timeline' }, newSession);
   const endpoint = `GET /api/v1/timelines/public?${input.scope}=true`;
-  const closed = await closedFeed(rec, session, (a) => (input.scope === 'local' ? a.liveFeeds?.local : a.liveFeeds?.remote), `live_feeds.${input.scope}`);
+  const closed = await closedFeed(
+    rec,
+    session,
+    (a) => (input.scope === 'local' ? a.liveFeeds?.local : a.liveFeeds?.remote),
+    `live_feeds.${input.scope}`,
+  );
   if (closed) return closed;
   const outcome = await scanTimeline(
     rec,
@@ -61,7 +74,11 @@ export async function fetchTagTimelineSource(
   input: { day: string; tag: string } & ScanKnobs & { startMaxId?: string | null },
 ): Promise<FetchResult> {
   const tag = input.tag.replace(/^#/, '');
-  const { rec, session } = openSource(rt, { instance, day: input.day, source: `tag-${tag.toLowerCase()}`, kind: 'tag-timeline' }, newSession);
+  const { rec, session } = openSource(
+    rt,
+    { instance, day: input.day, source: `tag-${tag.toLowerCase()}`, kind: 'tag-timeline' },
+    newSession,
+  );
   const endpoint = `GET /api/v1/timelines/tag/${tag}`;
   const closed = await closedFeed(
     rec,
@@ -73,7 +90,11 @@ export async function fetchTagTimelineSource(
   const outcome = await scanTimeline(
     rec,
     session,
-    { endpoint, call: (m, maxId, limit) => m.getTagTimeline(encodeURIComponent(tag), { limit, ...(maxId ? { max_id: maxId } : {}) }) },
+    {
+      endpoint,
+      call: (m, maxId, limit) =>
+        m.getTagTimeline(encodeURIComponent(tag), { limit, ...(maxId ? { max_id: maxId } : {}) }),
+    },
     scanOptions(input),
   );
   return finishScan(rec, session, outcome, endpoint);
@@ -103,14 +124,23 @@ async function closedFeed(
   return fetchResult(rec.manifestKey, m);
 }
 
-async function finishScan(rec: SourceRecorder, session: MastodonSession, outcome: ScanOutcome, endpoint: string): Promise<FetchResult> {
+async function finishScan(
+  rec: SourceRecorder,
+  session: MastodonSession,
+  outcome: ScanOutcome,
+  endpoint: string,
+): Promise<FetchResult> {
   const ctx = { instance: rec.target.instance.name, endpoint };
   if (outcome.refused) {
     const ex = outcome.refused;
     // 401 without a token on the first page: the instance only shows this feed to its users.
     if (ex.status === 401 && !session.hasToken && rec.entries.length === 0) {
       const reason = `the instance requires an authenticated user for this feed (HTTP 401${serverErrorText(ex) ? `: ${serverErrorText(ex)}` : ''}); set tokenEnv for ${rec.target.instance.name} to read it`;
-      const m = await rec.finish(session, { ...scanManifestFields(outcome), complete: true, unavailable: { reason, httpStatus: 401 } });
+      const m = await rec.finish(session, {
+        ...scanManifestFields(outcome),
+        complete: true,
+        unavailable: { reason, httpStatus: 401 },
+      });
       return fetchResult(rec.manifestKey, m);
     }
     throw await refuse(rec, session, ctx, ex, outcome);
@@ -120,15 +150,26 @@ async function finishScan(rec: SourceRecorder, session: MastodonSession, outcome
 }
 
 /** Record a refusal in the manifest, then hand back the non-retryable failure to throw. */
-async function refuse(rec: SourceRecorder, session: MastodonSession, ctx: FailureContext, ex: Exchange, outcome?: ScanOutcome): Promise<ApplicationFailure> {
+async function refuse(
+  rec: SourceRecorder,
+  session: MastodonSession,
+  ctx: FailureContext,
+  ex: Exchange,
+  outcome?: ScanOutcome,
+): Promise<ApplicationFailure> {
   const hint = hintFor(ex.status, session, rec.target.instance);
   const failure = clientFailure(ctx, ex, hint);
-  await rec.finish(session, { ...(outcome ? scanManifestFields(outcome) : {}), complete: false, error: { message: failure.message, httpStatus: ex.status } });
+  await rec.finish(session, {
+    ...(outcome ? scanManifestFields(outcome) : {}),
+    complete: false,
+    error: { message: failure.message, httpStatus: ex.status },
+  });
   return failure;
 }
 
 function hintFor(status: number, session: MastodonSession, instance: InstanceConfig): string | undefined {
-  if (status === 401) return session.hasToken ? `the token in ${instance.tokenEnv} was refused` : 'a token is needed (set tokenEnv)';
+  if (status === 401)
+    return session.hasToken ? `the token in ${instance.tokenEnv} was refused` : 'a token is needed (set tokenEnv)';
   if (status === 403) return 'forbidden for this client (blocked, or the token lacks the read scope)';
   if (status === 404) return 'not found';
   if (status === 410) return 'gone (deleted or suspended)';
@@ -146,7 +187,11 @@ export async function fetchAccountSource(
   input: { day: string; acct: string } & ScanKnobs & { startMaxId?: string | null },
 ): Promise<FetchResult> {
   const acct = input.acct.replace(/^@/, '');
-  const { rec, session } = openSource(rt, { instance, day: input.day, source: `account-${acct.toLowerCase()}`, kind: 'account' }, newSession);
+  const { rec, session } = openSource(
+    rt,
+    { instance, day: input.day, source: `account-${acct.toLowerCase()}`, kind: 'account' },
+    newSession,
+  );
   const lookupEndpoint = `GET /api/v1/accounts/lookup?acct=${acct}`;
   const ctx = { instance: instance.name, endpoint: lookupEndpoint };
 
@@ -155,7 +200,13 @@ export async function fetchAccountSource(
     const meta = await rec.pages.head(1);
     if (meta?.fetchId === rt.fetchId) {
       const body = await rec.pages.get(1);
-      profileBody = { body, json: JSON.parse(body.toString('utf8')), path: meta.path, status: meta.httpStatus, stored: true };
+      profileBody = {
+        body,
+        json: JSON.parse(body.toString('utf8')),
+        path: meta.path,
+        status: meta.httpStatus,
+        stored: true,
+      };
     }
   }
   if (!profileBody) {
@@ -167,30 +218,58 @@ export async function fetchAccountSource(
     profileBody = { body: ex.body, json: ex.json, path: ex.path, status: ex.status, stored: false };
   }
   const parsed = MastodonAccount.safeParse(profileBody.json);
-  if (!parsed.success) throw invalidBodyFailure(ctx, { status: profileBody.status, headers: {}, body: profileBody.body, json: profileBody.json, jsonError: `not an account: ${parsed.error.issues[0]?.message ?? ''}`, path: profileBody.path });
+  if (!parsed.success)
+    throw invalidBodyFailure(ctx, {
+      status: profileBody.status,
+      headers: {},
+      body: profileBody.body,
+      json: profileBody.json,
+      jsonError: `not an account: ${parsed.error.issues[0]?.message ?? ''}`,
+      path: profileBody.path,
+    });
   const account = parsed.data;
   // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
   // bio) is not tracked; nothing of it is stored.
   if (isOptedOut(account)) {
     const m = await rec.finish(session, {
       complete: true,
-      unavailable: { reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`, httpStatus: 200 },
+      unavailable: {
+        reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
+        httpStatus: 200,
+      },
     });
     return fetchResult(rec.manifestKey, m);
   }
-  if (profileBody.stored) await rec.adopt(1, rec.pages.key(1), profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 });
-  else await rec.store(profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 }, 'statuses');
+  if (profileBody.stored)
+    await rec.adopt(1, rec.pages.key(1), profileBody.body, {
+      path: profileBody.path,
+      httpStatus: profileBody.status,
+      count: 1,
+    });
+  else
+    await rec.store(profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 }, 'statuses');
   rt.heartbeat(rec.checkpoint(session, null));
 
   const endpoint = `GET /api/v1/accounts/${account.id}/statuses`;
   const outcome = await scanTimeline(
     rec,
     session,
-    { endpoint, call: (m, maxId, limit) => m.getAccountStatuses(account.id, { limit, only_media: false, ...(maxId ? { max_id: maxId } : {}) }) },
+    {
+      endpoint,
+      call: (m, maxId, limit) =>
+        m.getAccountStatuses(account.id, { limit, only_media: false, ...(maxId ? { max_id: maxId } : {}) }),
+    },
     scanOptions(input),
   );
-  const profile = { id: account.id, acct: account.acct, followersCount: account.followers_count, followingCount: account.following_count, statusesCount: account.statuses_count };
-  if (outcome.refused) throw await refuse(rec, session, { instance: instance.name, endpoint }, outcome.refused, outcome);
+  const profile = {
+    id: account.id,
+    acct: account.acct,
+    followersCount: account.followers_count,
+    followingCount: account.following_count,
+    statusesCount: account.statuses_count,
+  };
+  if (outcome.refused)
+    throw await refuse(rec, session, { instance: instance.name, endpoint }, outcome.refused, outcome);
   const m = await rec.finish(session, { ...scanManifestFields(outcome), complete: true, profile });
   return fetchResult(rec.manifestKey, m);
 }
@@ -199,13 +278,27 @@ export async function fetchAccountSource(
 // Instance-level sources
 
 /** `/api/v2/instance`, falling back to `/api/v1/instance` on servers without v2 (404/410). */
-export async function fetchInstanceInfoSource(rt: FetchRuntime, newSession: SessionFactory, instance: InstanceConfig, input: { day: string }): Promise<FetchResult> {
-  const { rec, session } = openSource(rt, { instance, day: input.day, source: 'instance', kind: 'instance' }, newSession);
+export async function fetchInstanceInfoSource(
+  rt: FetchRuntime,
+  newSession: SessionFactory,
+  instance: InstanceConfig,
+  input: { day: string },
+): Promise<FetchResult> {
+  const { rec, session } = openSource(
+    rt,
+    { instance, day: input.day, source: 'instance', kind: 'instance' },
+    newSession,
+  );
   const recovered = isResuming(rt) ? await rec.pages.recover(rt.fetchId, 1) : [];
   let page: { body: Buffer; json: unknown; path: string; status: number } | undefined;
   const first = recovered[0];
   if (first) {
-    page = { body: first.body, json: JSON.parse(first.body.toString('utf8')), path: first.meta.path, status: first.meta.httpStatus };
+    page = {
+      body: first.body,
+      json: JSON.parse(first.body.toString('utf8')),
+      path: first.meta.path,
+      status: first.meta.httpStatus,
+    };
     await rec.adopt(1, first.key, first.body, { path: first.meta.path, httpStatus: first.meta.httpStatus, count: 1 });
   } else {
     let endpoint = 'GET /api/v2/instance';
@@ -227,9 +320,13 @@ export async function fetchInstanceInfoSource(rt: FetchRuntime, newSession: Sess
 }
 
 /** v2 or v1 instance document → the manifest's summary (undefined when neither parses). */
-export function instanceInfoOf(json: unknown, path: string): { instanceInfo?: { api: 'v2' | 'v1'; domain: string; version: string } } {
+export function instanceInfoOf(
+  json: unknown,
+  path: string,
+): { instanceInfo?: { api: 'v2' | 'v1'; domain: string; version: string } } {
   const v2 = MastodonInstanceV2.safeParse(json);
-  if (v2.success && !path.includes('/api/v1/')) return { instanceInfo: { api: 'v2', domain: v2.data.domain, version: v2.data.version } };
+  if (v2.success && !path.includes('/api/v1/'))
+    return { instanceInfo: { api: 'v2', domain: v2.data.domain, version: v2.data.version } };
   const v1 = MastodonInstanceV1.safeParse(json);
   if (v1.success) return { instanceInfo: { api: 'v1', domain: v1.data.uri, version: v1.data.version } };
   return {};
@@ -273,7 +370,11 @@ export async function fetchListSource(
   input: { day: string; kind: ListKind; maxPages?: number },
 ): Promise<FetchResult> {
   const spec = LIST_SPECS[input.kind];
-  const { rec, session } = openSource(rt, { instance, day: input.day, source: input.kind, kind: input.kind }, newSession);
+  const { rec, session } = openSource(
+    rt,
+    { instance, day: input.day, source: input.kind, kind: input.kind },
+    newSession,
+  );
   const ctx = { instance: instance.name, endpoint: spec.endpoint };
   const maxPages = spec.limit === 0 ? 1 : Math.max(1, input.maxPages ?? 5);
   let offset = 0;
@@ -304,20 +405,30 @@ export async function fetchListSource(
     if (!Array.isArray(ex.json)) throw invalidBodyFailure(ctx, ex);
     const n = ex.json.length;
     if (n === 0 && rec.entries.length === 0 && spec.emptyMeansUnavailable) {
-      const m = await rec.finish(session, { complete: true, unavailable: { reason: spec.emptyMeansUnavailable, httpStatus: ex.status } });
+      const m = await rec.finish(session, {
+        complete: true,
+        unavailable: { reason: spec.emptyMeansUnavailable, httpStatus: ex.status },
+      });
       return fetchResult(rec.manifestKey, m);
     }
     // Next page: Link rel="next" when the server gives one, else offset + what came back.
     const linkOffset = Number(linkParam(ex.headers.link, 'next', 'offset'));
     const more = spec.limit > 0 && n >= spec.limit;
     const nextOffset = Number.isFinite(linkOffset) && linkOffset > offset ? linkOffset : offset + n;
-    await rec.store(ex.body, { path: ex.path, httpStatus: ex.status, count: n }, more ? `offset:${nextOffset}` : 'end:last-page');
+    await rec.store(
+      ex.body,
+      { path: ex.path, httpStatus: ex.status, count: n },
+      more ? `offset:${nextOffset}` : 'end:last-page',
+    );
     items += n;
     if (more) offset = nextOffset;
     else done = true;
     rt.heartbeat(rec.checkpoint(session, done ? null : String(offset)));
   }
-  const m = await rec.finish(session, { complete: true, cursors: { items, lastOffset: offset, truncatedAtMaxPages: done ? null : maxPages } });
+  const m = await rec.finish(session, {
+    complete: true,
+    cursors: { items, lastOffset: offset, truncatedAtMaxPages: done ? null : maxPages },
+  });
   return fetchResult(rec.manifestKey, m);
 }
 

@@ -50,7 +50,12 @@ export interface ScanOutcome {
   refused?: Exchange;
 }
 
-export async function scanTimeline(rec: SourceRecorder, session: MastodonSession, spec: TimelineSpec, opts: ScanOptions): Promise<ScanOutcome> {
+export async function scanTimeline(
+  rec: SourceRecorder,
+  session: MastodonSession,
+  spec: TimelineSpec,
+  opts: ScanOptions,
+): Promise<ScanOutcome> {
   const window = fetchWindow(opts.day, opts.marginMs);
   const seen = new Set<string>();
   let totals = emptyTotals();
@@ -61,7 +66,11 @@ export async function scanTimeline(rec: SourceRecorder, session: MastodonSession
   if (isResuming(rec.rt)) {
     for (const page of await rec.pages.recover(rec.rt.fetchId, rec.nextPage)) {
       const summary = summarisePage(pageRecords(safeJson(page.body)), window, seen);
-      await rec.adopt(page.page, page.key, page.body, { path: page.meta.path, httpStatus: page.meta.httpStatus, ...entryCounts(summary) });
+      await rec.adopt(page.page, page.key, page.body, {
+        path: page.meta.path,
+        httpStatus: page.meta.httpStatus,
+        ...entryCounts(summary),
+      });
       totals = addPage(totals, summary);
       const next = parseNext(page.meta.next);
       if (next.end) stop = next.end as StopReason;
@@ -81,7 +90,11 @@ export async function scanTimeline(rec: SourceRecorder, session: MastodonSession
     if (cls === 'client') return { window, totals, lastMaxId, refused: ex };
     const summary = summarisePage(pageRecords(ex.json), window, seen);
     const step = nextStep(summary, window.scanMinId, maxId, linkParam(ex.headers.link, 'next', 'max_id'));
-    await rec.store(ex.body, { path: ex.path, httpStatus: ex.status, ...entryCounts(summary) }, step.done ? `end:${step.reason}` : `max_id:${step.maxId}`);
+    await rec.store(
+      ex.body,
+      { path: ex.path, httpStatus: ex.status, ...entryCounts(summary) },
+      step.done ? `end:${step.reason}` : `max_id:${step.maxId}`,
+    );
     totals = addPage(totals, summary);
     if (step.done) stop = step.reason;
     else cursor = step.maxId;

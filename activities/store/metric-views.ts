@@ -23,10 +23,20 @@ export const METRIC_VIEWS: Record<string, string> = {
   v_top_accounts_by_followers: `SELECT instance, day, key AS account, value::BIGINT AS followers,
       rank() OVER (PARTITION BY instance, day ORDER BY value DESC, key) AS rank ${kv('top_accounts_by_followers')}`,
   v_signups_by_month: `SELECT instance, day, key AS month, value::BIGINT AS accounts ${kv('signups_by_month')}`,
-  v_content_shares: pivot('content_share', { with_media: 'media_share', with_content_warning: 'cw_share', sensitive: 'sensitive_share' }, 'DOUBLE'),
+  v_content_shares: pivot(
+    'content_share',
+    { with_media: 'media_share', with_content_warning: 'cw_share', sensitive: 'sensitive_share' },
+    'DOUBLE',
+  ),
   v_sentiment_daily: pivot(
     'sentiment',
-    { scored: 'scored', negative: 'negative', neutral: 'neutral', positive: 'positive', mean_compound: 'mean_compound' },
+    {
+      scored: 'scored',
+      negative: 'negative',
+      neutral: 'neutral',
+      positive: 'positive',
+      mean_compound: 'mean_compound',
+    },
     'DOUBLE',
   ),
   v_viral_toots: `SELECT instance, day, key AS status_id, value::BIGINT AS engagement ${kv('viral_toots')}`,
@@ -46,7 +56,13 @@ export const METRIC_VIEWS: Record<string, string> = {
   v_trending_tags: `SELECT instance, day, key AS tag, value::INTEGER AS rank ${kv('trending_tag_rank')}`,
   v_trending_tag_history: `SELECT instance, day AS snapshot_day, split_part(key, '#', 1) AS tag,
       split_part(key, '#', 2)::DATE AS history_day, value::BIGINT AS uses ${kv('trending_tag_uses')}`,
-  v_quarantine: pivot('map_counts', { input: 'records', counted: 'counted', quarantined: 'quarantined', duplicates: 'duplicates', out_of_window: 'out_of_window' }),
+  v_quarantine: pivot('map_counts', {
+    input: 'records',
+    counted: 'counted',
+    quarantined: 'quarantined',
+    duplicates: 'duplicates',
+    out_of_window: 'out_of_window',
+  }),
   v_daily_summary: `SELECT d.instance, d.day, d.toots, a.accounts AS active_accounts, a.bots AS active_bots,
       round(l.mean_chars, 1) AS avg_length, round(c.media_share, 3) AS media_share,
       round(s.mean_compound, 3) AS mean_sentiment, p.peers

@@ -48,7 +48,10 @@ export async function replacePartition(
     if (!Number.isFinite(r.value)) throw new Error(`metric row ${id} has a non-finite value ${r.value}`);
     seen.add(id);
   }
-  const del = await conn.run(`DELETE FROM ${METRICS_TABLE} WHERE instance = $1 AND day = $2::DATE`, [p.instance, p.day]);
+  const del = await conn.run(`DELETE FROM ${METRICS_TABLE} WHERE instance = $1 AND day = $2::DATE`, [
+    p.instance,
+    p.day,
+  ]);
   const appender = await conn.createAppender(METRICS_TABLE);
   const day = dateValue(Math.round(Date.parse(`${p.day}T00:00:00Z`) / 86_400_000));
   for (const r of p.rows) {
@@ -74,10 +77,10 @@ export async function exportPartitionParquet(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mastoflow-parquet-'));
   try {
     const metrics = (
-      await conn.runAndReadAll(`SELECT DISTINCT metric FROM ${METRICS_TABLE} WHERE instance = $1 AND day = $2::DATE ORDER BY 1`, [
-        p.instance,
-        p.day,
-      ])
+      await conn.runAndReadAll(
+        `SELECT DISTINCT metric FROM ${METRICS_TABLE} WHERE instance = $1 AND day = $2::DATE ORDER BY 1`,
+        [p.instance, p.day],
+      )
     )
       .getRows()
       .map((r) => String(r[0]));
@@ -91,7 +94,14 @@ export async function exportPartitionParquet(
         [p.instance, p.day, metric],
       );
       const key = resultsParquetKey(metric, p.day, p.instance);
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file), ContentType: 'application/vnd.apache.parquet' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: readFileSync(file),
+          ContentType: 'application/vnd.apache.parquet',
+        }),
+      );
       keys.push(key);
     }
     return keys;

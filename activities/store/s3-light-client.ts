@@ -91,7 +91,9 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   const host = pathStyle ? base.host : `${target.bucket}.${base.host}`;
   const prefix = `${base.pathname.replace(/\/$/, '')}${pathStyle ? `/${encodeSegment(target.bucket)}` : ''}`;
   const secure = base.protocol === 'https:';
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 16 }) : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 16 })
+    : new http.Agent({ keepAlive: true, maxSockets: 16 });
   const { accessKeyId, secretAccessKey, sessionToken } = target.credentials;
   let keyDate = '';
   let signingKey: Buffer = Buffer.alloc(0);
@@ -106,7 +108,15 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     const headers: Record<string, string> = { host, 'x-amz-content-sha256': payloadHash, 'x-amz-date': amzDate };
     if (sessionToken) headers['x-amz-security-token'] = sessionToken;
     const names = Object.keys(headers).sort();
-    const canonical = [method, path, '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payloadHash].join('\n');
+    const canonical = [
+      method,
+      path,
+      '',
+      ...names.map((n) => `${n}:${headers[n]}`),
+      '',
+      names.join(';'),
+      payloadHash,
+    ].join('\n');
     const scope = `${date}/${target.region}/s3/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
     const signature = createHmac('sha256', signingKey).update(toSign, 'utf8').digest('hex');
@@ -115,7 +125,12 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   }
 
   /** One signed request; resolves with the status and body. */
-  function request(method: string, key: string, body?: Buffer, contentType?: string): Promise<{ status: number; body: Buffer; readonly text: string }> {
+  function request(
+    method: string,
+    key: string,
+    body?: Buffer,
+    contentType?: string,
+  ): Promise<{ status: number; body: Buffer; readonly text: string }> {
     const path = `${prefix}/${key.split('/').map(encodeSegment).join('/')}`;
     const payloadHash = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256;
     const headers = sign(method, path, payloadHash);
@@ -125,14 +140,28 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     }
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
-        { protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, method, path, headers, agent },
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || undefined,
+          method,
+          path,
+          headers,
+          agent,
+        },
         (res) => {
           const body = new BodyCollector(Number(res.headers['content-length']));
           res.on('data', (c: Buffer) => body.add(c));
           res.on('error', reject);
           res.on('end', () => {
             const bytes = body.bytes();
-            resolve({ status: res.statusCode ?? 0, body: bytes, get text() { return bytes.toString('utf8'); } });
+            resolve({
+              status: res.statusCode ?? 0,
+              body: bytes,
+              get text() {
+                return bytes.toString('utf8');
+              },
+            });
           });
         },
       );
@@ -144,7 +173,12 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   function failure(method: string, key: string, r: { status: number; text: string }): S3RequestError {
     const code = /<Code>([^<]*)<\/Code>/.exec(r.text)?.[1];
     const message = /<Message>([^<]*)<\/Message>/.exec(r.text)?.[1];
-    return new S3RequestError(method, key, r.status, code ? `${code}${message ? ` (${message})` : ''}` : r.text.slice(0, 200));
+    return new S3RequestError(
+      method,
+      key,
+      r.status,
+      code ? `${code}${message ? ` (${message})` : ''}` : r.text.slice(0, 200),
+    );
   }
 
   async function getBytes(key: string): Promise<Buffer | undefined> {

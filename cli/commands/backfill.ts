@@ -98,8 +98,10 @@ export async function startOrAttachBackfill(
   const progress = await queryProgress(handle, 10_000);
   const differences: string[] = [];
   if (progress) {
-    if (progress.reprocess !== request.reprocess) differences.push(`reprocess ${progress.reprocess} (asked ${request.reprocess})`);
-    if (progress.maxActive !== request.maxActive) differences.push(`max active ${progress.maxActive} (asked ${request.maxActive})`);
+    if (progress.reprocess !== request.reprocess)
+      differences.push(`reprocess ${progress.reprocess} (asked ${request.reprocess})`);
+    if (progress.maxActive !== request.maxActive)
+      differences.push(`max active ${progress.maxActive} (asked ${request.maxActive})`);
     if (progress.backwards !== request.backwards) differences.push(progress.backwards ? 'backwards' : 'forwards');
   }
   return { backfillId, handle, attached: true, differences };
@@ -125,7 +127,10 @@ export async function queryProgress(handle: WorkflowHandle, timeoutMs = 5_000): 
   }
 }
 
-export type WatchOutcome = { kind: 'finished'; progress: BackfillProgress } | { kind: 'closed'; status: string } | { kind: 'detached' };
+export type WatchOutcome =
+  | { kind: 'finished'; progress: BackfillProgress }
+  | { kind: 'closed'; status: string }
+  | { kind: 'detached' };
 
 /**
  * Follow the backfill until it closes (or `detach` resolves): poll the progress query and draw
@@ -139,17 +144,19 @@ export async function watchBackfill(
   // Detaching aborts the long-poll on the result, so the process can exit at once.
   const abort = new AbortController();
   let done = false;
-  const result = handle.client.withAbortSignal(abort.signal, () => handle.result()).then(
-    (value) => ({ kind: 'finished', progress: value as BackfillProgress }) as WatchOutcome,
-    async (err: unknown) => {
-      if (abort.signal.aborted) return { kind: 'detached' } as WatchOutcome;
-      try {
-        return { kind: 'closed', status: (await handle.describe()).status.name } as WatchOutcome;
-      } catch {
-        throw err;
-      }
-    },
-  );
+  const result = handle.client
+    .withAbortSignal(abort.signal, () => handle.result())
+    .then(
+      (value) => ({ kind: 'finished', progress: value as BackfillProgress }) as WatchOutcome,
+      async (err: unknown) => {
+        if (abort.signal.aborted) return { kind: 'detached' } as WatchOutcome;
+        try {
+          return { kind: 'closed', status: (await handle.describe()).status.name } as WatchOutcome;
+        } catch {
+          throw err;
+        }
+      },
+    );
   const detached = (opts.detach ?? new Promise<void>(() => {})).then(() => ({ kind: 'detached' }) as WatchOutcome);
   const poll = (async () => {
     while (!done) {
@@ -171,7 +178,11 @@ export async function watchBackfill(
 }
 
 /** Cancel the backfill (and, with cancelRuns, the day runs it has open). Returns what was done. */
-export async function cancelBackfill(client: Client, backfillId: string, opts: { cancelRuns?: boolean } = {}): Promise<string[]> {
+export async function cancelBackfill(
+  client: Client,
+  backfillId: string,
+  opts: { cancelRuns?: boolean } = {},
+): Promise<string[]> {
   const handle = client.workflow.getHandle(backfillId);
   if (!(await isRunning(handle))) return [`backfill ${backfillId} is not running; nothing to cancel`];
   const progress = await queryProgress(handle);
@@ -188,7 +199,9 @@ export async function cancelBackfill(client: Client, backfillId: string, opts: {
         .catch((err: unknown) => lines.push(`  ${dayId}: ${(err as Error).message}`));
     }
   } else if (running.length > 0) {
-    lines.push(`  ${running.length} day(s) already running will finish: ${running.join(', ')} (add --cancel-runs to cancel them too)`);
+    lines.push(
+      `  ${running.length} day(s) already running will finish: ${running.join(', ')} (add --cancel-runs to cancel them too)`,
+    );
   }
   return lines;
 }
@@ -200,10 +213,11 @@ export function renderDryRun(plan: ReturnType<typeof planBackfill>, days: DryRun
   ];
   for (const d of days) lines.push(`  ${d.day}  ${d.action.padEnd(6)}  ${d.reason}`);
   const count = (a: DryRunDay['action']) => days.filter((d) => d.action === a).length;
-  lines.push(`${days.length} days: ${count('run')} to run, ${count('skip')} to skip, ${count('attach')} running (would wait for them)`);
+  lines.push(
+    `${days.length} days: ${count('run')} to run, ${count('skip')} to skip, ${count('attach')} running (would wait for them)`,
+  );
   return lines.join('\n');
 }
-
 
 function parseJsonOption(value: string): Record<string, unknown> {
   let parsed: unknown;
@@ -212,7 +226,8 @@ function parseJsonOption(value: string): Record<string, unknown> {
   } catch {
     throw new Error(`--params: expected a JSON object, got ${value}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('--params: expected a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('--params: expected a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -232,11 +247,17 @@ interface BackfillFlags extends BackfillCliOptions {
 export function registerBackfillCommand(program: Command): void {
   program
     .command('backfill')
-    .description('run a DAG for every day in [from, to] (bounded concurrency, resumable); Ctrl-C detaches, --cancel stops it')
+    .description(
+      'run a DAG for every day in [from, to] (bounded concurrency, resumable); Ctrl-C detaches, --cancel stops it',
+    )
     .argument('<dag>', 'DAG id')
     .requiredOption('--from <day>', 'first logical day (YYYY-MM-DD)')
     .requiredOption('--to <day>', 'last logical day (YYYY-MM-DD), included')
-    .option('--reprocess <mode>', 'days that already have a run: missing (skip them) | failed (re-run failed ones) | all', 'missing')
+    .option(
+      '--reprocess <mode>',
+      'days that already have a run: missing (skip them) | failed (re-run failed ones) | all',
+      'missing',
+    )
     .option('--max-active <n>', "day runs open at once (default: the DAG's maxActiveRuns)", positiveInt)
     .option('--backwards', 'newest day first')
     .option('--params <json>', 'run params for every day, as a JSON object', parseJsonOption)
@@ -251,7 +272,8 @@ export function registerBackfillCommand(program: Command): void {
       const plan = planBackfill(request);
       await withTemporalClient(config, async (client) => {
         if (opts.cancel) {
-          for (const line of await cancelBackfill(client, plan.backfillId, { cancelRuns: opts.cancelRuns })) console.log(line);
+          for (const line of await cancelBackfill(client, plan.backfillId, { cancelRuns: opts.cancelRuns }))
+            console.log(line);
           return;
         }
         if (opts.dryRun) {
@@ -292,7 +314,9 @@ export function registerBackfillCommand(program: Command): void {
           } else {
             console.log(`backfill ${started.backfillId} finished: ${progressSummary(outcome.progress)}`);
             if (outcome.progress.failedDays.length > 0) {
-              console.log(`failed days: ${outcome.progress.failedDays.join(', ')} (re-run them with --reprocess failed)`);
+              console.log(
+                `failed days: ${outcome.progress.failedDays.join(', ')} (re-run them with --reprocess failed)`,
+              );
               process.exitCode = 1;
             }
           }

@@ -19,7 +19,9 @@ export function formatDagList(dags: readonly DagSpec[]): string {
   const header = ['dag', 'schedule', 'tasks', 'description'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 2 ? c.padStart(widths[i] ?? 0) : i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i] ?? 0) : i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -45,7 +47,12 @@ export function registerDagsCommands(program: Command): void {
         .list()
         .filter((dag) => opts.all || !dag.id.startsWith(TEST_DAG_PREFIX));
       if (opts.json) {
-        const rows = list.map((d) => ({ id: d.id, schedule: d.schedule, tasks: d.tasks.length, description: d.description }));
+        const rows = list.map((d) => ({
+          id: d.id,
+          schedule: d.schedule,
+          tasks: d.tasks.length,
+          description: d.description,
+        }));
         console.log(JSON.stringify(rows, null, 2));
         return;
       }

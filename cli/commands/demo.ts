@@ -18,9 +18,15 @@ import { holdUntilSignal, printStackUrls, startDevSession } from './dev';
 
 const DEMO_THROTTLES = { api: { limit: 300, periodMs: 5_000 }, paging: { limit: 300, periodMs: 15_000 } };
 
-async function startDemoInstance(config: MastoflowConfig, statusesPerDay: number): Promise<{ sim: MastodonSim; instance: string }> {
+async function startDemoInstance(
+  config: MastoflowConfig,
+  statusesPerDay: number,
+): Promise<{ sim: MastodonSim; instance: string }> {
   const inst = config.instances.find((i) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(i.baseUrl));
-  if (!inst) throw new Error('the demo needs an instance with a loopback baseUrl (e.g. http://127.0.0.1:3001) in the config to simulate');
+  if (!inst)
+    throw new Error(
+      'the demo needs an instance with a loopback baseUrl (e.g. http://127.0.0.1:3001) in the config to simulate',
+    );
   const url = new URL(inst.baseUrl);
   const port = Number(url.port || 80);
   await assertPortFree(port, `instances[].baseUrl of "${inst.name}" in the config`);
@@ -28,7 +34,12 @@ async function startDemoInstance(config: MastoflowConfig, statusesPerDay: number
     now: () => Date.now(),
     port,
     statusesPerDay,
-    rateLimit: { limit: DEMO_THROTTLES.api.limit, windowMs: DEMO_THROTTLES.api.periodMs, pagedLimit: DEMO_THROTTLES.paging.limit, pagedWindowMs: DEMO_THROTTLES.paging.periodMs },
+    rateLimit: {
+      limit: DEMO_THROTTLES.api.limit,
+      windowMs: DEMO_THROTTLES.api.periodMs,
+      pagedLimit: DEMO_THROTTLES.paging.limit,
+      pagedWindowMs: DEMO_THROTTLES.paging.periodMs,
+    },
   });
   configureInstanceThrottles(inst.baseUrl, DEMO_THROTTLES);
   return { sim, instance: inst.name };
@@ -37,7 +48,9 @@ async function startDemoInstance(config: MastoflowConfig, statusesPerDay: number
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('embedded stack + simulated Mastodon instance; runs mastodon_daily for the last 3 days and prints a summary')
+    .description(
+      'embedded stack + simulated Mastodon instance; runs mastodon_daily for the last 3 days and prints a summary',
+    )
     .option('--days <n>', 'how many days back from yesterday', (v) => Number(v), 3)
     .option('--statuses-per-day <n>', 'simulated statuses per day', (v) => Number(v), 3000)
     .option('--exit', 'stop the stack after the demo instead of keeping it up for browsing')
@@ -60,15 +73,23 @@ export function registerDemoCommand(program: Command): void {
       try {
         const demo = await startDemoInstance(config, opts.statusesPerDay);
         sim = demo.sim;
-        console.log(`demo: simulated Mastodon instance "${demo.instance}" at ${sim.url} (${opts.statusesPerDay} statuses/day)`);
+        console.log(
+          `demo: simulated Mastodon instance "${demo.instance}" at ${sim.url} (${opts.statusesPerDay} statuses/day)`,
+        );
         const connection = await connectTemporalClient(config.temporal);
         const client = new Client({ connection, namespace: config.temporal.namespace });
         const last = yesterdayUtc(Date.now());
         const days = Array.from({ length: opts.days }, (_, i) => addDays(last, -(opts.days - 1 - i)));
         const failures: string[] = [];
         for (const day of days) {
-          console.log(`\ndemo: mastodon_daily for ${day} — ${temporalUiLink(config, `dag/mastodon_daily/${day}`) ?? `dag/mastodon_daily/${day}`}`);
-          const handle = await startDagRun(client, config, { dagId: 'mastodon_daily', logicalDate: day, params: { lookbackDays: 0 } });
+          console.log(
+            `\ndemo: mastodon_daily for ${day} — ${temporalUiLink(config, `dag/mastodon_daily/${day}`) ?? `dag/mastodon_daily/${day}`}`,
+          );
+          const handle = await startDagRun(client, config, {
+            dagId: 'mastodon_daily',
+            logicalDate: day,
+            params: { lookbackDays: 0 },
+          });
           const outcome = await followDagRun(handle, { print: (l) => console.log(`  ${l}`) });
           if (outcome.error) failures.push(`${day}: ${outcome.error}`);
         }
@@ -82,7 +103,9 @@ export function registerDemoCommand(program: Command): void {
         );
         console.log(`\n${renderTable(tags, { maxWidth: 90 })}`);
         printStackUrls(session.stack);
-        console.log(`  Runs:         ${temporalUiLink(config, `dag/mastodon_daily/${last}`)?.replace(/\/workflows\/.*/, '/workflows') ?? ''}?query=DagId%3D%22mastodon_daily%22`);
+        console.log(
+          `  Runs:         ${temporalUiLink(config, `dag/mastodon_daily/${last}`)?.replace(/\/workflows\/.*/, '/workflows') ?? ''}?query=DagId%3D%22mastodon_daily%22`,
+        );
         console.log(`  Query more:   npx mastoflow sql "SELECT * FROM v_languages ORDER BY toots DESC LIMIT 10"\n`);
         if (failures.length) throw new Error(`demo runs failed:\n  ${failures.join('\n  ')}`);
       } catch (err) {

@@ -35,7 +35,9 @@ export function printStackUrls(stack: DevStack): void {
   console.log('');
   console.log(`  Temporal UI   ${stack.temporal.uiUrl}/namespaces/${stack.temporal.namespace}/workflows`);
   console.log(`  Temporal gRPC ${stack.temporal.address}`);
-  console.log(`  S3 endpoint   ${stack.minio.endpoint}  (bucket ${stack.config.s3.bucket}; console ${stack.minio.consoleUrl})`);
+  console.log(
+    `  S3 endpoint   ${stack.minio.endpoint}  (bucket ${stack.config.s3.bucket}; console ${stack.minio.consoleUrl})`,
+  );
   console.log('');
 }
 

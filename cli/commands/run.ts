@@ -26,21 +26,35 @@ export interface StartDagRunOptions {
 export type DagRunHandle = WorkflowHandle<typeof runDag>;
 
 /** Validate locally (DAG, day, params), then start the run; a running day is a clear error. */
-export async function startDagRun(client: Client, config: MastoflowConfig, opts: StartDagRunOptions): Promise<DagRunHandle> {
+export async function startDagRun(
+  client: Client,
+  config: MastoflowConfig,
+  opts: StartDagRunOptions,
+): Promise<DagRunHandle> {
   const dag = createDagCatalog().get(opts.dagId);
   const logicalDate = opts.logicalDate ?? yesterdayUtc(Date.now());
-  if (!isValidDay(logicalDate)) throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);
+  if (!isValidDay(logicalDate))
+    throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);
   const params = parseDagParams(dag, opts.params ?? {});
   if (!params.ok) throw new Error(`invalid params for DAG "${dag.id}": ${params.message}`);
 
   const workflowId = dagRunWorkflowId(dag.id, logicalDate);
-  const input: RunDagInput = { dagId: dag.id, logicalDate, runType: 'manual', ...(opts.params ? { params: opts.params } : {}) };
+  const input: RunDagInput = {
+    dagId: dag.id,
+    logicalDate,
+    runType: 'manual',
+    ...(opts.params ? { params: opts.params } : {}),
+  };
   try {
     return await client.workflow.start<typeof runDag>('runDag', {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [input],
-      typedSearchAttributes: dagRunSearchAttributes({ dagId: dag.id, logicalDate, runType: 'manual' }) as SearchAttributePair[],
+      typedSearchAttributes: dagRunSearchAttributes({
+        dagId: dag.id,
+        logicalDate,
+        runType: 'manual',
+      }) as SearchAttributePair[],
       // Tells runDag which queue is the store queue here (tasks that name 'mastoflow-store').
       memo: { storeTaskQueue: config.temporal.storeTaskQueue },
       workflowIdConflictPolicy: 'FAIL',
@@ -76,7 +90,10 @@ const PENDING_SCHEDULED = 1;
  * activity is on attempt > 1 shows that attempt, and is `up_for_retry` while it waits for the
  * next attempt (with the last failure as its error), as in Airflow.
  */
-export function withPendingAttempts(states: TaskStatesView, pending: readonly PendingActivityLike[] | null | undefined): TaskStatesView {
+export function withPendingAttempts(
+  states: TaskStatesView,
+  pending: readonly PendingActivityLike[] | null | undefined,
+): TaskStatesView {
   const merged: TaskStatesView = { ...states };
   for (const activity of pending ?? []) {
     const id = activity.activityId ?? '';
@@ -106,7 +123,14 @@ async function withLiveChunks(handle: DagRunHandle, states: TaskStatesView): Pro
       try {
         const chunkId = expandChunkWorkflowId(handle.workflowId, id, task.items.chunksDone);
         const live = await handle.client.getHandle(chunkId).query(chunkProgressQuery);
-        merged[id] = { ...task, items: { ...task.items, succeeded: task.items.succeeded + live.succeeded, failed: task.items.failed + live.failed } };
+        merged[id] = {
+          ...task,
+          items: {
+            ...task.items,
+            succeeded: task.items.succeeded + live.succeeded,
+            failed: task.items.failed + live.failed,
+          },
+        };
       } catch {
         // the chunk is starting or just ended: the parent's counts will do
       }
@@ -144,7 +168,10 @@ function oneLine(text: string, max: number): string {
 function describeTask(task: TaskRunInfo): string {
   const parts: string[] = [task.state];
   if (task.attempts > 1) parts.push(`attempt ${task.attempts}`);
-  if (task.items) parts.push(`${task.items.succeeded + task.items.failed}/${task.items.total} items${task.items.failed ? `, ${task.items.failed} failed` : ''}`);
+  if (task.items)
+    parts.push(
+      `${task.items.succeeded + task.items.failed}/${task.items.total} items${task.items.failed ? `, ${task.items.failed} failed` : ''}`,
+    );
   if (task.error && task.state !== 'success') parts.push(oneLine(task.error, 100));
   return parts.join(' · ');
 }
@@ -158,7 +185,9 @@ export function formatSummaryTable(tasks: TaskStatesView): string {
     const task = tasks[id] as TaskRunInfo;
     const detail =
       task.state === 'success' ? (task.output === undefined ? '' : JSON.stringify(task.output)) : (task.error ?? '');
-    lines.push(`${id.padEnd(idWidth)}  ${task.state.padEnd(15)}  ${String(task.attempts).padStart(5)}  ${oneLine(detail, 90)}`);
+    lines.push(
+      `${id.padEnd(idWidth)}  ${task.state.padEnd(15)}  ${String(task.attempts).padStart(5)}  ${oneLine(detail, 90)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -238,33 +267,37 @@ export function registerRunCommand(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'logical date: the UTC day to process (default: yesterday, UTC)')
     .option('--param <key=value>', 'a run param (repeatable; values parse as JSON when they can)', collectParam, {})
     .option('--wait', 'follow the run: a line per task change, then the summary table')
-    .action(async (dagId: string, opts: { date?: string; param: Record<string, unknown>; wait?: boolean }, cmd: Command) => {
-      const { config } = configFrom(cmd);
-      const connection = await connectTemporalClient(config.temporal);
-      try {
-        const client = new Client({ connection, namespace: config.temporal.namespace });
-        const hasParams = Object.keys(opts.param).length > 0;
-        const handle = await startDagRun(client, config, {
-          dagId,
-          ...(opts.date ? { logicalDate: opts.date } : {}),
-          ...(hasParams ? { params: opts.param } : {}),
-        });
-        console.log(`run: started ${handle.workflowId} on task queue ${config.temporal.taskQueue}`);
-        const link = temporalUiLink(config, handle.workflowId);
-        console.log(link ? `run: ${link}` : `run: workflow ID ${handle.workflowId} (namespace ${config.temporal.namespace})`);
-        if (!opts.wait) return;
-        const { summary, error } = await followDagRun(handle);
-        console.log('');
-        if (summary) console.log(formatSummaryTable(summary.tasks));
-        console.log('');
-        if (summary?.state === 'success') {
-          console.log(`run: ${handle.workflowId} succeeded`);
-        } else {
-          console.log(`run: ${handle.workflowId} failed: ${error ?? 'see the Temporal UI'}`);
-          process.exitCode = 1;
+    .action(
+      async (dagId: string, opts: { date?: string; param: Record<string, unknown>; wait?: boolean }, cmd: Command) => {
+        const { config } = configFrom(cmd);
+        const connection = await connectTemporalClient(config.temporal);
+        try {
+          const client = new Client({ connection, namespace: config.temporal.namespace });
+          const hasParams = Object.keys(opts.param).length > 0;
+          const handle = await startDagRun(client, config, {
+            dagId,
+            ...(opts.date ? { logicalDate: opts.date } : {}),
+            ...(hasParams ? { params: opts.param } : {}),
+          });
+          console.log(`run: started ${handle.workflowId} on task queue ${config.temporal.taskQueue}`);
+          const link = temporalUiLink(config, handle.workflowId);
+          console.log(
+            link ? `run: ${link}` : `run: workflow ID ${handle.workflowId} (namespace ${config.temporal.namespace})`,
+          );
+          if (!opts.wait) return;
+          const { summary, error } = await followDagRun(handle);
+          console.log('');
+          if (summary) console.log(formatSummaryTable(summary.tasks));
+          console.log('');
+          if (summary?.state === 'success') {
+            console.log(`run: ${handle.workflowId} succeeded`);
+          } else {
+            console.log(`run: ${handle.workflowId} failed: ${error ?? 'see the Temporal UI'}`);
+            process.exitCode = 1;
+          }
+        } finally {
+          await connection.close();
         }
-      } finally {
-        await connection.close();
-      }
-    });
+      },
+    );
 }

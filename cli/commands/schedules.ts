@@ -19,7 +19,6 @@ import { configFrom } from '../context';
 // (ID `schedule/<dag>`), kept in line with the DAG registry by `sync`. See runtime/schedules.ts
 // for the policies and docs/backfills-and-schedules.md for the semantics.
 
-
 export function renderScheduleRows(rows: ScheduleRow[]): string {
   if (rows.length === 0) return 'no mastoflow schedules (run `mastoflow schedules sync`)';
   return rows
@@ -59,13 +58,15 @@ export function registerSchedulesCommand(program: Command): void {
     .description('the schedules mastoflow manages for this task queue: cron, overlap policy, state, next and last fire')
     .action(async (_opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const rows = await withTemporalClient(config, (client) => describeManagedSchedules(client, config.temporal.taskQueue));
+      const rows = await withTemporalClient(config, (client) =>
+        describeManagedSchedules(client, config.temporal.taskQueue),
+      );
       console.log(renderScheduleRows(rows));
     });
 
   schedules
     .command('pause')
-    .description('pause a DAG\'s schedule (sync keeps it paused until `schedules unpause`)')
+    .description("pause a DAG's schedule (sync keeps it paused until `schedules unpause`)")
     .argument('<dag>', 'DAG id')
     .option('--reason <text>', 'shown in the Temporal UI and in `schedules list`')
     .action(async (dagId: string, opts: { reason?: string }, cmd: Command) => {

@@ -6,7 +6,10 @@ import type { SmokeResult } from '../../workflows/smoke';
 import { configFrom } from '../context';
 
 /** Start the smoke workflow and wait for it; the printed IDs find it in the Temporal UI. */
-export async function runSmoke(config: MastoflowConfig, runId: string): Promise<{ workflowId: string; result: SmokeResult }> {
+export async function runSmoke(
+  config: MastoflowConfig,
+  runId: string,
+): Promise<{ workflowId: string; result: SmokeResult }> {
   const workflowId = smokeWorkflowId(runId);
   const result = await withTemporalClient(config, (client) =>
     client.workflow.execute('smokeWorkflow', {
@@ -23,7 +26,9 @@ export async function runSmoke(config: MastoflowConfig, runId: string): Promise<
 export function registerSmokeCommand(program: Command): void {
   program
     .command('smoke')
-    .description('run the platform smoke workflow (S3 write with one retry, then a DuckDB row) against a running worker')
+    .description(
+      'run the platform smoke workflow (S3 write with one retry, then a DuckDB row) against a running worker',
+    )
     .option('--run-id <id>', 'run id (default: a timestamp)')
     .action(async (opts: { runId?: string }, cmd: Command) => {
       const { config } = configFrom(cmd);

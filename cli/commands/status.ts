@@ -25,7 +25,7 @@ function day(value: string, flag: string): string {
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('date × state grid of a DAG\'s runs: ✓ success, ✗ failed, ▶ running, ⊘ cancelled/terminated, · no run')
+    .description("date × state grid of a DAG's runs: ✓ success, ✗ failed, ▶ running, ⊘ cancelled/terminated, · no run")
     .argument('<dag>', 'DAG id')
     .option('--from <day>', 'first logical day (default: 27 days before --to)')
     .option('--to <day>', 'last logical day (default: yesterday, UTC)')
@@ -42,4 +42,3 @@ export function registerStatusCommand(program: Command): void {
       else console.log(opts.table ? renderStatusTable(grid) : renderStatusGrid(grid));
     });
 }
-

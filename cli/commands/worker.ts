@@ -14,7 +14,8 @@ export function registerWorkerCommand(program: Command): void {
       await runWorkers({
         config,
         serveStore: opts.store,
-        onReady: ({ taskQueues }) => console.log(`worker: polling ${taskQueues.join(', ')} (Ctrl-C or SIGTERM stops gracefully)`),
+        onReady: ({ taskQueues }) =>
+          console.log(`worker: polling ${taskQueues.join(', ')} (Ctrl-C or SIGTERM stops gracefully)`),
       });
       console.log('worker: stopped');
     });

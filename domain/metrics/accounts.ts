@@ -20,15 +20,30 @@ interface Acc {
 export const accounts: MetricFamily<Acc, AccountsPartial> = {
   name: 'accounts',
   metrics: [
-    { metric: 'active_accounts', key: 'all | bot | human', value: 'distinct accounts with ≥1 toot', accountLevel: false },
+    {
+      metric: 'active_accounts',
+      key: 'all | bot | human',
+      value: 'distinct accounts with ≥1 toot',
+      accountLevel: false,
+    },
     {
       metric: 'toots_per_account',
       key: 'mean | median | p90 | max',
       value: 'toots per active account (median/p90 nearest-rank)',
       accountLevel: false,
     },
-    { metric: 'accounts_by_toot_count', key: '<n toots> (decimal)', value: 'accounts with exactly n toots', accountLevel: false },
-    { metric: 'top_accounts_by_toots', key: 'accountKey(acct)', value: 'toots (top-k, opted-out excluded)', accountLevel: true },
+    {
+      metric: 'accounts_by_toot_count',
+      key: '<n toots> (decimal)',
+      value: 'accounts with exactly n toots',
+      accountLevel: false,
+    },
+    {
+      metric: 'top_accounts_by_toots',
+      key: 'accountKey(acct)',
+      value: 'toots (top-k, opted-out excluded)',
+      accountLevel: true,
+    },
   ],
   start: () => ({ toots: [], flags: [] }),
   add(acc, f) {

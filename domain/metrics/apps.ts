@@ -19,7 +19,12 @@ interface Acc {
 export const apps: MetricFamily<Acc, AppsPartial> = {
   name: 'apps',
   metrics: [
-    { metric: 'toots_by_app', key: '<application name> | (unnamed)', value: 'toots carrying application', accountLevel: false },
+    {
+      metric: 'toots_by_app',
+      key: '<application name> | (unnamed)',
+      value: 'toots carrying application',
+      accountLevel: false,
+    },
     { metric: 'toots_with_app', key: 'all', value: 'toots carrying application (≈ local toots)', accountLevel: false },
   ],
   start: () => ({ withApp: 0, byApp: new Map() }),

@@ -28,10 +28,22 @@ export const content: MetricFamily<Acc, ContentPartial> = {
       value: 'count',
       accountLevel: false,
     },
-    { metric: 'content_share', key: 'with_media | with_content_warning | sensitive', value: 'fraction of toots, 0..1', accountLevel: false },
+    {
+      metric: 'content_share',
+      key: 'with_media | with_content_warning | sensitive',
+      value: 'fraction of toots, 0..1',
+      accountLevel: false,
+    },
     { metric: 'media_by_type', key: '<attachment type>', value: 'attachments', accountLevel: false },
   ],
-  start: () => ({ toots: 0, withMedia: 0, withContentWarning: 0, sensitive: 0, mediaAttachments: 0, mediaByType: new Map() }),
+  start: () => ({
+    toots: 0,
+    withMedia: 0,
+    withContentWarning: 0,
+    sensitive: 0,
+    mediaAttachments: 0,
+    mediaByType: new Map(),
+  }),
   add(acc, f) {
     const s = f.status;
     acc.toots++;

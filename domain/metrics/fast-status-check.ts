@@ -75,7 +75,8 @@ function everyMedia(list: unknown): boolean {
 function everyMention(list: unknown): boolean {
   if (!Array.isArray(list)) return false;
   for (const m of list) {
-    if (!isObj(m) || !isStr(m.id) || !isStr(m.username) || !isStr(m.acct) || !(m.url === undefined || isStr(m.url))) return false;
+    if (!isObj(m) || !isStr(m.id) || !isStr(m.username) || !isStr(m.acct) || !(m.url === undefined || isStr(m.url)))
+      return false;
   }
   return true;
 }

@@ -66,7 +66,10 @@ export const followers: MetricFamily<Acc, FollowersPartial> = {
     const fromId: string[] = [];
     const flags: number[] = [];
     const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      const useA = j < 0 || (i >= 0 && keepsFirst(a.fromId[i] as string, a.followers[i] as number, b.fromId[j] as string, b.followers[j] as number));
+      const useA =
+        j < 0 ||
+        (i >= 0 &&
+          keepsFirst(a.fromId[i] as string, a.followers[i] as number, b.fromId[j] as string, b.followers[j] as number));
       followersOut.push((useA ? a.followers[i] : b.followers[j]) as number);
       fromId.push((useA ? a.fromId[i] : b.fromId[j]) as string);
       flags.push((a.flags[i] ?? 0) | (b.flags[j] ?? 0));

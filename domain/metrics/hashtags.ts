@@ -27,7 +27,12 @@ interface Acc {
 export const hashtags: MetricFamily<Acc, HashtagsPartial> = {
   name: 'hashtags',
   metrics: [
-    { metric: 'top_hashtags', key: '<tag, lower case, no #>', value: 'toots using it (top-k of exact counts)', accountLevel: false },
+    {
+      metric: 'top_hashtags',
+      key: '<tag, lower case, no #>',
+      value: 'toots using it (top-k of exact counts)',
+      accountLevel: false,
+    },
     { metric: 'hashtag_stats', key: 'distinct_tags | tagged_toots | tag_uses', value: 'count', accountLevel: false },
   ],
   start: () => ({ tagged: 0, byTag: new Map() }),
@@ -58,7 +63,8 @@ export const hashtags: MetricFamily<Acc, HashtagsPartial> = {
       { metric: 'hashtag_stats', key: 'tagged_toots', value: p.tagged },
       { metric: 'hashtag_stats', key: 'tag_uses', value: uses },
     ];
-    for (const [tag, n] of topEntries(entries, ctx.topK ?? DEFAULT_TOP_K)) rows.push({ metric: 'top_hashtags', key: tag, value: n });
+    for (const [tag, n] of topEntries(entries, ctx.topK ?? DEFAULT_TOP_K))
+      rows.push({ metric: 'top_hashtags', key: tag, value: n });
     return rows;
   },
 };

@@ -214,7 +214,16 @@ class Facts implements StatusFacts {
 }
 
 function emptyCounts(): MapCounts {
-  return { input: 0, counted: 0, quarantined: 0, nonPublic: 0, reblogs: 0, outOfWindow: 0, outOfRange: 0, duplicates: 0 };
+  return {
+    input: 0,
+    counted: 0,
+    quarantined: 0,
+    nonPublic: 0,
+    reblogs: 0,
+    outOfWindow: 0,
+    outOfRange: 0,
+    duplicates: 0,
+  };
 }
 
 /**
@@ -289,7 +298,12 @@ export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
   const endMs = window?.endMs ?? Number.POSITIVE_INFINITY;
   let finished = false;
 
-  function validate(record: unknown, index: number, ref: string | undefined, decoder: RecordDecoder | undefined): MastodonStatus | undefined {
+  function validate(
+    record: unknown,
+    index: number,
+    ref: string | undefined,
+    decoder: RecordDecoder | undefined,
+  ): MastodonStatus | undefined {
     if (isStatusFast(record)) {
       decoder?.declared(record);
       return record;
@@ -418,7 +432,12 @@ function mergeSortedIds(a: readonly string[], b: readonly string[]): string[] {
 }
 
 /** Merges two ascending columns into `out` (sized for both); throws PartialOverlapError on shared values. */
-function mergeDisjoint<T, C extends { [i: number]: T }>(a: ArrayLike<T>, b: ArrayLike<T>, cmp: (x: T, y: T) => number, out: C): C {
+function mergeDisjoint<T, C extends { [i: number]: T }>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  cmp: (x: T, y: T) => number,
+  out: C,
+): C {
   let i = 0;
   let j = 0;
   let k = 0;
@@ -456,7 +475,9 @@ function sameWindow(a: TimeWindow | null, b: TimeWindow | null): boolean {
 export function mergePartials(a: CombinedPartial, b: CombinedPartial): CombinedPartial {
   if (a.v !== 1 || b.v !== 1) throw new Error(`unsupported partial version ${a.v}/${b.v}`);
   if (!sameWindow(a.window, b.window)) {
-    throw new Error(`cannot merge partials of different windows: ${JSON.stringify(a.window)} vs ${JSON.stringify(b.window)}`);
+    throw new Error(
+      `cannot merge partials of different windows: ${JSON.stringify(a.window)} vs ${JSON.stringify(b.window)}`,
+    );
   }
   if (a.families.join() !== b.families.join()) {
     throw new Error(`cannot merge partials of different families: [${a.families}] vs [${b.families}]`);
@@ -493,7 +514,11 @@ function optedOutAccounts(partial: CombinedPartial): Set<string> | undefined {
 
 /** Rows of every family in the partial, plus `map_counts`. */
 export function finalizeAll(partial: CombinedPartial, ctx: FinalizeCtx = {}): KvRow[] {
-  const rows: KvRow[] = COUNT_KEYS.map((k) => ({ metric: 'map_counts', key: COUNT_ROW_KEYS[k], value: partial.counts[k] }));
+  const rows: KvRow[] = COUNT_KEYS.map((k) => ({
+    metric: 'map_counts',
+    key: COUNT_ROW_KEYS[k],
+    value: partial.counts[k],
+  }));
   const full: FinalizeCtx = { ...ctx, optedOutAccts: ctx.optedOutAccts ?? optedOutAccounts(partial) };
   for (const name of partial.families) {
     const family = FAMILIES[name] as unknown as AnyFamily;

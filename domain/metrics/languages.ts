@@ -28,7 +28,8 @@ export const languages: MetricFamily<Map<string, number>, LanguagesPartial> = {
   merge: (a, b) => ({ byLanguage: mergeCounts(a.byLanguage, b.byLanguage) }),
   finalize(p) {
     const rows: KvRow[] = [];
-    for (const [lang, n] of Object.entries(p.byLanguage)) rows.push({ metric: 'toots_by_language', key: lang, value: n });
+    for (const [lang, n] of Object.entries(p.byLanguage))
+      rows.push({ metric: 'toots_by_language', key: lang, value: n });
     return rows;
   },
 };

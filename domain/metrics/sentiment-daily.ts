@@ -36,7 +36,12 @@ export const sentimentDaily: MetricFamily<SentimentPartial, SentimentPartial> = 
       value: 'English toots per VADER label (compound ≥ 0.05 positive, ≤ -0.05 negative); mean compound in [-1, 1]',
       accountLevel: false,
     },
-    { metric: 'sentiment_share', key: 'negative | neutral | positive', value: 'fraction of scored toots', accountLevel: false },
+    {
+      metric: 'sentiment_share',
+      key: 'negative | neutral | positive',
+      value: 'fraction of scored toots',
+      accountLevel: false,
+    },
     {
       metric: 'sentiment_compound_hist',
       key: '<bin lower bound> -1.0 … 0.9 (width 0.1)',
@@ -44,7 +49,14 @@ export const sentimentDaily: MetricFamily<SentimentPartial, SentimentPartial> = 
       accountLevel: false,
     },
   ],
-  start: () => ({ scored: 0, negative: 0, neutral: 0, positive: 0, compoundE4: 0, hist: new Array<number>(COMPOUND_BINS).fill(0) }),
+  start: () => ({
+    scored: 0,
+    negative: 0,
+    neutral: 0,
+    positive: 0,
+    compoundE4: 0,
+    hist: new Array<number>(COMPOUND_BINS).fill(0),
+  }),
   add(acc, f) {
     if (!isEnglish(f.status.language)) return;
     const score = scoreText(f.text());

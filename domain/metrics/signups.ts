@@ -51,7 +51,13 @@ export const signups: MetricFamily<Acc, SignupsPartial> = {
   merge(a, b) {
     const month: string[] = [];
     const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      month.push(i < 0 ? (b.month[j] as string) : j < 0 ? (a.month[i] as string) : earlier(a.month[i] as string, b.month[j] as string));
+      month.push(
+        i < 0
+          ? (b.month[j] as string)
+          : j < 0
+            ? (a.month[i] as string)
+            : earlier(a.month[i] as string, b.month[j] as string),
+      );
     });
     return { accts, month };
   },

@@ -110,10 +110,13 @@ export const viral: MetricFamily<Acc, ViralPartial> = {
       { metric: 'viral_stats', key: 'threshold', value: threshold },
       { metric: 'viral_stats', key: 'viral_toots', value: viralToots.length },
     );
-    const visible = viralToots.filter((c) => (c[3] & FLAG_OPTED_OUT) === 0 && !ctx.optedOutAccts?.has(c[1])).map((c) => [c[0], c[2]] as [string, number]);
+    const visible = viralToots
+      .filter((c) => (c[3] & FLAG_OPTED_OUT) === 0 && !ctx.optedOutAccts?.has(c[1]))
+      .map((c) => [c[0], c[2]] as [string, number]);
     // Top-k by engagement; equal engagement keeps the older toot (smaller id) first.
     visible.sort((x, y) => y[1] - x[1] || compareDecimalIds(x[0], y[0]));
-    for (const [id, e] of visible.slice(0, ctx.topK ?? DEFAULT_TOP_K)) rows.push({ metric: 'viral_toots', key: id, value: e });
+    for (const [id, e] of visible.slice(0, ctx.topK ?? DEFAULT_TOP_K))
+      rows.push({ metric: 'viral_toots', key: id, value: e });
     return rows;
   },
 };

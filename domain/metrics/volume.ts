@@ -27,7 +27,9 @@ export const volume: MetricFamily<Acc, VolumePartial> = {
   seal(acc) {
     const hours = [...acc.keys()].sort((a, b) => a - b);
     return {
-      byHour: Object.fromEntries(hours.map((h) => [new Date(h * HOUR_MS).toISOString().slice(0, 13), acc.get(h) as number])),
+      byHour: Object.fromEntries(
+        hours.map((h) => [new Date(h * HOUR_MS).toISOString().slice(0, 13), acc.get(h) as number]),
+      ),
     };
   },
   merge: (a, b) => ({ byHour: mergeCounts(a.byHour, b.byHour) }),

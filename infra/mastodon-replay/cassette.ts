@@ -28,9 +28,7 @@ const InteractionSchema = z.object({
   response: z.object({
     status: z.object({ code: z.number().int(), message: z.string().nullish() }),
     headers: z.record(z.string(), HeaderValues).default({}),
-    body: z
-      .object({ string: z.union([z.string(), z.instanceof(Uint8Array)]).nullish() })
-      .nullish(),
+    body: z.object({ string: z.union([z.string(), z.instanceof(Uint8Array)]).nullish() }).nullish(),
   }),
 });
 
@@ -56,7 +54,17 @@ export interface RecordedAnswer {
 }
 
 /** Flags Mastodon reads with Rails' boolean cast. */
-const BOOLEAN_PARAMS = new Set(['local', 'remote', 'only_media', 'exclude_replies', 'exclude_reblogs', 'pinned', 'resolve', 'following', 'exclude_unreviewed']);
+const BOOLEAN_PARAMS = new Set([
+  'local',
+  'remote',
+  'only_media',
+  'exclude_replies',
+  'exclude_reblogs',
+  'pinned',
+  'resolve',
+  'following',
+  'exclude_unreviewed',
+]);
 const FALSE_VALUES = new Set(['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF', '']);
 
 /** Normalised identity of a request: method, path without trailing slash, sorted query. */
@@ -79,7 +87,9 @@ export function requestKey(method: string, pathAndQuery: string): string {
 }
 
 export function listCassettes(dir: string = CASSETTES_DIR): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
 }
 
 /** Every GET answer in the given cassettes, in file order then recorded order. */

@@ -15,7 +15,13 @@ const program = new Command()
 program.parse();
 const o = program.opts<{ port: number; listen: string; dir?: string; cassette?: string[]; host?: string[] }>();
 
-const replay = await startReplayServer({ port: o.port, listenHost: o.listen, cassettesDir: o.dir, cassettes: o.cassette, hosts: o.host });
+const replay = await startReplayServer({
+  port: o.port,
+  listenHost: o.listen,
+  cassettesDir: o.dir,
+  cassettes: o.cassette,
+  hosts: o.host,
+});
 process.stdout.write(JSON.stringify({ url: replay.url, keys: replay.keys().length }) + '\n');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -49,7 +49,14 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+  'proxy-connection',
+]);
 
 /** Point every absolute URL inside <...> at the replay server. */
 export function rewriteLink(value: string, origin: string): string {
@@ -96,7 +103,10 @@ export async function startReplayServer(options: ReplayOptions = {}): Promise<Re
         JSON.stringify({ error: `no recorded answer for ${method} ${url}`, key, recorded_for_same_path: samePath }),
         'utf8',
       );
-      res.writeHead(404, 'Not Found', { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length) });
+      res.writeHead(404, 'Not Found', {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(body.length),
+      });
       res.end(body);
       return;
     }

@@ -52,7 +52,11 @@ export class AccountPool {
   private readonly byId = new Map<string, number>();
   private readonly byAcct = new Map<string, number>();
 
-  constructor(private readonly config: GeneratorConfig, remoteHosts: readonly string[], hostZipf: ZipfTable) {
+  constructor(
+    private readonly config: GeneratorConfig,
+    remoteHosts: readonly string[],
+    hostZipf: ZipfTable,
+  ) {
     this.activity = new ZipfTable(config.accountCount, config.accountZipf);
     const ids = new Set<string>();
     for (let i = 0; i < config.accountCount; i++) {
@@ -158,16 +162,30 @@ function buildAccount(
   const id = snowflakeFromMs(createdMs, rng.int(0x10000));
   const username = `${syllableWord(rng)}_${index.toString(36)}`;
   const bot = rng.chance(config.botShare);
-  const displayName = bot ? `${capitalise(syllableWord(rng))} Bot` : `${rng.pick(FIRST_NAMES)} ${capitalise(syllableWord(rng))}`;
-  const discoverable = rng.weighted<boolean | null>([[true, 75], [false, 18], [null, 7]]);
+  const displayName = bot
+    ? `${capitalise(syllableWord(rng))} Bot`
+    : `${rng.pick(FIRST_NAMES)} ${capitalise(syllableWord(rng))}`;
+  const discoverable = rng.weighted<boolean | null>([
+    [true, 75],
+    [false, 18],
+    [null, 7],
+  ]);
   const noindex = local && rng.chance(0.1);
   const nobot = rng.chance(0.04);
   const noindexTag = rng.chance(0.03);
   const note = renderNote(rng, domain, bot, nobot, noindexTag);
   const fields: SimField[] = [];
-  const nFields = rng.weighted([[0, 5], [1, 3], [2, 2]] as const);
+  const nFields = rng.weighted([
+    [0, 5],
+    [1, 3],
+    [2, 2],
+  ] as const);
   for (let f = 0; f < nFields; f++) {
-    fields.push({ name: rng.pick(['Website', 'Pronouns', 'Location', 'Blog']), value: syllableWord(rng), verified_at: null });
+    fields.push({
+      name: rng.pick(['Website', 'Pronouns', 'Location', 'Blog']),
+      value: syllableWord(rng),
+      verified_at: null,
+    });
   }
   return {
     index,
@@ -201,7 +219,10 @@ function buildAccount(
 function renderNote(rng: Rng, domain: string, bot: boolean, nobot: boolean, noindexTag: boolean): string {
   const bit = bot ? 'Automated account. Posts on a schedule.' : rng.pick(NOTE_BITS);
   const tags: string[] = [];
-  for (const [wanted, tag] of [[nobot, 'nobot'], [noindexTag, 'noindex']] as const) {
+  for (const [wanted, tag] of [
+    [nobot, 'nobot'],
+    [noindexTag, 'noindex'],
+  ] as const) {
     if (!wanted) continue;
     tags.push(
       rng.chance(0.8)

@@ -42,8 +42,8 @@ export type SimFaultsInput = z.input<typeof SimFaultsSchema>;
 export type BrokenRecordKind = 'missing-id' | 'bad-created-at' | 'missing-account' | 'numeric-id';
 
 export const HTML_ERROR_PAGE =
-  '<!DOCTYPE html>\n<html><head><title>We\'re sorry, but something went wrong (500)</title></head>' +
-  '<body><h1>We\'re sorry, but something went wrong.</h1></body></html>\n';
+  "<!DOCTYPE html>\n<html><head><title>We're sorry, but something went wrong (500)</title></head>" +
+  "<body><h1>We're sorry, but something went wrong.</h1></body></html>\n";
 
 export class FaultInjector {
   private faults: SimFaults;

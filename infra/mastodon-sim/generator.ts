@@ -85,7 +85,13 @@ export class SimWorld {
   private readonly tagIndex = new Map<string, number>();
   private readonly cache = new Map<number, DayBucket>();
   private readonly cacheDays: number;
-  private readonly core: Core = { account: 0, tags: [NO_TAG, NO_TAG, NO_TAG], media: false, createdBackMs: 0, insertDelayMs: 0 };
+  private readonly core: Core = {
+    account: 0,
+    tags: [NO_TAG, NO_TAG, NO_TAG],
+    media: false,
+    createdBackMs: 0,
+    insertDelayMs: 0,
+  };
 
   constructor(config: GeneratorConfigInput = {}, options: WorldOptions = {}) {
     this.config = parseGeneratorConfig(config);
@@ -171,13 +177,23 @@ export class SimWorld {
       for (let m = 0; m < n; m++) {
         const other = this.accounts.get(rng.int(cfg.accountCount));
         if (other.index === author.index || mentions.some((x) => x.id === other.id)) continue;
-        mentions.push({ id: other.id, username: other.username, url: `https://${other.domain}/@${other.username}`, acct: this.accounts.acctOf(other) });
+        mentions.push({
+          id: other.id,
+          username: other.username,
+          url: `https://${other.domain}/@${other.username}`,
+          acct: this.accounts.acctOf(other),
+        });
       }
     }
 
     const media: SimMediaAttachment[] = [];
     if (core.media) {
-      const n = rng.weighted([[1, 70], [2, 15], [3, 7], [4, 8]] as const);
+      const n = rng.weighted([
+        [1, 70],
+        [2, 15],
+        [3, 7],
+        [4, 8],
+      ] as const);
       for (let m = 0; m < n; m++) media.push(this.mediaAttachment(rng, createdMs, author.local, author.domain, m));
     }
     const sensitive = spoiler !== '' || (media.length > 0 && rng.chance(0.06));
@@ -199,12 +215,20 @@ export class SimWorld {
     const editedAt = rng.chance(0.03) ? new Date(createdMs + rng.range(60_000, 1_800_000)).toISOString() : null;
 
     const mentionHtml = mentions
-      .map((m) => `<span class="h-card" translate="no"><a href="${m.url}" class="u-url mention">@<span>${m.username}</span></a></span> `)
+      .map(
+        (m) =>
+          `<span class="h-card" translate="no"><a href="${m.url}" class="u-url mention">@<span>${m.username}</span></a></span> `,
+      )
       .join('');
-    const tagHtml = tags.map((t) => `<a href="${t.url}" class="mention hashtag" rel="tag">#<span>${t.name}</span></a>`).join(' ');
-    const content = tagHtml === ''
-      ? `<p>${mentionHtml}${text}</p>`
-      : rng.chance(0.5) ? `<p>${mentionHtml}${text} ${tagHtml}</p>` : `<p>${mentionHtml}${text}</p><p>${tagHtml}</p>`;
+    const tagHtml = tags
+      .map((t) => `<a href="${t.url}" class="mention hashtag" rel="tag">#<span>${t.name}</span></a>`)
+      .join(' ');
+    const content =
+      tagHtml === ''
+        ? `<p>${mentionHtml}${text}</p>`
+        : rng.chance(0.5)
+          ? `<p>${mentionHtml}${text} ${tagHtml}</p>`
+          : `<p>${mentionHtml}${text}</p><p>${tagHtml}</p>`;
 
     const base = `https://${author.domain}`;
     const status: SimStatus = {
@@ -366,7 +390,12 @@ export class SimWorld {
   private mediaAttachment(rng: Rng, createdMs: number, local: boolean, domain: string, n: number): SimMediaAttachment {
     const host = this.config.host;
     const id = snowflakeFromMs(createdMs, (rng.nextU32() & 0xfff0) | n);
-    const type = rng.weighted([['image', 85], ['video', 8], ['gifv', 5], ['audio', 2]] as const);
+    const type = rng.weighted([
+      ['image', 85],
+      ['video', 8],
+      ['gifv', 5],
+      ['audio', 2],
+    ] as const);
     const ext = type === 'image' ? 'jpg' : type === 'audio' ? 'mp3' : 'mp4';
     const hex = rng.nextU32().toString(16).padStart(8, '0');
     const path = `media_attachments/files/${id.slice(0, 3)}/${id.slice(3, 6)}/${id.slice(6, 9)}/original/${hex}.${ext}`;
@@ -374,12 +403,18 @@ export class SimWorld {
     const preview = url.replace('/original/', '/small/').replace(/\.(mp4|mp3)$/, '.png');
     const w = rng.pick([640, 800, 1024, 1280, 1600, 2048]);
     const h = rng.pick([480, 600, 768, 960, 1200, 1536]);
-    const meta = type === 'audio'
-      ? { length: '0:01:23', duration: 83 }
-      : {
-          original: { width: w, height: h, size: `${w}x${h}`, aspect: round3(w / h) },
-          small: { width: 480, height: Math.round((480 * h) / w), size: `480x${Math.round((480 * h) / w)}`, aspect: round3(w / h) },
-        };
+    const meta =
+      type === 'audio'
+        ? { length: '0:01:23', duration: 83 }
+        : {
+            original: { width: w, height: h, size: `${w}x${h}`, aspect: round3(w / h) },
+            small: {
+              width: 480,
+              height: Math.round((480 * h) / w),
+              size: `480x${Math.round((480 * h) / w)}`,
+              aspect: round3(w / h),
+            },
+          };
     return {
       id,
       type,
@@ -402,7 +437,11 @@ export function generateDay(seed: number, day: string, opts: GeneratorConfigInpu
 }
 
 /** Lazy version of generateDay for big days: entries carry idMs, createdMs, insertedMs, arrival. */
-export function iterateDay(seed: number, day: string, opts: GeneratorConfigInput & DayQueryOptions = {}): Generator<SimStatusEntry> {
+export function iterateDay(
+  seed: number,
+  day: string,
+  opts: GeneratorConfigInput & DayQueryOptions = {},
+): Generator<SimStatusEntry> {
   const { visibleAt, atMs, ...config } = opts;
   return new SimWorld({ ...config, seed }, { cacheDays: 2 }).iterateDay(day, { visibleAt, atMs });
 }
@@ -462,5 +501,10 @@ function round3(x: number): number {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

@@ -13,12 +13,25 @@ const WEEK_S = 604_800;
 const VERSION = '4.6.4';
 const PEERS_EXTRA = 200;
 
-const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'video/webm', 'video/mp4', 'audio/mpeg', 'audio/ogg'];
+const MEDIA_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'video/webm',
+  'video/mp4',
+  'audio/mpeg',
+  'audio/ogg',
+];
 
 type FeedAccess = 'public' | 'authenticated' | 'disabled';
 
 function liveFeedAccess(faults: SimFaults): FeedAccess {
-  return faults.publicTimeline === 'unauthorized' ? 'authenticated' : faults.publicTimeline === 'disabled' ? 'disabled' : 'public';
+  return faults.publicTimeline === 'unauthorized'
+    ? 'authenticated'
+    : faults.publicTimeline === 'disabled'
+      ? 'disabled'
+      : 'public';
 }
 
 function localUsers(world: SimWorld): number {
@@ -27,7 +40,7 @@ function localUsers(world: SimWorld): number {
 
 function statusCount(world: SimWorld, nowMs: number): number {
   // A long-lived instance: pretend it has been running for two years at today's rate.
-  return Math.floor(world.config.statusesPerDay * 730 + (nowMs % DAY_MS) / DAY_MS * world.config.statusesPerDay);
+  return Math.floor(world.config.statusesPerDay * 730 + ((nowMs % DAY_MS) / DAY_MS) * world.config.statusesPerDay);
 }
 
 export function instanceV2(world: SimWorld, faults: SimFaults): unknown {
@@ -44,10 +57,27 @@ export function instanceV2(world: SimWorld, faults: SimFaults): unknown {
     icon: [],
     languages: ['en'],
     configuration: {
-      urls: { streaming: `wss://${host}`, status: null, about: `https://${host}/about`, privacy_policy: `https://${host}/privacy-policy`, terms_of_service: null },
-      accounts: { max_display_name_length: 30, max_note_length: 500, max_featured_tags: 10, max_pinned_statuses: 5, max_profile_fields: 4 },
+      urls: {
+        streaming: `wss://${host}`,
+        status: null,
+        about: `https://${host}/about`,
+        privacy_policy: `https://${host}/privacy-policy`,
+        terms_of_service: null,
+      },
+      accounts: {
+        max_display_name_length: 30,
+        max_note_length: 500,
+        max_featured_tags: 10,
+        max_pinned_statuses: 5,
+        max_profile_fields: 4,
+      },
       statuses: { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 },
-      media_attachments: { description_limit: 1500, image_size_limit: 16777216, supported_mime_types: MEDIA_TYPES, video_size_limit: 103809024 },
+      media_attachments: {
+        description_limit: 1500,
+        image_size_limit: 16777216,
+        supported_mime_types: MEDIA_TYPES,
+        video_size_limit: 103809024,
+      },
       polls: { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746 },
       translation: { enabled: false },
       timelines_access: {
@@ -57,7 +87,14 @@ export function instanceV2(world: SimWorld, faults: SimFaults): unknown {
       },
       limited_federation: false,
     },
-    registrations: { enabled: true, approval_required: false, reason_required: false, message: null, min_age: null, url: null },
+    registrations: {
+      enabled: true,
+      approval_required: false,
+      reason_required: false,
+      message: null,
+      min_age: null,
+      url: null,
+    },
     api_versions: { mastodon: 11 },
     contact: { email: `admin@${host}`, account: null },
     rules: [],
@@ -74,7 +111,11 @@ export function instanceV1(world: SimWorld, nowMs: number): unknown {
     email: `admin@${host}`,
     version: VERSION,
     urls: { streaming_api: `wss://${host}` },
-    stats: { user_count: localUsers(world), status_count: statusCount(world, nowMs), domain_count: peers(world).length },
+    stats: {
+      user_count: localUsers(world),
+      status_count: statusCount(world, nowMs),
+      domain_count: peers(world).length,
+    },
     thumbnail: `https://${host}/packs/media/images/preview.png`,
     languages: ['en'],
     registrations: true,
@@ -107,7 +148,12 @@ export function activity(world: SimWorld, nowMs: number): SimActivityWeek[] {
     const statuses = Math.round(world.config.statusesPerDay * 7 * localShare * share * (0.85 + rng.float() * 0.3));
     const logins = Math.round(localUsers(world) * (0.4 + rng.float() * 0.2) * (i === 0 ? Math.max(share, 0.3) : 1));
     const registrations = Math.round(localUsers(world) * 0.004 * (0.5 + rng.float()) * share);
-    out.push({ week: String(weekStartS), statuses: String(statuses), logins: String(logins), registrations: String(registrations) });
+    out.push({
+      week: String(weekStartS),
+      statuses: String(statuses),
+      logins: String(logins),
+      registrations: String(registrations),
+    });
   }
   return out;
 }
@@ -150,7 +196,9 @@ export interface DirectoryQuery {
 /** Profile directory: discoverable accounts only, by activity or by sign-up date. */
 export function directory(world: SimWorld, nowMs: number, q: DirectoryQuery): SimAccount[] {
   const pool = world.accounts;
-  let list: AccountCore[] = pool.accounts.filter((a) => a.discoverable === true && (!q.local || a.local) && a.createdMs <= nowMs);
+  let list: AccountCore[] = pool.accounts.filter(
+    (a) => a.discoverable === true && (!q.local || a.local) && a.createdMs <= nowMs,
+  );
   // Account index is the activity rank, so the pool's order already is "most active first".
   if (q.order === 'new') list = [...list].sort((a, b) => b.createdMs - a.createdMs);
   return list.slice(q.offset, q.offset + q.limit).map((a) => pool.toJson(a, nowMs));

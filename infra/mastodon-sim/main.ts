@@ -42,10 +42,24 @@ const program = new Command()
 
 program.parse();
 const o = program.opts<{
-  port: number; listen: string; host: string; seed: number; statusesPerDay: number; accounts: number;
-  firstDay?: string; lastDay?: string; now?: string; rateLimit: number; rateWindowMs: number;
-  pagedLimit: number; pagedWindowMs: number; requireToken?: string; errorRate: number; latencyMs: number;
-  publicTimeline: string; unavailable: string;
+  port: number;
+  listen: string;
+  host: string;
+  seed: number;
+  statusesPerDay: number;
+  accounts: number;
+  firstDay?: string;
+  lastDay?: string;
+  now?: string;
+  rateLimit: number;
+  rateWindowMs: number;
+  pagedLimit: number;
+  pagedWindowMs: number;
+  requireToken?: string;
+  errorRate: number;
+  latencyMs: number;
+  publicTimeline: string;
+  unavailable: string;
 }>();
 
 const frozen = o.now === undefined ? undefined : Date.parse(o.now);
@@ -62,12 +76,18 @@ const sim = await startMastodonSim({
   firstDay: o.firstDay,
   lastDay: o.lastDay,
   requireToken: o.requireToken,
-  rateLimit: o.rateLimit === 0 ? false : { limit: o.rateLimit, windowMs: o.rateWindowMs, pagedLimit: o.pagedLimit, pagedWindowMs: o.pagedWindowMs },
+  rateLimit:
+    o.rateLimit === 0
+      ? false
+      : { limit: o.rateLimit, windowMs: o.rateWindowMs, pagedLimit: o.pagedLimit, pagedWindowMs: o.pagedWindowMs },
   faults: {
     serverErrorRate: o.errorRate,
     latencyMs: o.latencyMs,
     publicTimeline: o.publicTimeline as 'open' | 'unauthorized' | 'disabled',
-    unavailable: o.unavailable.split(',').map((s) => s.trim()).filter(Boolean) as ('activity' | 'peers' | 'directory' | 'trends')[],
+    unavailable: o.unavailable
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as ('activity' | 'peers' | 'directory' | 'trends')[],
   },
 });
 

@@ -110,7 +110,10 @@ export class ZipfTable {
   readonly cumulative: Float64Array;
   readonly total: number;
 
-  constructor(readonly n: number, readonly s: number) {
+  constructor(
+    readonly n: number,
+    readonly s: number,
+  ) {
     if (n < 1) throw new RangeError('ZipfTable needs at least one rank');
     this.cumulative = new Float64Array(n);
     let acc = 0;

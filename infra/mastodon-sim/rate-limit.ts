@@ -33,7 +33,11 @@ interface Counter {
 class Throttle {
   private readonly counters = new Map<string, Counter>();
 
-  constructor(readonly name: 'api' | 'paging', readonly limit: number, readonly periodMs: number) {}
+  constructor(
+    readonly name: 'api' | 'paging',
+    readonly limit: number,
+    readonly periodMs: number,
+  ) {}
 
   hit(client: string, nowMs: number): RateDecision {
     const window = Math.floor(nowMs / this.periodMs);

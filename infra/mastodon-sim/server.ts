@@ -115,7 +115,8 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, { status: 500, body: { error: String(err instanceof Error ? err.message : err) } }, stats);
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: String(err instanceof Error ? err.message : err) } }, stats);
       else res.destroy();
     });
   });
@@ -138,7 +139,15 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
       if (!decision.allowed) {
         stats.rateLimited++;
         // Mastodon's throttled responder: plain application/json, no charset.
-        return send(res, { status: 429, body: { error: 'Too many requests' }, headers: { ...headers, 'content-type': 'application/json' } }, stats);
+        return send(
+          res,
+          {
+            status: 429,
+            body: { error: 'Too many requests' },
+            headers: { ...headers, 'content-type': 'application/json' },
+          },
+          stats,
+        );
       }
     }
     const f = injector.current;
@@ -146,12 +155,21 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     if (injector.roll(f.serverErrorRate)) {
       stats.faults.serverErrors++;
       const status = f.serverErrorStatus;
-      return send(res, { status, raw: `<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>\n`, headers: { ...headers, 'content-type': 'text/html' } }, stats);
+      return send(
+        res,
+        {
+          status,
+          raw: `<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>\n`,
+          headers: { ...headers, 'content-type': 'text/html' },
+        },
+        stats,
+      );
     }
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
     if (requireToken !== undefined && path.startsWith('/api/')) {
-      if (token === undefined) return send(res, unauthorized('This method requires an authenticated user', headers), stats);
+      if (token === undefined)
+        return send(res, unauthorized('This method requires an authenticated user', headers), stats);
       if (token !== requireToken) return send(res, unauthorized('The access token is invalid', headers), stats);
     }
     if (!route) return send(res, { status: 404, body: { error: 'Record not found' }, headers }, stats);
@@ -206,14 +224,24 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
 }
 
 function emptyStats(): SimStats {
-  return { requests: 0, paged: 0, rateLimited: 0, byEndpoint: {}, byStatus: {}, faults: { serverErrors: 0, truncated: 0, invalidJson: 0 } };
+  return {
+    requests: 0,
+    paged: 0,
+    rateLimited: 0,
+    byEndpoint: {},
+    byStatus: {},
+    faults: { serverErrors: 0, truncated: 0, invalidJson: 0 },
+  };
 }
 
 function unauthorized(message: string, headers: Record<string, string>): Reply {
   return {
     status: 401,
     body: { error: message },
-    headers: { ...headers, 'www-authenticate': `Bearer realm="Doorkeeper", error="invalid_token", error_description="${message}"` },
+    headers: {
+      ...headers,
+      'www-authenticate': `Bearer realm="Doorkeeper", error="invalid_token", error_description="${message}"`,
+    },
   };
 }
 
@@ -352,7 +380,8 @@ function buildHandlers(
   return {
     'timelines/public': (ctx) => {
       const access = faults().publicTimeline;
-      if (access === 'unauthorized' && !ctx.authenticated) return { status: 401, body: { error: 'This method requires an authenticated user' } };
+      if (access === 'unauthorized' && !ctx.authenticated)
+        return { status: 401, body: { error: 'This method requires an authenticated user' } };
       if (access === 'disabled') return { status: 200, body: [] };
       const refs = page(ctx, feedFilter(ctx.url.searchParams));
       return statusesReply(ctx, refs, ['local', 'remote', 'limit', 'only_media']);
@@ -386,10 +415,12 @@ function buildHandlers(
       const taggedName = q.get('tagged');
       const tagged = taggedName ? world.tagIndexOf(taggedName) : undefined;
       if (taggedName && tagged === undefined) return { status: 200, body: [] };
-      const refs = page(ctx, (b, j) =>
-        b.account[j] === a.index &&
-        (!onlyMedia || ((b.flags[j] as number) & FLAG_MEDIA) !== 0) &&
-        (tagged === undefined || world.hasTag(b, j, tagged)),
+      const refs = page(
+        ctx,
+        (b, j) =>
+          b.account[j] === a.index &&
+          (!onlyMedia || ((b.flags[j] as number) & FLAG_MEDIA) !== 0) &&
+          (tagged === undefined || world.hasTag(b, j, tagged)),
       );
       return statusesReply(ctx, refs, ['limit', 'only_media', 'exclude_replies']);
     },
@@ -397,7 +428,8 @@ function buildHandlers(
     'statuses/:id': (ctx) => {
       // Check the day before looking: an arbitrary ID must not make us generate its day.
       const pos = parseCursor(ctx.params.id);
-      if (!pos || pos.dayNo < firstDayNo || pos.dayNo > Math.min(lastDayNo, Math.floor(ctx.nowMs / DAY_MS))) return notFound;
+      if (!pos || pos.dayNo < firstDayNo || pos.dayNo > Math.min(lastDayNo, Math.floor(ctx.nowMs / DAY_MS)))
+        return notFound;
       const found = world.findStatus(ctx.params.id ?? '');
       if (!found) return notFound;
       if (world.insertedMsAt(found.bucket, found.j) > ctx.nowMs) return notFound;
@@ -411,7 +443,8 @@ function buildHandlers(
     'instance/activity': (ctx) =>
       injector.unavailable('activity') ? { status: 404, raw: '' } : { status: 200, body: activity(world, ctx.nowMs) },
 
-    'instance/peers': () => (injector.unavailable('peers') ? { status: 404, raw: '' } : { status: 200, body: peers(world) }),
+    'instance/peers': () =>
+      injector.unavailable('peers') ? { status: 404, raw: '' } : { status: 200, body: peers(world) },
 
     'trends/tags': (ctx) => {
       if (injector.unavailable('trends')) return { status: 200, body: [] };
@@ -422,9 +455,14 @@ function buildHandlers(
       const headers: Record<string, string> = {};
       const links: string[] = [];
       if (tags.length === limit && offset + limit < world.tags.length) {
-        links.push(`<${ctx.origin}/api/v1/trends/tags?${toQuery({ limit: String(limit), offset: String(offset + limit) })}>; rel="next"`);
+        links.push(
+          `<${ctx.origin}/api/v1/trends/tags?${toQuery({ limit: String(limit), offset: String(offset + limit) })}>; rel="next"`,
+        );
       }
-      if (offset > 0) links.push(`<${ctx.origin}/api/v1/trends/tags?${toQuery({ limit: String(limit), offset: String(Math.max(0, offset - limit)) })}>; rel="prev"`);
+      if (offset > 0)
+        links.push(
+          `<${ctx.origin}/api/v1/trends/tags?${toQuery({ limit: String(limit), offset: String(Math.max(0, offset - limit)) })}>; rel="prev"`,
+        );
       if (links.length) headers.link = links.join(', ');
       return { status: 200, body: tags, headers };
     },

@@ -11,12 +11,20 @@ import { testStack } from '../helpers/stack';
 describe('mastoflow demo', () => {
   it('runs mastodon_daily on the embedded stack and prints the DuckDB summary', async () => {
     const dir = mkdtempSync(path.join(testStack().tempDir, 'demo-'));
-    const [temporalPort, temporalUiPort, minioPort, minioConsolePort, simPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [temporalPort, temporalUiPort, minioPort, minioConsolePort, simPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const config = path.join(dir, 'mastoflow.config.json');
     writeFileSync(
       config,
       JSON.stringify({
-        instances: [{ name: 'sim.local', baseUrl: `http://127.0.0.1:${simPort}`, userAgentContact: 'mailto:t@example.org' }],
+        instances: [
+          { name: 'sim.local', baseUrl: `http://127.0.0.1:${simPort}`, userAgentContact: 'mailto:t@example.org' },
+        ],
         hashtags: ['mastodon'],
         s3: { bucket: 'mastoflow' },
         duckdb: { path: path.join(dir, 'mastoflow.duckdb') },
@@ -24,11 +32,25 @@ describe('mastoflow demo', () => {
         dev: { dataDir: path.join(dir, 'data'), temporalPort, temporalUiPort, minioPort, minioConsolePort },
       }),
     );
-    const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'mastoflow.js'), '--config', config, 'demo', '--exit', '--days', '1', '--statuses-per-day', '400'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin', 'mastoflow.js'),
+        '--config',
+        config,
+        'demo',
+        '--exit',
+        '--days',
+        '1',
+        '--statuses-per-day',
+        '400',
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
     const out = res.stdout + res.stderr;
     expect(res.status, out).toBe(0);
     expect(out).toMatch(/load\s+success · 1\/1 items/);

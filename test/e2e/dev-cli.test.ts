@@ -14,7 +14,10 @@ const BIN = path.join(REPO_ROOT, 'bin', 'mastoflow.js');
 
 function startDev(config: string): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const child = spawn(process.execPath, [BIN, '--config', config, 'dev'], { cwd: REPO_ROOT, env: { ...process.env, MASTOFLOW_LOG_LEVEL: 'WARN' } });
+  const child = spawn(process.execPath, [BIN, '--config', config, 'dev'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, MASTOFLOW_LOG_LEVEL: 'WARN' },
+  });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const ready = new Promise<void>((resolve, reject) => {
@@ -38,7 +41,11 @@ async function stopWithSigint(child: ChildProcess): Promise<number | null> {
 }
 
 function cli(config: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, '--config', config, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 90_000 });
+  return spawnSync(process.execPath, [BIN, '--config', config, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 90_000,
+  });
 }
 
 describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
@@ -50,7 +57,12 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
   });
 
   it('starts, serves the UI, runs the smoke workflow, stops on Ctrl-C and keeps data across restarts', async () => {
-    const [temporalPort, temporalUiPort, minioPort, minioConsolePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [temporalPort, temporalUiPort, minioPort, minioConsolePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     writeFileSync(
       configFile,
       JSON.stringify({
@@ -75,7 +87,9 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
 
     // A second `dev` on the same ports fails with the port and the setting named.
     const clash = startDev(configFile);
-    await expect(clash.ready).rejects.toThrow(new RegExp(`port ${temporalPort} on 127.0.0.1 is already in use; choose another with dev.temporalPort`));
+    await expect(clash.ready).rejects.toThrow(
+      new RegExp(`port ${temporalPort} on 127.0.0.1 is already in use; choose another with dev.temporalPort`),
+    );
 
     expect(await stopWithSigint(first.child)).toBe(0);
     expect(first.output()).toContain('dev: stopped');
@@ -109,7 +123,10 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     expect(ok.stdout).not.toContain('do-not-print-me');
 
     const bad = path.join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ instances: [{ name: 'x', baseUrl: 'ftp://x', userAgentContact: 'me@x.org' }], s3: {} }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ instances: [{ name: 'x', baseUrl: 'ftp://x', userAgentContact: 'me@x.org' }], s3: {} }),
+    );
     const res = cli(bad, 'config', 'check');
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`${bad}: instances[0].baseUrl: expected a URL with scheme http:// or https://`);

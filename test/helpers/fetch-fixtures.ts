@@ -23,7 +23,10 @@ export async function startSim(opts: Partial<MastodonSimOptions> = {}): Promise<
     sim.url,
     rl === false
       ? { api: { limit: 1_000_000, periodMs: 1_000 }, paging: null }
-      : { api: { limit: rl.limit ?? 300, periodMs: rl.windowMs ?? 300_000 }, paging: { limit: rl.pagedLimit ?? 300, periodMs: rl.pagedWindowMs ?? 900_000 } },
+      : {
+          api: { limit: rl.limit ?? 300, periodMs: rl.windowMs ?? 300_000 },
+          paging: { limit: rl.pagedLimit ?? 300, periodMs: rl.pagedWindowMs ?? 900_000 },
+        },
   );
   return sim;
 }
@@ -32,7 +35,12 @@ export async function startSim(opts: Partial<MastodonSimOptions> = {}): Promise<
  * A test config with the sim as instance `sim.local`, in a bucket of its own: test files run in
  * parallel and fetch the same day of the same instance name, so shared keys would collide.
  */
-export function simConfig(prefix: string, sim: MastodonSim, instance: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): MastoflowConfig {
+export function simConfig(
+  prefix: string,
+  sim: MastodonSim,
+  instance: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): MastoflowConfig {
   const name = uniqueName(prefix);
   return testConfig(name, {
     s3: { endpoint: testStack().s3Endpoint, bucket: name.toLowerCase(), forcePathStyle: true },
@@ -41,7 +49,17 @@ export function simConfig(prefix: string, sim: MastodonSim, instance: Record<str
         name: 'sim.local',
         baseUrl: sim.url,
         userAgentContact: 'mailto:ops@example.org',
-        sources: { publicLocal: true, publicRemote: true, hashtags: false, accounts: false, instance: false, activity: false, peers: false, trends: false, directory: false },
+        sources: {
+          publicLocal: true,
+          publicRemote: true,
+          hashtags: false,
+          accounts: false,
+          instance: false,
+          activity: false,
+          peers: false,
+          trends: false,
+          directory: false,
+        },
         ...instance,
       },
     ],
@@ -62,8 +80,17 @@ export function groundTruth(sim: MastodonSim, day: string = DAY, now: number = N
   return ids;
 }
 
-export async function runFetchDay(client: Client, config: MastoflowConfig, input: FetchDayInput, workflowId = uniqueName('fetch-day')) {
-  const handle = await client.workflow.start('fetchDay', { workflowId, taskQueue: config.temporal.taskQueue, args: [input] });
+export async function runFetchDay(
+  client: Client,
+  config: MastoflowConfig,
+  input: FetchDayInput,
+  workflowId = uniqueName('fetch-day'),
+) {
+  const handle = await client.workflow.start('fetchDay', {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+  });
   return { handle, result: (await handle.result()) as FetchDayResult };
 }
 
@@ -77,12 +104,20 @@ export async function getObject(s3: S3Client, bucket: string, key: string): Prom
 }
 
 /** IDs of the statuses with created_at in the day, from the stored pages the manifest lists. */
-export async function storedDayIds(s3: S3Client, bucket: string, m: SourceManifest, day: string = DAY): Promise<{ ids: Set<string>; total: number }> {
+export async function storedDayIds(
+  s3: S3Client,
+  bucket: string,
+  m: SourceManifest,
+  day: string = DAY,
+): Promise<{ ids: Set<string>; total: number }> {
   const w = fetchWindow(day);
   const ids = new Set<string>();
   let total = 0;
   for (const p of m.pages) {
-    const list = JSON.parse((await getObject(s3, bucket, p.key)).toString('utf8')) as { id: string; created_at: string }[];
+    const list = JSON.parse((await getObject(s3, bucket, p.key)).toString('utf8')) as {
+      id: string;
+      created_at: string;
+    }[];
     for (const s of list) {
       const t = Date.parse(s.created_at);
       if (t >= w.startMs && t < w.endMs) {
@@ -107,14 +142,16 @@ export async function segmentProblems(s3: S3Client, bucket: string, m: SourceMan
     expectFrom = seg.toPage + 1;
     const lines = (await getObject(s3, bucket, seg.key)).toString('utf8').split('\n');
     if (lines.pop() !== '') problems.push(`${seg.key} does not end with a newline`);
-    if (lines.length !== seg.toPage - seg.fromPage + 1) problems.push(`${seg.key} has ${lines.length} lines for pages ${seg.fromPage}..${seg.toPage}`);
+    if (lines.length !== seg.toPage - seg.fromPage + 1)
+      problems.push(`${seg.key} has ${lines.length} lines for pages ${seg.fromPage}..${seg.toPage}`);
     for (let i = 0; i < lines.length; i++) {
       const page = m.pages[seg.fromPage - 1 + i];
       const body = page ? (await getObject(s3, bucket, page.key)).toString('utf8').replace(/[\r\n]/g, ' ') : undefined;
       if (lines[i] !== body) problems.push(`${seg.key} line ${i + 1} differs from page ${seg.fromPage + i}`);
     }
   }
-  if (expectFrom !== m.pages.length + 1) problems.push(`segments cover pages 1..${expectFrom - 1} of ${m.pages.length}`);
+  if (expectFrom !== m.pages.length + 1)
+    problems.push(`segments cover pages 1..${expectFrom - 1} of ${m.pages.length}`);
   return problems;
 }
 

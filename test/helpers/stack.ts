@@ -34,7 +34,12 @@ export function testConfig(name: string, extra: Record<string, unknown> = {}): M
     instances: [{ name: 'sim.local', baseUrl: 'http://127.0.0.1:1', userAgentContact: 'mailto:test@example.org' }],
     s3: { endpoint: s.s3Endpoint, bucket: 'mastoflow-test', forcePathStyle: true },
     duckdb: { path: path.join(dir, 'mastoflow.duckdb') },
-    temporal: { address: s.temporalAddress, namespace: s.namespace, taskQueue: `${name}`, storeTaskQueue: `${name}-store` },
+    temporal: {
+      address: s.temporalAddress,
+      namespace: s.namespace,
+      taskQueue: `${name}`,
+      storeTaskQueue: `${name}-store`,
+    },
     ...extra,
   };
   const parsed = parseConfig(raw, 'test-config');
@@ -53,7 +58,9 @@ export async function testClient(): Promise<{ client: Client; close: () => Promi
 }
 
 /** Start the real worker runtime (both queues) on the test servers; stop it with the returned fn. */
-export async function startTestWorkers(config: MastoflowConfig): Promise<{ workers: Worker[]; stop: () => Promise<void> }> {
+export async function startTestWorkers(
+  config: MastoflowConfig,
+): Promise<{ workers: Worker[]; stop: () => Promise<void> }> {
   installWorkerLogging((process.env.MASTOFLOW_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
   const s = testStack();
   const connection = await NativeConnection.connect({ address: s.temporalAddress });

@@ -107,7 +107,11 @@ describe('backfills on the real stack', () => {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params }],
-      typedSearchAttributes: dagRunSearchAttributes({ dagId: DAG, logicalDate: day, runType: 'manual' }) as SearchAttributePair[],
+      typedSearchAttributes: dagRunSearchAttributes({
+        dagId: DAG,
+        logicalDate: day,
+        runType: 'manual',
+      }) as SearchAttributePair[],
     });
     await handle.result().catch(() => undefined);
   }
@@ -119,10 +123,21 @@ describe('backfills on the real stack', () => {
     expect(started).toMatchObject({ backfillId: backfillWorkflowId(DAG, from, to), attached: false });
 
     const lines: string[] = [];
-    const outcome = await watchBackfill(started.handle, { out: { isTTY: false, write: (t: string) => lines.push(t) }, pollMs: 250 });
+    const outcome = await watchBackfill(started.handle, {
+      out: { isTTY: false, write: (t: string) => lines.push(t) },
+      pollMs: 250,
+    });
     expect(outcome.kind).toBe('finished');
     const progress = (outcome as { progress: BackfillProgress }).progress;
-    expect(progress).toMatchObject({ total: 30, done: 30, succeeded: 30, failed: 0, skipped: 0, running: [], phase: 'completed' });
+    expect(progress).toMatchObject({
+      total: 30,
+      done: 30,
+      succeeded: 30,
+      failed: 0,
+      skipped: 0,
+      running: [],
+      phase: 'completed',
+    });
     expect(progress.generation).toBe(2); // 30 days / 10 per run = 3 runs of the workflow
     expect(lines.at(-1)).toBe('[##############################] 30/30 days, 0 running, 0 failed\n');
     const done = lines.map((l) => Number(/ (\d+)\/30 days/.exec(l)?.[1]));
@@ -149,7 +164,10 @@ describe('backfills on the real stack', () => {
     const [from, to] = ['1992-01-01', '1992-01-06'];
     await runDay('1992-01-02', { sleepMs: 10 }); // succeeds
     await runDay('1992-01-03', { sleepMs: -1 }); // fails: a bad param fails runDag at once
-    expect(executionsPerDay(await dayRuns(from, to, 2))).toEqual({ '1992-01-02': ['COMPLETED'], '1992-01-03': ['FAILED'] });
+    expect(executionsPerDay(await dayRuns(from, to, 2))).toEqual({
+      '1992-01-02': ['COMPLETED'],
+      '1992-01-03': ['FAILED'],
+    });
 
     const missing = await runBackfill(request({ from, to, reprocess: 'missing', maxActive: 2 }));
     expect(missing).toMatchObject({ done: 6, succeeded: 4, skipped: 2, failed: 0 });
@@ -235,7 +253,11 @@ describe('backfills on the real stack', () => {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params: { sleepMs: 2000 } }],
-      typedSearchAttributes: dagRunSearchAttributes({ dagId: DAG, logicalDate: day, runType: 'manual' }) as SearchAttributePair[],
+      typedSearchAttributes: dagRunSearchAttributes({
+        dagId: DAG,
+        logicalDate: day,
+        runType: 'manual',
+      }) as SearchAttributePair[],
     });
     // reprocess all would start a new run of any closed day: only "running" can stop it here.
     const progress = await runBackfill(request({ from, to, reprocess: 'all', maxActive: 3 }));
@@ -252,7 +274,9 @@ describe('backfills on the real stack', () => {
     await dayRuns(from, to, 2);
 
     const printed = await cli('backfill', DAG, '--from', from, '--to', to, '--reprocess', 'failed', '--dry-run');
-    expect(printed).toContain(`dry run: backfill ${backfillWorkflowId(DAG, from, to)} (reprocess failed, max 1 active, oldest first)`);
+    expect(printed).toContain(
+      `dry run: backfill ${backfillWorkflowId(DAG, from, to)} (reprocess failed, max 1 active, oldest first)`,
+    );
     expect(printed).toMatch(/1994-06-01 {2}run {5}no run yet/);
     expect(printed).toMatch(/1994-06-02 {2}skip {4}already succeeded/);
     expect(printed).toMatch(/1994-06-03 {2}run {5}re-run the failed run/);
@@ -268,11 +292,24 @@ describe('backfills on the real stack', () => {
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     let ran: string;
     try {
-      ran = await cli('backfill', DAG, '--from', from, '--to', to, '--reprocess', 'failed', '--params', '{"sleepMs":10}');
+      ran = await cli(
+        'backfill',
+        DAG,
+        '--from',
+        from,
+        '--to',
+        to,
+        '--reprocess',
+        'failed',
+        '--params',
+        '{"sleepMs":10}',
+      );
     } finally {
       stdout.mockRestore();
     }
-    expect(ran).toContain(`started backfill ${backfillWorkflowId(DAG, from, to)}: 4 days, reprocess failed, max 1 active`);
+    expect(ran).toContain(
+      `started backfill ${backfillWorkflowId(DAG, from, to)}: 4 days, reprocess failed, max 1 active`,
+    );
     expect(ran).toContain('finished: 4/4 days done: 3 succeeded, 0 failed, 1 skipped (already done); 0 running');
     expect(process.exitCode ?? 0).toBe(0);
   });
@@ -308,6 +345,8 @@ describe('backfills on the real stack', () => {
     }
     expect(again).toContain(`attached to running backfill ${backfillWorkflowId(DAG, from, to)}`);
     expect(again).toMatch(/finished: 9\/9 days done: 9 succeeded/);
-    expect(executionsPerDay(await dayRuns(from, to, 9))).toEqual(Object.fromEntries(daysInRange(from, to).map((d) => [d, ['COMPLETED']])));
+    expect(executionsPerDay(await dayRuns(from, to, 9))).toEqual(
+      Object.fromEntries(daysInRange(from, to).map((d) => [d, ['COMPLETED']])),
+    );
   });
 });

@@ -7,7 +7,12 @@ import { capture, createMegalodon, VERSION } from '../../activities/mastodon/htt
 import { readManifest } from '../../activities/mastodon/manifest';
 import { InstanceRateLimiter, rateLimiterFor } from '../../activities/mastodon/rate-limiter';
 import { MastodonSession } from '../../activities/mastodon/session';
-import { fetchInstanceInfoSource, fetchListSource, fetchPublicTimelineSource, fetchTagTimelineSource } from '../../activities/mastodon/sources';
+import {
+  fetchInstanceInfoSource,
+  fetchListSource,
+  fetchPublicTimelineSource,
+  fetchTagTimelineSource,
+} from '../../activities/mastodon/sources';
 import type { InstanceConfig } from '../../domain/config';
 import { parseResetHeader } from '../../domain/rate-budget';
 import { loadAnswers, type RecordedAnswer } from '../../infra/mastodon-replay/cassette';
@@ -23,7 +28,9 @@ import { testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
 // Temporal (same code the activities run), against MinIO.
 
 const bucketName = uniqueName('cassette');
-const config = testConfig(bucketName, { s3: { endpoint: testStack().s3Endpoint, bucket: bucketName, forcePathStyle: true } });
+const config = testConfig(bucketName, {
+  s3: { endpoint: testStack().s3Endpoint, bucket: bucketName, forcePathStyle: true },
+});
 const s3 = testS3(config);
 const TAG = 'fgiztsshwiaqqiztpmmjbtvmescsculuvmgjgopwoeidbcrixp';
 
@@ -36,7 +43,8 @@ function runtime(fetchId = uniqueName('f')): FetchRuntime {
 }
 
 function sessions(inst: InstanceConfig, token?: string): SessionFactory {
-  return ({ onWait, counters }) => new MastodonSession(inst, { token, limiter: rateLimiterFor(inst.baseUrl), onWait, counters });
+  return ({ onWait, counters }) =>
+    new MastodonSession(inst, { token, limiter: rateLimiterFor(inst.baseUrl), onWait, counters });
 }
 
 /** The recorded answer the replay server gave for each request, in order. */
@@ -65,7 +73,12 @@ describe('cassette contract (real Mastodon answers, replayed)', () => {
     const cassettes = ['test_pagination_iterator.yaml'];
     const r = await replay(cassettes);
     const inst = instanceFor(r.url);
-    const result = await fetchTagTimelineSource(runtime(), sessions(inst), inst, { day: '2026-08-01', tag: TAG, pageLimit: 10, startMaxId: null });
+    const result = await fetchTagTimelineSource(runtime(), sessions(inst), inst, {
+      day: '2026-08-01',
+      tag: TAG,
+      pageLimit: 10,
+      startMaxId: null,
+    });
     expect(r.unmatched()).toEqual([]);
     const served = r.served().map((s) => s.url);
     // v2 instance (feed access), then the newest page, then each Link "next" cursor, to the empty page.
@@ -96,7 +109,10 @@ describe('cassette contract (real Mastodon answers, replayed)', () => {
     const inst = instanceFor(r.url, 'mastodon.social');
     for (const scope of ['local', 'remote'] as const) {
       const result = await fetchPublicTimelineSource(runtime(), sessions(inst), inst, { day: '2026-08-01', scope });
-      expect(result.unavailable).toEqual({ httpStatus: 200, reason: expect.stringContaining(`live_feeds.${scope} = "disabled"`) });
+      expect(result.unavailable).toEqual({
+        httpStatus: 200,
+        reason: expect.stringContaining(`live_feeds.${scope} = "disabled"`),
+      });
       expect(result.complete).toBe(true);
       expect(result.pages).toBe(0);
     }
@@ -111,7 +127,9 @@ describe('cassette contract (real Mastodon answers, replayed)', () => {
     const result = await fetchInstanceInfoSource(runtime(), sessions(inst), inst, { day: '2026-08-01' });
     const m = await readManifest(s3, config.s3.bucket, result.manifestKey);
     expect(m.instanceInfo).toEqual({ api: 'v2', domain: 'localhost:3000', version: expect.stringMatching(/^4\.6\./) });
-    expect((await getObject(s3, config.s3.bucket, m.pages[0]!.key)).equals(servedAnswers(r, cassettes)[0]!.body)).toBe(true);
+    expect((await getObject(s3, config.s3.bucket, m.pages[0]!.key)).equals(servedAnswers(r, cassettes)[0]!.body)).toBe(
+      true,
+    );
   });
 
   it('instance v1 is the fallback when v2 is missing, and parsed too', async () => {
@@ -173,7 +191,10 @@ describe('cassette contract (real Mastodon answers, replayed)', () => {
       const inst = { ...instanceFor(url), userAgentContact: 'https://example.org/contact' };
       await fetchListSource(runtime(), sessions(inst), inst, { day: '2026-08-01', kind: 'peers' });
       await fetchListSource(runtime(), sessions(inst, 'sekrit'), inst, { day: '2026-08-01', kind: 'peers' });
-      expect(seen.map((h) => h['user-agent'])).toEqual([`mastoflow/${VERSION} (+https://example.org/contact)`, `mastoflow/${VERSION} (+https://example.org/contact)`]);
+      expect(seen.map((h) => h['user-agent'])).toEqual([
+        `mastoflow/${VERSION} (+https://example.org/contact)`,
+        `mastoflow/${VERSION} (+https://example.org/contact)`,
+      ]);
       expect(seen.map((h) => h.authorization)).toEqual([undefined, 'Bearer sekrit']);
     } finally {
       await new Promise((resolve) => server.close(resolve));

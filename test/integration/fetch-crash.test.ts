@@ -1,6 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rawManifestKey, rawPageKey, rawSourcePrefix } from '../../domain/keys';
 import { REPO_ROOT } from '../../infra/tools';
@@ -11,7 +18,17 @@ import { rateLimiterFor } from '../../activities/mastodon/rate-limiter';
 import { MastodonSession } from '../../activities/mastodon/session';
 import { fetchPublicTimelineSource } from '../../activities/mastodon/sources';
 import { ensureBucket } from '../../runtime/clients';
-import { DAY, groundTruth, listKeys, manifestOf, segmentProblems, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
+import {
+  DAY,
+  groundTruth,
+  listKeys,
+  manifestOf,
+  segmentProblems,
+  setEquals,
+  simConfig,
+  startSim,
+  storedDayIds,
+} from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testEnv, testS3, testStack, uniqueName } from '../helpers/stack';
 
 // Kill the worker (SIGKILL, no goodbye) in the middle of a long fetch. Temporal notices through
@@ -32,8 +49,23 @@ describe('worker crash mid-fetch', () => {
   it('the resumed fetch stores each page once and completes the day', async () => {
     sim = await startSim({ statusesPerDay: 2500, rateLimit: false, faults: { latencyMs: 40 } });
     const bucket = uniqueName('crash').toLowerCase();
-    const local = { publicLocal: true, publicRemote: false, hashtags: false, accounts: false, instance: false, activity: false, peers: false, trends: false, directory: false };
-    const config = simConfig('fetch-crash', sim, { sources: local }, { s3: { endpoint: testStack().s3Endpoint, bucket, forcePathStyle: true } });
+    const local = {
+      publicLocal: true,
+      publicRemote: false,
+      hashtags: false,
+      accounts: false,
+      instance: false,
+      activity: false,
+      peers: false,
+      trends: false,
+      directory: false,
+    };
+    const config = simConfig(
+      'fetch-crash',
+      sim,
+      { sources: local },
+      { s3: { endpoint: testStack().s3Endpoint, bucket, forcePathStyle: true } },
+    );
     const s3 = testS3(config);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -62,7 +94,9 @@ describe('worker crash mid-fetch', () => {
       const handle = await temporal.client.workflow.start('fetchDay', {
         workflowId: uniqueName('fetch-crash'),
         taskQueue: config.temporal.taskQueue,
-        args: [{ logicalDate: DAY, pageLimit: 10, heartbeatTimeoutMs: 3_000, initialRetryMs: 100, maxRetryIntervalMs: 500 }],
+        args: [
+          { logicalDate: DAY, pageLimit: 10, heartbeatTimeoutMs: 3_000, initialRetryMs: 100, maxRetryIntervalMs: 500 },
+        ],
       });
       const prefix = rawSourcePrefix('sim.local', DAY, 'public-local');
       // Kill once a good share of the pages is stored (but far from all of them).
@@ -71,7 +105,8 @@ describe('worker crash mid-fetch', () => {
       for (;;) {
         storedAtKill = (await listKeys(s3, bucket, prefix)).length;
         if (storedAtKill >= 15) break;
-        if (Date.now() > deadline) throw new Error(`fetch did not get going: ${storedAtKill} pages; ${childErr.slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`fetch did not get going: ${storedAtKill} pages; ${childErr.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       child.kill('SIGKILL');
@@ -87,13 +122,22 @@ describe('worker crash mid-fetch', () => {
       expect(manifest.complete).toBe(true);
       expect(manifest.attempts).toBe(2);
       expect(manifest.pages.length).toBeGreaterThan(storedAtKill + 10);
-      expect(manifest.pages.map((p) => p.key)).toEqual(manifest.pages.map((_, i) => rawPageKey('sim.local', DAY, 'public-local', i + 1)));
+      expect(manifest.pages.map((p) => p.key)).toEqual(
+        manifest.pages.map((_, i) => rawPageKey('sim.local', DAY, 'public-local', i + 1)),
+      );
 
       // Each page was PUT exactly once: one version per key.
       const versions = new Map<string, number>();
       let marker: { key?: string; version?: string } = {};
       for (;;) {
-        const r = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: marker.key, VersionIdMarker: marker.version }));
+        const r = await s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: bucket,
+            Prefix: prefix,
+            KeyMarker: marker.key,
+            VersionIdMarker: marker.version,
+          }),
+        );
         for (const v of r.Versions ?? []) versions.set(v.Key!, (versions.get(v.Key!) ?? 0) + 1);
         if (!r.IsTruncated) break;
         marker = { key: r.NextKeyMarker, version: r.NextVersionIdMarker };
@@ -119,7 +163,9 @@ describe('worker crash mid-fetch', () => {
       expect(stored.total).toBe(truth.size);
 
       const history = await handle.fetchHistory();
-      const started = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes).filter((a) => a?.lastFailure);
+      const started = (history.events ?? [])
+        .map((e) => e.activityTaskStartedEventAttributes)
+        .filter((a) => a?.lastFailure);
       expect(started[0]?.lastFailure?.timeoutFailureInfo?.timeoutType).toBeDefined();
     } finally {
       await temporal.close();
@@ -147,7 +193,13 @@ describe('worker crash mid-fetch', () => {
       const inst = config.instances[0]!;
       const beats: Checkpoint[] = [];
       const rt = (attempt: number, resume?: Checkpoint): FetchRuntime => ({
-        s3, bucket: config.s3.bucket, fetchId: 'resume-test', attempt, resume, heartbeat: (d) => beats.push(d), now: Date.now,
+        s3,
+        bucket: config.s3.bucket,
+        fetchId: 'resume-test',
+        attempt,
+        resume,
+        heartbeat: (d) => beats.push(d),
+        now: Date.now,
       });
       const sessions = ({ onWait, counters }: { onWait: () => void; counters?: Checkpoint['rateLimit'] }) =>
         new MastodonSession(inst, { limiter: rateLimiterFor(inst.baseUrl), onWait, counters });
@@ -159,7 +211,8 @@ describe('worker crash mid-fetch', () => {
       const total = first.pages;
       expect(total).toBeGreaterThan(12);
       const key = (p: number) => rawPageKey('sim.local', DAY, 'public-local', p);
-      for (let p = 10; p <= total; p++) await real.send(new DeleteObjectCommand({ Bucket: config.s3.bucket, Key: key(p) }));
+      for (let p = 10; p <= total; p++)
+        await real.send(new DeleteObjectCommand({ Bucket: config.s3.bucket, Key: key(p) }));
       await real.send(new DeleteObjectCommand({ Bucket: config.s3.bucket, Key: first.manifestKey }));
       const staleHeartbeat = beats.find((b) => b.pagesStored === 4)!;
       expect(staleHeartbeat.next).toMatch(/^\d+$/);
@@ -172,7 +225,10 @@ describe('worker crash mid-fetch', () => {
       // Only the missing pages and the manifest were written, plus the segments rebuilt from the
       // adopted and new pages; only the missing pages were requested.
       const m0 = await manifestOf(real, config, first.manifestKey);
-      expect(puts.filter((k) => !k.endsWith('.ndjson'))).toEqual([...Array.from({ length: total - 9 }, (_, i) => key(i + 10)), first.manifestKey]);
+      expect(puts.filter((k) => !k.endsWith('.ndjson'))).toEqual([
+        ...Array.from({ length: total - 9 }, (_, i) => key(i + 10)),
+        first.manifestKey,
+      ]);
       expect(puts.filter((k) => k.endsWith('.ndjson'))).toEqual(m0.segments!.map((g) => g.key));
       expect(m0.segments!.length).toBeGreaterThanOrEqual(1);
       expect(await segmentProblems(real, config.s3.bucket, m0)).toEqual([]);

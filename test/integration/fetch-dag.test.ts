@@ -18,7 +18,17 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
   beforeAll(async () => {
     sim = await startSim({ statusesPerDay: 800 });
     config = simConfig('fetch-dag', sim, {
-      sources: { publicLocal: true, publicRemote: true, hashtags: true, accounts: false, instance: true, activity: true, peers: true, trends: true, directory: false },
+      sources: {
+        publicLocal: true,
+        publicRemote: true,
+        hashtags: true,
+        accounts: false,
+        instance: true,
+        activity: true,
+        peers: true,
+        trends: true,
+        directory: false,
+      },
       hashtags: ['fediverse'],
     });
     workers = await startTestWorkers(config);
@@ -30,7 +40,7 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
     await sim?.close();
   });
 
-  it('fetches every planned item of the logical day (and the look-back day\'s timelines)', async () => {
+  it("fetches every planned item of the logical day (and the look-back day's timelines)", async () => {
     const handle = await temporal.client.workflow.start('runDag', {
       workflowId: uniqueName('dag/mastodon_daily'),
       taskQueue: config.temporal.taskQueue,
@@ -68,13 +78,20 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
     const conn = await db.connect();
     const value = async (metric: string, key: string, day = DAY) =>
       Number(
-        (await conn.runAndReadAll(`SELECT value FROM metrics_kv WHERE instance = 'sim.local' AND day = $1::DATE AND metric = $2 AND key = $3`, [day, metric, key])).getRows()[0]?.[0],
+        (
+          await conn.runAndReadAll(
+            `SELECT value FROM metrics_kv WHERE instance = 'sim.local' AND day = $1::DATE AND metric = $2 AND key = $3`,
+            [day, metric, key],
+          )
+        ).getRows()[0]?.[0],
       );
     expect(await value('toots_per_day', DAY)).toBe(local.statusesInWindow + remote.statusesInWindow);
     expect(await value('map_counts', 'quarantined')).toBe(0);
     expect(await value('peers_count', 'all')).toBeGreaterThan(0);
     expect(await value('toots_per_day', '2026-03-02', '2026-03-02')).toBeGreaterThan(0);
-    const views = (await conn.runAndReadAll(`SELECT toots, active_accounts FROM v_daily_summary WHERE day = $1::DATE`, [DAY])).getRowObjects();
+    const views = (
+      await conn.runAndReadAll(`SELECT toots, active_accounts FROM v_daily_summary WHERE day = $1::DATE`, [DAY])
+    ).getRowObjects();
     expect(Number(views[0]?.toots)).toBe(local.statusesInWindow + remote.statusesInWindow);
     conn.closeSync();
     db.closeSync();

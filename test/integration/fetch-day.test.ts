@@ -3,7 +3,19 @@ import { clearFeedAccessCache } from '../../activities/mastodon/feed-access';
 import { rawManifestKey, rawPageKey, rawSourcePrefix } from '../../domain/keys';
 import { isOptedOut } from '../../domain/privacy';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import { DAY, groundTruth, listKeys, manifestOf, segmentProblems, NOW, runFetchDay, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
+import {
+  DAY,
+  groundTruth,
+  listKeys,
+  manifestOf,
+  segmentProblems,
+  NOW,
+  runFetchDay,
+  setEquals,
+  simConfig,
+  startSim,
+  storedDayIds,
+} from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3 } from '../helpers/stack';
 
 // fetchDay against the simulated instance, on the real Temporal dev server and MinIO: every
@@ -26,16 +38,30 @@ describe('fetchDay on a simulated instance', () => {
     const tagCounts = new Map<string, number>();
     const posters = new Map<string, number>();
     for (const e of sim.world.iterateDay(DAY, { visibleAt: NOW, atMs: NOW })) {
-      for (const t of e.status.tags) tagCounts.set(t.name.toLowerCase(), (tagCounts.get(t.name.toLowerCase()) ?? 0) + 1);
-      if (!isOptedOut(e.status.account)) posters.set(e.status.account.acct, (posters.get(e.status.account.acct) ?? 0) + 1);
+      for (const t of e.status.tags)
+        tagCounts.set(t.name.toLowerCase(), (tagCounts.get(t.name.toLowerCase()) ?? 0) + 1);
+      if (!isOptedOut(e.status.account))
+        posters.set(e.status.account.acct, (posters.get(e.status.account.acct) ?? 0) + 1);
     }
     tag = [...tagCounts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
     const active = [...posters.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a);
     localAcct = active.find((a) => !a.includes('@'))!;
     remoteAcct = active.find((a) => a.includes('@'))!;
-    optedOutAcct = sim.world.accounts.accounts.map((a) => sim.world.accounts.toJson(a, NOW)).find((a) => isOptedOut(a) && !a.acct.includes('@'))!.acct;
+    optedOutAcct = sim.world.accounts.accounts
+      .map((a) => sim.world.accounts.toJson(a, NOW))
+      .find((a) => isOptedOut(a) && !a.acct.includes('@'))!.acct;
     config = simConfig('fetch-day', sim, {
-      sources: { publicLocal: true, publicRemote: true, hashtags: true, accounts: true, instance: true, activity: true, peers: true, trends: true, directory: true },
+      sources: {
+        publicLocal: true,
+        publicRemote: true,
+        hashtags: true,
+        accounts: true,
+        instance: true,
+        activity: true,
+        peers: true,
+        trends: true,
+        directory: true,
+      },
       hashtags: [tag],
       accounts: [localAcct, remoteAcct, optedOutAcct],
     });
@@ -52,7 +78,19 @@ describe('fetchDay on a simulated instance', () => {
     const { result } = await runFetchDay(temporal.client, config, { logicalDate: DAY });
     expect(result.failed).toEqual([]);
     expect(result.results.map((r) => r.source).sort()).toEqual(
-      ['account-' + localAcct.toLowerCase(), 'account-' + optedOutAcct.toLowerCase(), 'account-' + remoteAcct.toLowerCase(), 'activity', 'directory', 'instance', 'peers', 'public-local', 'public-remote', `tag-${tag}`, 'trends'].sort(),
+      [
+        'account-' + localAcct.toLowerCase(),
+        'account-' + optedOutAcct.toLowerCase(),
+        'account-' + remoteAcct.toLowerCase(),
+        'activity',
+        'directory',
+        'instance',
+        'peers',
+        'public-local',
+        'public-remote',
+        `tag-${tag}`,
+        'trends',
+      ].sort(),
     );
     for (const r of result.results) {
       expect(r.complete).toBe(true);
@@ -60,7 +98,10 @@ describe('fetchDay on a simulated instance', () => {
     }
     const truth = groundTruth(sim);
     const client = s3();
-    for (const [source, ids] of [['public-local', truth.local], ['public-remote', truth.remote]] as const) {
+    for (const [source, ids] of [
+      ['public-local', truth.local],
+      ['public-remote', truth.remote],
+    ] as const) {
       const m = await manifestOf(client, config, rawManifestKey('sim.local', DAY, source));
       expect(m.statusesInWindow).toBe(ids.size);
       expect(m.pages.map((p) => p.key)).toEqual(m.pages.map((_, i) => rawPageKey('sim.local', DAY, source, i + 1)));
@@ -76,7 +117,9 @@ describe('fetchDay on a simulated instance', () => {
 
     const tagM = await manifestOf(client, config, rawManifestKey('sim.local', DAY, `tag-${tag}`));
     const tagTruth = [...sim.world.iterateDay(DAY, { visibleAt: NOW, atMs: NOW })].filter(
-      (e) => e.status.tags.some((t) => t.name.toLowerCase() === tag) && [...truth.local, ...truth.remote].includes(e.status.id),
+      (e) =>
+        e.status.tags.some((t) => t.name.toLowerCase() === tag) &&
+        [...truth.local, ...truth.remote].includes(e.status.id),
     );
     expect(tagM.statusesInWindow).toBe(tagTruth.length);
 
@@ -96,12 +139,20 @@ describe('fetchDay on a simulated instance', () => {
       expect(m.statusesInWindow).toBe(theirs.length);
       expect(m.pages[0]!.path).toContain('/api/v1/accounts/lookup');
     }
-    const opted = await manifestOf(client, config, rawManifestKey('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`));
+    const opted = await manifestOf(
+      client,
+      config,
+      rawManifestKey('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`),
+    );
     expect(opted.pages).toEqual([]);
     expect(opted.unavailable?.reason).toMatch(/opted out/);
-    expect(await listKeys(client, config.s3.bucket, rawSourcePrefix('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`))).toEqual([
-      rawManifestKey('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`),
-    ]);
+    expect(
+      await listKeys(
+        client,
+        config.s3.bucket,
+        rawSourcePrefix('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`),
+      ),
+    ).toEqual([rawManifestKey('sim.local', DAY, `account-${optedOutAcct.toLowerCase()}`)]);
 
     const inst = await manifestOf(client, config, rawManifestKey('sim.local', DAY, 'instance'));
     expect(inst.instanceInfo).toEqual({ api: 'v2', domain: sim.host, version: '4.6.4' });
@@ -124,33 +175,62 @@ describe('fetchDay on a simulated instance', () => {
     expect(small.pages.length).toBeGreaterThan(big.pages.length);
     expect(big.statusesInWindow).toBe(small.statusesInWindow);
     expect(await listKeys(client, config.s3.bucket, prefix)).toEqual(
-      [...big.pages.map((p) => p.key), ...big.segments!.map((g) => g.key), rawManifestKey('sim.local', DAY, 'public-local')].sort(),
+      [
+        ...big.pages.map((p) => p.key),
+        ...big.segments!.map((g) => g.key),
+        rawManifestKey('sim.local', DAY, 'public-local'),
+      ].sort(),
     );
     expect(await segmentProblems(client, config.s3.bucket, big)).toEqual([]);
     client.destroy();
   });
 
   it('records closed feeds as unavailable, not as failures', async () => {
-    const closed = await startSim({ faults: { publicTimeline: 'unauthorized', unavailable: ['activity', 'peers', 'directory', 'trends'] } });
+    const closed = await startSim({
+      faults: { publicTimeline: 'unauthorized', unavailable: ['activity', 'peers', 'directory', 'trends'] },
+    });
     const disabled = await startSim({ faults: { publicTimeline: 'disabled' } });
     try {
       clearFeedAccessCache();
-      const all = { publicLocal: true, publicRemote: true, hashtags: false, accounts: false, instance: false, activity: true, peers: true, trends: true, directory: true };
+      const all = {
+        publicLocal: true,
+        publicRemote: true,
+        hashtags: false,
+        accounts: false,
+        instance: false,
+        activity: true,
+        peers: true,
+        trends: true,
+        directory: true,
+      };
       const cfg = simConfig('fetch-closed', closed, { sources: all }, {});
       const cfgInstances = [
         { ...cfg.instances[0]!, name: 'closed.local' },
-        { ...cfg.instances[0]!, name: 'disabled.local', baseUrl: disabled.url, sources: { ...all, activity: false, peers: false, trends: false, directory: false } },
+        {
+          ...cfg.instances[0]!,
+          name: 'disabled.local',
+          baseUrl: disabled.url,
+          sources: { ...all, activity: false, peers: false, trends: false, directory: false },
+        },
       ];
       const both = { ...config, instances: cfgInstances };
-      const w = await startTestWorkers({ ...both, temporal: { ...both.temporal, taskQueue: `${config.temporal.taskQueue}-closed` } });
+      const w = await startTestWorkers({
+        ...both,
+        temporal: { ...both.temporal, taskQueue: `${config.temporal.taskQueue}-closed` },
+      });
       try {
-        const { result } = await runFetchDay(temporal.client, { ...both, temporal: { ...both.temporal, taskQueue: `${config.temporal.taskQueue}-closed` } }, { logicalDate: DAY });
+        const { result } = await runFetchDay(
+          temporal.client,
+          { ...both, temporal: { ...both.temporal, taskQueue: `${config.temporal.taskQueue}-closed` } },
+          { logicalDate: DAY },
+        );
         expect(result.failed).toEqual([]);
         const by = Object.fromEntries(result.results.map((r) => [`${r.instance}/${r.source}`, r]));
         expect(by['closed.local/public-local']!.unavailable).toMatchObject({ httpStatus: 401 });
         expect(by['closed.local/public-local']!.unavailable!.reason).toMatch(/authenticated user/);
         expect(by['closed.local/public-remote']!.unavailable).toMatchObject({ httpStatus: 401 });
-        for (const s of ['activity', 'peers', 'directory']) expect(by[`closed.local/${s}`]!.unavailable).toMatchObject({ httpStatus: 404 });
+        for (const s of ['activity', 'peers', 'directory'])
+          expect(by[`closed.local/${s}`]!.unavailable).toMatchObject({ httpStatus: 404 });
         expect(by['closed.local/trends']!.unavailable).toMatchObject({ httpStatus: 200 });
         expect(by['disabled.local/public-local']!.unavailable).toMatchObject({ httpStatus: 200 });
         expect(by['disabled.local/public-local']!.unavailable!.reason).toMatch(/live_feeds\.local = "disabled"/);
@@ -171,15 +251,40 @@ describe('fetchDay on a simulated instance', () => {
   });
 
   it('an unknown account fails its fetch non-retryably, named in the message and recorded in its manifest', async () => {
-    const cfg = { ...config, instances: [{ ...config.instances[0]!, sources: { ...config.instances[0]!.sources, publicLocal: false, publicRemote: false, hashtags: false, instance: false, activity: false, peers: false, trends: false, directory: false }, accounts: ['nobody_here_at_all'] }] };
+    const cfg = {
+      ...config,
+      instances: [
+        {
+          ...config.instances[0]!,
+          sources: {
+            ...config.instances[0]!.sources,
+            publicLocal: false,
+            publicRemote: false,
+            hashtags: false,
+            instance: false,
+            activity: false,
+            peers: false,
+            trends: false,
+            directory: false,
+          },
+          accounts: ['nobody_here_at_all'],
+        },
+      ],
+    };
     const queue = `${config.temporal.taskQueue}-acct`;
     const w = await startTestWorkers({ ...cfg, temporal: { ...cfg.temporal, taskQueue: queue } });
     try {
-      const { result, handle } = await runFetchDay(temporal.client, { ...cfg, temporal: { ...cfg.temporal, taskQueue: queue } }, { logicalDate: DAY });
+      const { result, handle } = await runFetchDay(
+        temporal.client,
+        { ...cfg, temporal: { ...cfg.temporal, taskQueue: queue } },
+        { logicalDate: DAY },
+      );
       expect(result.results).toEqual([]);
       expect(result.failed).toHaveLength(1);
       expect(result.failed[0]!.type).toBe('MastodonClientError');
-      expect(result.failed[0]!.message).toBe('sim.local: GET /api/v1/accounts/lookup?acct=nobody_here_at_all answered HTTP 404 (Record not found): not found');
+      expect(result.failed[0]!.message).toBe(
+        'sim.local: GET /api/v1/accounts/lookup?acct=nobody_here_at_all answered HTTP 404 (Record not found): not found',
+      );
       // Non-retryable: exactly one attempt.
       const history = await handle.fetchHistory();
       const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && true);

@@ -3,14 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import type { FetchDayInput } from '../../workflows/fetch-day';
-import { DAY, groundTruth, manifestOf, runFetchDay, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
+import {
+  DAY,
+  groundTruth,
+  manifestOf,
+  runFetchDay,
+  setEquals,
+  simConfig,
+  startSim,
+  storedDayIds,
+} from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
 // Each fault a real instance (or its proxy) throws at a fetcher, one at a time: the fetch ends
 // complete with exactly the day's statuses, and the history shows how it got there (Temporal
 // retries for 5xx, timeouts, cut and non-JSON bodies; in-activity waits for 429).
 
-const FAST_RETRY: Partial<FetchDayInput> = { initialRetryMs: 50, maxRetryIntervalMs: 400, maximumAttempts: 200, pageLimit: 10 };
+const FAST_RETRY: Partial<FetchDayInput> = {
+  initialRetryMs: 50,
+  maxRetryIntervalMs: 400,
+  maximumAttempts: 200,
+  pageLimit: 10,
+};
 
 describe('fetch faults', () => {
   let temporal: Awaited<ReturnType<typeof testClient>>;
@@ -33,7 +47,17 @@ describe('fetch faults', () => {
   ) {
     const sim = await startSim({ statusesPerDay: 600, faults, ...simOptions });
     const config = simConfig('fetch-fault', sim, {
-      sources: { publicLocal: true, publicRemote: false, hashtags: false, accounts: false, instance: false, activity: false, peers: false, trends: false, directory: false },
+      sources: {
+        publicLocal: true,
+        publicRemote: false,
+        hashtags: false,
+        accounts: false,
+        instance: false,
+        activity: false,
+        peers: false,
+        trends: false,
+        directory: false,
+      },
     });
     const workers = await startTestWorkers(config);
     cleanup.push(async () => {
@@ -57,7 +81,15 @@ describe('fetch faults', () => {
       .filter((a): a is NonNullable<typeof a> => !!a)
       .filter((a) => a.attempt !== undefined);
     const last = fetchStarts[fetchStarts.length - 1];
-    return { sim, result, manifest, stored, truth: groundTruth(sim).local, lastAttempt: last?.attempt ?? 0, lastFailure: last?.lastFailure };
+    return {
+      sim,
+      result,
+      manifest,
+      stored,
+      truth: groundTruth(sim).local,
+      lastAttempt: last?.attempt ?? 0,
+      lastFailure: last?.lastFailure,
+    };
   }
 
   function expectWholeDay(r: Awaited<ReturnType<typeof fetchWith>>) {
@@ -74,7 +106,9 @@ describe('fetch faults', () => {
     expect(r.sim.stats().faults.serverErrors).toBeGreaterThan(0);
     expect(r.lastAttempt).toBeGreaterThan(1);
     expect(r.lastFailure?.applicationFailureInfo?.type).toBe('MastodonServerError');
-    expect(r.lastFailure?.message).toMatch(/^sim\.local: GET \/api\/v1\/timelines\/public\?local=true answered HTTP 503$/);
+    expect(r.lastFailure?.message).toMatch(
+      /^sim\.local: GET \/api\/v1\/timelines\/public\?local=true answered HTTP 503$/,
+    );
     expect(r.manifest.attempts).toBe(r.lastAttempt);
   });
 
@@ -116,15 +150,24 @@ describe('fetch faults', () => {
     const rateLimit = { limit: 300, windowMs: 5_000, pagedLimit: 40, pagedWindowMs: 2_000 };
     let stop = false;
     let neighbour: Promise<void> = Promise.resolve();
-    const r = await fetchWith({}, {}, async (sim) => {
-      // Another client on the same IP spends the paging budget in bursts, every window.
-      neighbour = (async () => {
-        while (!stop) {
-          await Promise.all(Array.from({ length: 40 }, () => fetch(`${sim.url}/api/v1/timelines/public?local=true&max_id=1&limit=1`).then((x) => x.arrayBuffer())));
-          await new Promise((res) => setTimeout(res, 700));
-        }
-      })();
-    }, { rateLimit }).finally(() => {
+    const r = await fetchWith(
+      {},
+      {},
+      async (sim) => {
+        // Another client on the same IP spends the paging budget in bursts, every window.
+        neighbour = (async () => {
+          while (!stop) {
+            await Promise.all(
+              Array.from({ length: 40 }, () =>
+                fetch(`${sim.url}/api/v1/timelines/public?local=true&max_id=1&limit=1`).then((x) => x.arrayBuffer()),
+              ),
+            );
+            await new Promise((res) => setTimeout(res, 700));
+          }
+        })();
+      },
+      { rateLimit },
+    ).finally(() => {
       stop = true;
     });
     await neighbour;

@@ -23,7 +23,17 @@ describe('instance tokens', () => {
     process.env[envName] = token;
     process.env[wrongEnv] = wrong;
     sim = await startSim({ requireToken: token, statusesPerDay: 600 });
-    const all = { publicLocal: true, publicRemote: true, hashtags: false, accounts: true, instance: true, activity: true, peers: true, trends: true, directory: true };
+    const all = {
+      publicLocal: true,
+      publicRemote: true,
+      hashtags: false,
+      accounts: true,
+      instance: true,
+      activity: true,
+      peers: true,
+      trends: true,
+      directory: true,
+    };
     const base = simConfig('fetch-token', sim, { tokenEnv: envName, sources: all, accounts: ['does_not_exist'] });
     config = {
       ...base,
@@ -50,10 +60,22 @@ describe('instance tokens', () => {
   });
 
   it('reads with the token but never lets it into history, results, failures, logs or S3', async () => {
-    const { handle, result } = await runFetchDay(temporal.client, config, { logicalDate: DAY, initialRetryMs: 50, maxRetryIntervalMs: 200 });
+    const { handle, result } = await runFetchDay(temporal.client, config, {
+      logicalDate: DAY,
+      initialRetryMs: 50,
+      maxRetryIntervalMs: 200,
+    });
     // The right token opened every source of sim.local...
     const ok = result.results.filter((r) => r.instance === 'sim.local');
-    expect(ok.map((r) => r.source).sort()).toEqual(['activity', 'directory', 'instance', 'peers', 'public-local', 'public-remote', 'trends']);
+    expect(ok.map((r) => r.source).sort()).toEqual([
+      'activity',
+      'directory',
+      'instance',
+      'peers',
+      'public-local',
+      'public-remote',
+      'trends',
+    ]);
     expect(ok.every((r) => r.complete && !r.unavailable)).toBe(true);
     // ...the wrong one is refused, non-retryably, naming the variable, not the value.
     const refused = result.failed.filter((f) => f.instance === 'wrong.local');

@@ -42,7 +42,12 @@ describe('late-federated statuses are attributed to their day by the look-back r
   async function tootsOn(day: string): Promise<number> {
     const db = await DuckDBInstance.create(config.duckdb.path, { access_mode: 'READ_ONLY' });
     const conn = await db.connect();
-    const rows = (await conn.runAndReadAll(`SELECT value FROM metrics_kv WHERE metric = 'toots_per_day' AND day = $1::DATE AND key = $1`, [day])).getRows();
+    const rows = (
+      await conn.runAndReadAll(
+        `SELECT value FROM metrics_kv WHERE metric = 'toots_per_day' AND day = $1::DATE AND key = $1`,
+        [day],
+      )
+    ).getRows();
     conn.closeSync();
     db.closeSync();
     return Number(rows[0]?.[0] ?? 0);

@@ -1,6 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapPages, MissingPageError, pageReads, type MapPartJob, type PageRead } from '../../activities/aggregate/map-pages';
+import {
+  mapPages,
+  MissingPageError,
+  pageReads,
+  type MapPartJob,
+  type PageRead,
+} from '../../activities/aggregate/map-pages';
 import { MapThreadPool } from '../../activities/aggregate/map-pool';
 import { getBytes, getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
@@ -99,7 +105,10 @@ describe('map worker threads over MinIO', () => {
     } finally {
       light.close();
     }
-    const wrong = createS3LightClient({ ...target, credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' } });
+    const wrong = createS3LightClient({
+      ...target,
+      credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' },
+    });
     try {
       const err = await wrong.getText(keys[0]!).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(S3RequestError);
@@ -122,7 +131,12 @@ describe('map worker threads over MinIO', () => {
     expect(summary.counts.input).toBe(12 * 40 + 1);
     expect(summary.counts.quarantined).toBe(1);
     expect(summary.quarantined).toBe(1);
-    expect(JSON.parse(threaded.bad[0]!)).toMatchObject({ ref: keys[2], index: 40, id: '1', record: { id: '1', created_at: 'not a date' } });
+    expect(JSON.parse(threaded.bad[0]!)).toMatchObject({
+      ref: keys[2],
+      index: 40,
+      id: '1',
+      record: { id: '1', created_at: 'not a date' },
+    });
     expect(progress).toEqual([10]);
     // A re-run with no bad record removes the stale quarantine object.
     await pool.run({ ...j, pages: j.pages.slice(0, 2) }, target);
@@ -130,11 +144,27 @@ describe('map worker threads over MinIO', () => {
   });
 
   it('segments: 5 pages per object, and a part read from them equals the part read page by page', async () => {
-    expect(segments.map((g) => [g.fromPage, g.toPage])).toEqual([[1, 5], [6, 10], [11, 12]]);
+    expect(segments.map((g) => [g.fromPage, g.toPage])).toEqual([
+      [1, 5],
+      [6, 10],
+      [11, 12],
+    ]);
     expect(segments[0]!.key).toMatch(/source=public-local\/segment-00001\.ndjson$/);
     const reads = pageReads(manifestPages(), segments, 4, 11);
-    expect(reads.map((r) => [r.segment?.key === segments[0]!.key ? 0 : r.segment?.key === segments[1]!.key ? 1 : 2, r.segment?.line])).toEqual([
-      [0, 3], [0, 4], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4], [2, 0],
+    expect(
+      reads.map((r) => [
+        r.segment?.key === segments[0]!.key ? 0 : r.segment?.key === segments[1]!.key ? 1 : 2,
+        r.segment?.line,
+      ]),
+    ).toEqual([
+      [0, 3],
+      [0, 4],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [2, 0],
     ]);
     expect(reads[0]!.key).toBe(keys[3]);
     const j = job(pageReads(manifestPages(), segments, 1, 12));
@@ -170,7 +200,10 @@ describe('map worker threads over MinIO', () => {
     // A thread holds two parts at once: the failed one must not hold up the one behind it.
     const one = new MapThreadPool(1);
     try {
-      const [failed, next] = await Promise.allSettled([one.run(job([missing, keys[0]!]), target), one.run(job([keys[1]!]), target)]);
+      const [failed, next] = await Promise.allSettled([
+        one.run(job([missing, keys[0]!]), target),
+        one.run(job([keys[1]!]), target),
+      ]);
       expect(failed.status === 'rejected' && failed.reason).toBeInstanceOf(MissingPageError);
       expect(next.status === 'fulfilled' && next.value.counts.input).toBe(40);
     } finally {

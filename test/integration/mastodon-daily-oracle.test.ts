@@ -42,7 +42,17 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
           name: INSTANCE,
           baseUrl: sim.url,
           userAgentContact: 'mailto:t@example.org',
-          sources: { publicLocal: true, publicRemote: true, hashtags: false, accounts: false, instance: false, activity: false, peers: false, trends: false, directory: false },
+          sources: {
+            publicLocal: true,
+            publicRemote: true,
+            hashtags: false,
+            accounts: false,
+            instance: false,
+            activity: false,
+            peers: false,
+            trends: false,
+            directory: false,
+          },
         },
       ],
     });
@@ -66,7 +76,9 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
     return (await handle.result()) as RunDagSummary;
   }
 
-  async function withStore<T>(fn: (q: (sql: string, params?: string[]) => Promise<unknown[][]>) => Promise<T>): Promise<T> {
+  async function withStore<T>(
+    fn: (q: (sql: string, params?: string[]) => Promise<unknown[][]>) => Promise<T>,
+  ): Promise<T> {
     // The worker closes the file between activities; nothing runs now.
     const db = await DuckDBInstance.create(config.duckdb.path, { access_mode: 'READ_ONLY' });
     const conn = await db.connect();
@@ -111,7 +123,9 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
     expect(first.state).toBe('success');
 
     const loadedDays = await withStore(async (q) =>
-      (await q(`SELECT DISTINCT strftime(day, '%Y-%m-%d') FROM metrics_kv WHERE instance = $1 ORDER BY 1`, [INSTANCE])).map((r) => String(r[0])),
+      (
+        await q(`SELECT DISTINCT strftime(day, '%Y-%m-%d') FROM metrics_kv WHERE instance = $1 ORDER BY 1`, [INSTANCE])
+      ).map((r) => String(r[0])),
     );
     // The logical day and its look-back day (config default lookbackDays = 1): both checked.
     expect(loadedDays).toContain(DAY);
@@ -132,16 +146,20 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
           .map(([metric, key, value]) => ({ metric: String(metric), key: String(key), value: Number(value) }))
           .filter((r) => STATUS_METRICS.includes(r.metric)),
       );
-      const count = (rows: KvRow[], key: string) => rows.find((r) => r.metric === 'map_counts' && r.key === key)?.value ?? 0;
+      const count = (rows: KvRow[], key: string) =>
+        rows.find((r) => r.metric === 'map_counts' && r.key === key)?.value ?? 0;
       expect(count(oracle.rows, 'counted'), day).toBeGreaterThan(2000);
       expect(count(loaded, 'counted'), day).toBe(count(oracle.rows, 'counted'));
       // The map_counts of records the run did not read (the next day's pages outside the late
       // band) differ by design; with the day's own pages only, they match too, a status copy
       // outside its map part's ID range being `out_of_range` there instead of a duplicate.
       const sameRecords = next.length === 0;
-      if (sameRecords) expect(count(loaded, 'out_of_range') + count(loaded, 'duplicates'), day).toBe(count(oracle.rows, 'duplicates'));
+      if (sameRecords)
+        expect(count(loaded, 'out_of_range') + count(loaded, 'duplicates'), day).toBe(count(oracle.rows, 'duplicates'));
       const comparable = (rows: KvRow[]) =>
-        rows.filter((r) => r.metric !== 'map_counts' || (sameRecords && r.key !== 'out_of_range' && r.key !== 'duplicates'));
+        rows.filter(
+          (r) => r.metric !== 'map_counts' || (sameRecords && r.key !== 'out_of_range' && r.key !== 'duplicates'),
+        );
       expect(diffRows(comparable(oracle.rows), comparable(loaded)), day).toEqual([]);
       // Every status metric family is there.
       expect(new Set(loaded.map((r) => r.metric)), day).toEqual(new Set(oracle.rows.map((r) => r.metric)));
@@ -151,7 +169,9 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
 
     const snapshot = () =>
       withStore(async (q) =>
-        (await q(`SELECT metric, instance, strftime(day, '%Y-%m-%d'), key, value, run_id FROM metrics_kv ORDER BY ALL`)).map((r) => JSON.stringify(r)),
+        (
+          await q(`SELECT metric, instance, strftime(day, '%Y-%m-%d'), key, value, run_id FROM metrics_kv ORDER BY ALL`)
+        ).map((r) => JSON.stringify(r)),
       );
     const before = await snapshot();
     const second = await runDay();

@@ -19,7 +19,11 @@ describe('metrics key-value store', () => {
 
   async function table(): Promise<unknown[]> {
     return withConnection(config.duckdb.path, async (c) =>
-      (await c.runAndReadAll(`SELECT metric, instance, strftime(day, '%Y-%m-%d') AS day, key, value, run_id FROM metrics_kv ORDER BY ALL`)).getRowObjects(),
+      (
+        await c.runAndReadAll(
+          `SELECT metric, instance, strftime(day, '%Y-%m-%d') AS day, key, value, run_id FROM metrics_kv ORDER BY ALL`,
+        )
+      ).getRowObjects(),
     );
   }
 
@@ -38,16 +42,23 @@ describe('metrics key-value store', () => {
     // identical apart from run_id of the re-run day
     expect(second.map((r: any) => ({ ...r, run_id: '' }))).toEqual(first.map((r: any) => ({ ...r, run_id: '' })));
     const rowKeys = await withConnection(config.duckdb.path, async (c) =>
-      (await c.runAndReadAll(`SELECT row_key FROM metrics_rows WHERE day = '2026-11-20' ORDER BY 1`)).getRows().map((r) => r[0]),
+      (await c.runAndReadAll(`SELECT row_key FROM metrics_rows WHERE day = '2026-11-20' ORDER BY 1`))
+        .getRows()
+        .map((r) => r[0]),
     );
-    expect(rowKeys).toEqual(['toots#a.example#2026-11-20#all', 'toots_by_language#a.example#2026-11-20#en', 'toots_by_language#a.example#2026-11-20#und']);
+    expect(rowKeys).toEqual([
+      'toots#a.example#2026-11-20#all',
+      'toots_by_language#a.example#2026-11-20#en',
+      'toots_by_language#a.example#2026-11-20#und',
+    ]);
   });
 
   it('every typed view compiles and reads its family', async () => {
     const { METRIC_VIEWS } = await import('../../activities/store/metric-views');
     const counts = await withConnection(config.duckdb.path, async (c) => {
       const out: Record<string, number> = {};
-      for (const name of Object.keys(METRIC_VIEWS)) out[name] = Number((await c.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0]![0]);
+      for (const name of Object.keys(METRIC_VIEWS))
+        out[name] = Number((await c.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0]![0]);
       return out;
     });
     expect(counts.v_languages).toBe(4); // en + und on two days
@@ -58,7 +69,12 @@ describe('metrics key-value store', () => {
     const before = await table();
     await expect(
       withTransaction(config.duckdb.path, (c) =>
-        replacePartition(c, { instance: 'a.example', day: '2026-11-20', runId: 'bad', rows: [...rows, { metric: 'toots', key: 'all', value: 1 }] }),
+        replacePartition(c, {
+          instance: 'a.example',
+          day: '2026-11-20',
+          runId: 'bad',
+          rows: [...rows, { metric: 'toots', key: 'all', value: 1 }],
+        }),
       ),
     ).rejects.toThrow(/duplicate metric row toots#all/);
     expect(await table()).toEqual(before);
@@ -70,7 +86,10 @@ describe('metrics key-value store', () => {
     const keys = await withConnection(config.duckdb.path, (c) =>
       exportPartitionParquet(c, s3, config.s3.bucket, { instance: 'a.example', day: '2026-11-20' }),
     );
-    expect(keys).toEqual([resultsParquetKey('toots', '2026-11-20', 'a.example'), resultsParquetKey('toots_by_language', '2026-11-20', 'a.example')]);
+    expect(keys).toEqual([
+      resultsParquetKey('toots', '2026-11-20', 'a.example'),
+      resultsParquetKey('toots_by_language', '2026-11-20', 'a.example'),
+    ]);
     const obj = await s3.send(new GetObjectCommand({ Bucket: config.s3.bucket, Key: keys[1] }));
     const bytes = await obj.Body!.transformToByteArray();
     const file = `${config.duckdb.path}.check.parquet`;

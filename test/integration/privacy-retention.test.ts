@@ -33,9 +33,15 @@ describe('retention: purge of raw objects', () => {
     const s3 = testS3(config);
     const bucket = uniqueName('purge').toLowerCase();
     await ensureBucket(s3, bucket);
-    const keys = ['2026-10-01', '2026-10-30', '2026-10-31', '2026-11-20'].map((d) => rawPageKey('a.example', d, 'public-local', 1));
+    const keys = ['2026-10-01', '2026-10-30', '2026-10-31', '2026-11-20'].map((d) =>
+      rawPageKey('a.example', d, 'public-local', 1),
+    );
     // A second instance, several sources and a segment in an old day: the purge walks instances and days.
-    const oldOfB = [rawPageKey('b.example', '2026-10-02', 'public-remote', 1), rawPageKey('b.example', '2026-10-02', 'trends', 1), rawSegmentKey('b.example', '2026-10-02', 'public-remote', 1)];
+    const oldOfB = [
+      rawPageKey('b.example', '2026-10-02', 'public-remote', 1),
+      rawPageKey('b.example', '2026-10-02', 'trends', 1),
+      rawSegmentKey('b.example', '2026-10-02', 'public-remote', 1),
+    ];
     const keptOfB = rawManifestKey('b.example', '2026-11-01', 'public-remote');
     for (const Key of [...keys, ...oldOfB, keptOfB, 'results/v1/metric=x/date=2026-10-01/instance=a.parquet']) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '[]' }));

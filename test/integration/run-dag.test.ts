@@ -98,7 +98,10 @@ describe('runDag on the real stack', () => {
 
   it('applies every trigger rule, propagates skips and upstream failures, bounds tasks in flight', async () => {
     const day = '2031-01-01';
-    const [rules, absorbed] = await Promise.all([startDag('test_trigger_rules', day), startDag('test_absorbed_failure', day)]);
+    const [rules, absorbed] = await Promise.all([
+      startDag('test_trigger_rules', day),
+      startDag('test_absorbed_failure', day),
+    ]);
     const [rulesOutcome, absorbedOutcome] = await Promise.all([outcome(rules), outcome(absorbed)]);
 
     expect(states(rulesOutcome.summary)).toEqual({
@@ -129,9 +132,16 @@ describe('runDag on the real stack', () => {
     });
     // A leaf is upstream_failed, so the run failed; the message names the failed task and why.
     expect(rulesOutcome.failure?.message).toMatch(/failed tasks bad.*DeliberateFailure: bad on purpose/);
-    expect(rulesOutcome.summary).toMatchObject({ dagId: 'test_trigger_rules', logicalDate: day, runType: 'manual', state: 'failed' });
+    expect(rulesOutcome.summary).toMatchObject({
+      dagId: 'test_trigger_rules',
+      logicalDate: day,
+      runType: 'manual',
+      state: 'failed',
+    });
     expect(rulesOutcome.summary.tasks.bad).toMatchObject({ attempts: 1, error: 'DeliberateFailure: bad on purpose' });
-    expect(rulesOutcome.summary.tasks.as_fail?.error).toMatch(/upstream failed by trigger rule all_success \(ok=success, bad=failed\)/);
+    expect(rulesOutcome.summary.tasks.as_fail?.error).toMatch(
+      /upstream failed by trigger rule all_success \(ok=success, bad=failed\)/,
+    );
 
     // The failure was absorbed by a one_failed leaf: the run succeeds (Airflow's leaf rule).
     expect(absorbedOutcome.failure).toBeUndefined();
@@ -143,9 +153,15 @@ describe('runDag on the real stack', () => {
     expect(open).toBeLessThanOrEqual(3);
     expect(open).toBeGreaterThanOrEqual(2);
     // Tasks the rules skipped or failed never reached Temporal.
-    const scheduled = events(history).map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
+    const scheduled = events(history)
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityId)
+      .filter(Boolean);
     expect(new Set(scheduled)).toEqual(
-      new Set(Object.entries(rulesOutcome.summary.tasks).filter(([, t]) => t.attempts > 0).map(([id]) => id)),
+      new Set(
+        Object.entries(rulesOutcome.summary.tasks)
+          .filter(([, t]) => t.attempts > 0)
+          .map(([id]) => id),
+      ),
     );
     expect(scheduled).not.toContain('as_fail');
 
@@ -164,7 +180,9 @@ describe('runDag on the real stack', () => {
     // While Temporal waits out the backoff, a client sees the task up_for_retry on attempt 2.
     const lines: string[] = [];
     await followDagRun(handle as Parameters<typeof followDagRun>[0], { intervalMs: 100, print: (l) => lines.push(l) });
-    expect(lines.some((l) => /\bflaky\s+up_for_retry · attempt 2 · flaky: deliberate failure on attempt 1 of 1$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /\bflaky\s+up_for_retry · attempt 2 · flaky: deliberate failure on attempt 1 of 1$/.test(l)),
+    ).toBe(true);
     const { summary, failure } = await outcome(handle);
     expect(failure).toBeUndefined();
     expect(summary.tasks.flaky).toMatchObject({ state: 'success', attempts: 2, output: { succeededOnAttempt: 2 } });
@@ -203,7 +221,10 @@ describe('runDag on the real stack', () => {
     expect(summary.tasks.slow?.error).toBe('activity timed out (START_TO_CLOSE)');
     expect(summary.tasks.slow?.attempts).toBe(1);
     expect(summary.tasks.silent?.error).toBe('activity timed out (HEARTBEAT)');
-    expect(summary.tasks.exhausted).toMatchObject({ attempts: 2, error: 'FlakyFailure: flaky: deliberate failure on attempt 2 of 9' });
+    expect(summary.tasks.exhausted).toMatchObject({
+      attempts: 2,
+      error: 'FlakyFailure: flaky: deliberate failure on attempt 2 of 9',
+    });
     // retries: 3, but the failure is non-retryable: one attempt.
     expect(summary.tasks.non_retryable).toMatchObject({ attempts: 1, error: 'DeliberateFailure: deliberate failure' });
     const history = await handle.fetchHistory();
@@ -237,7 +258,11 @@ describe('runDag on the real stack', () => {
     const keys = new Set<string>();
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: config.s3.bucket, Prefix: mappedPrefix('test_fanout', day, 'map'), ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: config.s3.bucket,
+          Prefix: mappedPrefix('test_fanout', day, 'map'),
+          ContinuationToken: token,
+        }),
       );
       for (const o of page.Contents ?? []) keys.add(o.Key ?? '');
       count += page.KeyCount ?? 0;
@@ -275,7 +300,9 @@ describe('runDag on the real stack', () => {
       '2 of 10 items failed; first errors: [3] DeliberateFailure: deliberate failure (item 3); [7] DeliberateFailure: deliberate failure (item 7)',
     );
     expect(summary.tasks.map_empty?.error).toBe('upstream "empty" returned no items');
-    expect(summary.tasks.too_big?.error).toMatch(/^output of task "too_big" is [\d.]+ KB of JSON, over the 64 KB limit: .*write large data to S3 and return its key/);
+    expect(summary.tasks.too_big?.error).toMatch(
+      /^output of task "too_big" is [\d.]+ KB of JSON, over the 64 KB limit: .*write large data to S3 and return its key/,
+    );
   });
 
   it('runs from raw UI JSON, defaulting the day to yesterday (UTC) of the start', async () => {
@@ -285,37 +312,59 @@ describe('runDag on the real stack', () => {
     expect(failure).toBeUndefined();
     const description = await handle.describe();
     expect(summary.logicalDate).toBe(yesterdayUtc(description.startTime.getTime()));
-    expect(summary.tasks.fan_out).toMatchObject({ state: 'success', output: { items: 3, succeeded: 3, failed: 0, chunks: 1 } });
+    expect(summary.tasks.fan_out).toMatchObject({
+      state: 'success',
+      output: { items: 3, succeeded: 3, failed: 0, chunks: 1 },
+    });
     expect(summary.tasks.wait).toMatchObject({ state: 'success', output: { sleptMs: 10 } });
     expect(summary.tasks.start?.output).toEqual({ items: [1, 2, 3] });
   });
 
   it.each([
-    ['a bad day', '{"dagId":"example_chain","logicalDate":"2026-13-01"}', /^invalid runDag input: logicalDate: expected YYYY-MM-DD/],
-    ['an unknown DAG', '{"dagId":"no_such_dag"}', /^invalid runDag input: dagId: unknown DAG "no_such_dag" \(known: .*example_chain/],
-    ['bad params', '{"dagId":"example_chain","params":{"sleepMs":"soon"}}', /^invalid runDag input: params\.sleepMs: expected number, got "soon"/],
-    ['an unknown field', '{"dagId":"example_chain","date":"2026-01-01"}', /^invalid runDag input: date: unknown field \(expected one of dagId, /],
+    [
+      'a bad day',
+      '{"dagId":"example_chain","logicalDate":"2026-13-01"}',
+      /^invalid runDag input: logicalDate: expected YYYY-MM-DD/,
+    ],
+    [
+      'an unknown DAG',
+      '{"dagId":"no_such_dag"}',
+      /^invalid runDag input: dagId: unknown DAG "no_such_dag" \(known: .*example_chain/,
+    ],
+    [
+      'bad params',
+      '{"dagId":"example_chain","params":{"sleepMs":"soon"}}',
+      /^invalid runDag input: params\.sleepMs: expected number, got "soon"/,
+    ],
+    [
+      'an unknown field',
+      '{"dagId":"example_chain","date":"2026-01-01"}',
+      /^invalid runDag input: date: unknown field \(expected one of dagId, /,
+    ],
     ['no input at all', undefined, /^invalid runDag input: root: required, expected object/],
-  ])('fails a UI start with %s at once, naming the field, without workflow task retries', async (_what, json, message) => {
-    const handle = await startRaw(json === undefined ? undefined : JSON.parse(json), uniqueName('ui/bad'));
-    const err = await handle.result().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect(cause.type).toBe('InvalidRunInput');
-    expect(cause.nonRetryable).toBe(true);
-    expect(cause.message).toMatch(message);
-    expect((await handle.describe()).status.name).toBe('FAILED');
-    const history = await handle.fetchHistory();
-    expect(events(history).filter((e) => e.workflowTaskFailedEventAttributes).length).toBe(0);
-    expect(events(history).filter((e) => e.workflowTaskCompletedEventAttributes).length).toBe(1);
-    expect(events(history).at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
-  });
+  ])(
+    'fails a UI start with %s at once, naming the field, without workflow task retries',
+    async (_what, json, message) => {
+      const handle = await startRaw(json === undefined ? undefined : JSON.parse(json), uniqueName('ui/bad'));
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause.type).toBe('InvalidRunInput');
+      expect(cause.nonRetryable).toBe(true);
+      expect(cause.message).toMatch(message);
+      expect((await handle.describe()).status.name).toBe('FAILED');
+      const history = await handle.fetchHistory();
+      expect(events(history).filter((e) => e.workflowTaskFailedEventAttributes).length).toBe(0);
+      expect(events(history).filter((e) => e.workflowTaskCompletedEventAttributes).length).toBe(1);
+      expect(events(history).at(-1)?.workflowExecutionFailedEventAttributes).toBeTruthy();
+    },
+  );
 
-  it('takes the logical date from a schedule\'s scheduled time', async () => {
+  it("takes the logical date from a schedule's scheduled time", async () => {
     const scheduleId = uniqueName('test-schedule');
     const schedule = await client.schedule.create({
       scheduleId,
@@ -352,7 +401,11 @@ describe('runDag on the real stack', () => {
 
   it('mastoflow run: starts dag/<dag>/<day> with search attributes, refuses a second start while running, follows it', async () => {
     const day = '2031-01-06';
-    const handle = await startDagRun(client, config, { dagId: 'example_chain', logicalDate: day, params: { sleepMs: 1500 } });
+    const handle = await startDagRun(client, config, {
+      dagId: 'example_chain',
+      logicalDate: day,
+      params: { sleepMs: 1500 },
+    });
     expect(handle.workflowId).toBe('dag/example_chain/2031-01-06');
     await expect(startDagRun(client, config, { dagId: 'example_chain', logicalDate: day })).rejects.toThrow(
       'DAG "example_chain" is already running for 2031-01-06 (workflow dag/example_chain/2031-01-06)',
@@ -366,15 +419,23 @@ describe('runDag on the real stack', () => {
     expect(lines.some((l) => /\bwait\s+running\b/.test(l))).toBe(true);
     expect(lines.some((l) => /\bfinish\s+success\b/.test(l))).toBe(true);
     // A finished day may be run again (manual runs reuse the ID).
-    const again = await startDagRun(client, config, { dagId: 'example_chain', logicalDate: day, params: { sleepMs: 0 } });
+    const again = await startDagRun(client, config, {
+      dagId: 'example_chain',
+      logicalDate: day,
+      params: { sleepMs: 0 },
+    });
     expect((await again.result()).state).toBe('success');
     // The UI link for a loopback server.
-    expect(temporalUiLink(config, handle.workflowId)).toMatch(/^http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/dag%2Fexample_chain%2F2031-01-06$/);
-    // Unknown DAG and bad params are refused before anything starts.
-    await expect(startDagRun(client, config, { dagId: 'nope', logicalDate: day })).rejects.toThrow(/unknown DAG "nope"/);
-    await expect(startDagRun(client, config, { dagId: 'example_chain', logicalDate: day, params: { sleepMs: -1 } })).rejects.toThrow(
-      /params\.sleepMs/,
+    expect(temporalUiLink(config, handle.workflowId)).toMatch(
+      /^http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/dag%2Fexample_chain%2F2031-01-06$/,
     );
+    // Unknown DAG and bad params are refused before anything starts.
+    await expect(startDagRun(client, config, { dagId: 'nope', logicalDate: day })).rejects.toThrow(
+      /unknown DAG "nope"/,
+    );
+    await expect(
+      startDagRun(client, config, { dagId: 'example_chain', logicalDate: day, params: { sleepMs: -1 } }),
+    ).rejects.toThrow(/params\.sleepMs/);
   });
   it('cancels a running run: the workflow ends CANCELLED', async () => {
     const handle = await startDag('example_chain', '2031-01-07', { sleepMs: 20_000 });
@@ -398,7 +459,11 @@ describe('runDag on the real stack', () => {
     expect(ids.length).toBeGreaterThanOrEqual(8);
     for (const workflowId of ids) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history, workflowId);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: testStack().workflowBundlePath } },
+        history,
+        workflowId,
+      );
     }
   });
 });

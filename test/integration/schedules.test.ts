@@ -58,7 +58,11 @@ describe('schedules on the real stack', () => {
     client = temporal.client;
   });
   afterAll(async () => {
-    for (const id of made) await client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of made)
+      await client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await workers?.stop();
     await temporal?.close();
   });
@@ -73,7 +77,11 @@ describe('schedules on the real stack', () => {
   it('creates one schedule per scheduled DAG with the chosen policies, and a second sync changes nothing', async () => {
     const dags = [
       dag({ id: a, schedule: { cron: '0 2 * * *' } }),
-      dag({ id: b, schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h', paused: true }, maxActiveRuns: 2 }),
+      dag({
+        id: b,
+        schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h', paused: true },
+        maxActiveRuns: 2,
+      }),
       dag({ id: c }), // no schedule
     ];
     const first = await sync(dags);
@@ -83,7 +91,10 @@ describe('schedules on the real stack', () => {
     expect(da.policies).toMatchObject({ overlap: 'BUFFER_ONE', catchupWindow: 86_400_000 });
     expect(da.state.paused).toBe(false);
     expect(da.spec.timezone).toBe('UTC');
-    expect(da.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
+    expect(da.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 2, end: 2, step: 1 }],
+      minute: [{ start: 0, end: 0, step: 1 }],
+    });
     expect(da.action).toMatchObject({
       workflowType: 'scheduledDagRun',
       workflowId: `scheduled/${a}`,
@@ -107,7 +118,11 @@ describe('schedules on the real stack', () => {
   it('updates on a spec change (cron, paused flag), then is idempotent again', async () => {
     const dags = [
       dag({ id: a, schedule: { cron: '15 4 * * *' } }),
-      dag({ id: b, schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h', paused: false }, maxActiveRuns: 2 }),
+      dag({
+        id: b,
+        schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h', paused: false },
+        maxActiveRuns: 2,
+      }),
     ];
     const report = await sync(dags);
     expect(report.created).toEqual([]);
@@ -122,11 +137,20 @@ describe('schedules on the real stack', () => {
     // maxActiveRuns 1 → 2 switches the overlap policy.
     const again = await sync([dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }), dags[1]!]);
     expect(again.updated).toEqual([{ scheduleId: scheduleId(a), changes: ['overlap: "BUFFER_ONE" → "ALLOW_ALL"'] }]);
-    expect((await sync([dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }), dags[1]!])).unchanged).toHaveLength(2);
+    expect(
+      (await sync([dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }), dags[1]!])).unchanged,
+    ).toHaveLength(2);
   });
 
   it('keeps an operator pause across syncs, and a paused-in-spec DAG paused', async () => {
-    const dags = [dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }), dag({ id: b, schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h' }, maxActiveRuns: 2 })];
+    const dags = [
+      dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }),
+      dag({
+        id: b,
+        schedule: { cron: '30 3 * * 1-5', timezone: 'Europe/Berlin', catchupWindow: '6h' },
+        maxActiveRuns: 2,
+      }),
+    ];
     await pauseSchedule(client, a, 'maintenance');
     const report = await sync(dags);
     expect(report).toMatchObject({ updated: [], keptPaused: [scheduleId(a)] });
@@ -148,21 +172,29 @@ describe('schedules on the real stack', () => {
       state: { paused: true },
     });
     made.add(scheduleId(foreign));
-    await sync([dag({ id: other, schedule: { cron: '0 5 * * *', paused: true } })], { taskQueue: `${config.temporal.taskQueue}-other` });
+    await sync([dag({ id: other, schedule: { cron: '0 5 * * *', paused: true } })], {
+      taskQueue: `${config.temporal.taskQueue}-other`,
+    });
 
     // Visibility lists schedules a moment after they change.
     await eventually('schedules to be listed', async () => {
       const ids = (await listManagedScheduleIds(client, opts.taskQueue)).map((s) => s.scheduleId);
       return ids.includes(scheduleId(a)) && ids.includes(scheduleId(b)) ? ids : undefined;
     });
-    await eventually('the other queue\'s schedule to be listed', async () =>
+    await eventually("the other queue's schedule to be listed", async () =>
       (await listManagedScheduleIds(client, `${opts.taskQueue}-other`)).length === 1 ? true : undefined,
     );
 
     // b loses its schedule; the foreign DAG id now wants one but its ID is taken.
-    const report = await sync([dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }), dag({ id: b }), dag({ id: foreign, schedule: { cron: '0 1 * * *' } })]);
+    const report = await sync([
+      dag({ id: a, schedule: { cron: '15 4 * * *' }, maxActiveRuns: 2 }),
+      dag({ id: b }),
+      dag({ id: foreign, schedule: { cron: '0 1 * * *' } }),
+    ]);
     expect(report.deleted).toEqual([scheduleId(b)]);
-    expect(report.conflicts).toEqual([{ scheduleId: scheduleId(foreign), reason: expect.stringMatching(/not created by mastoflow/) }]);
+    expect(report.conflicts).toEqual([
+      { scheduleId: scheduleId(foreign), reason: expect.stringMatching(/not created by mastoflow/) },
+    ]);
     expect(formatSyncReport(report)).toMatch(/0 created, 0 updated, 1 deleted, 1 unchanged, 1 conflict\(s\)$/);
     await expect(describeSchedule(b)).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect((await describeSchedule(foreign)).action.workflowType).toBe('noop'); // untouched
@@ -178,12 +210,20 @@ describe('schedules on the real stack', () => {
     await triggerSchedule(client, id);
 
     const handle = client.schedule.getHandle(scheduleId(id));
-    const action = await eventually('the triggered action', async () => (await handle.describe()).info.recentActions[0]);
+    const action = await eventually(
+      'the triggered action',
+      async () => (await handle.describe()).info.recentActions[0],
+    );
     expect(action.action.workflow.workflowId.startsWith(`scheduled/${id}-`)).toBe(true);
     const day = addDays(utcDayOf(action.scheduledAt.getTime()), -1);
     const wrapper = client.workflow.getHandle(action.action.workflow.workflowId);
     const result = (await wrapper.result()) as ScheduledRunResult;
-    expect(result).toMatchObject({ dagId: id, logicalDate: day, workflowId: dagRunWorkflowId(id, day), outcome: 'succeeded' });
+    expect(result).toMatchObject({
+      dagId: id,
+      logicalDate: day,
+      workflowId: dagRunWorkflowId(id, day),
+      outcome: 'succeeded',
+    });
     // The search attribute keeps whole seconds; the schedule's own record keeps milliseconds.
     expect(Date.parse(result.scheduledTime!)).toBe(Math.floor(action.scheduledAt.getTime() / 1000) * 1000);
 
@@ -192,30 +232,54 @@ describe('schedules on the real stack', () => {
     expect(run.status.name).toBe('COMPLETED');
     expect(run.typedSearchAttributes.get(RunTypeKey)).toBe('scheduled');
     expect(run.typedSearchAttributes.get(LogicalDateKey)?.toISOString()).toBe(`${day}T00:00:00.000Z`);
-    expect(await client.workflow.getHandle(dagRunWorkflowId(id, day)).result()).toMatchObject({ logicalDate: day, runType: 'scheduled' });
+    expect(await client.workflow.getHandle(dagRunWorkflowId(id, day)).result()).toMatchObject({
+      logicalDate: day,
+      runType: 'scheduled',
+    });
 
     // A fire at 02:00 in Auckland (NZST, UTC+12) on 2030-06-15 is 2030-06-14T14:00Z: the last
     // complete UTC day then is 2030-06-13, not the local "yesterday" 2030-06-14.
     await sync([dag({ id, schedule: { cron: '0 2 * * *', timezone: 'Pacific/Auckland' } })]);
-    await handle.backfill({ start: new Date('2030-06-14T13:59:00Z'), end: new Date('2030-06-14T14:01:00Z'), overlap: 'ALLOW_ALL' });
+    await handle.backfill({
+      start: new Date('2030-06-14T13:59:00Z'),
+      end: new Date('2030-06-14T14:01:00Z'),
+      overlap: 'ALLOW_ALL',
+    });
     const past = await eventually('the backfilled action', async () =>
-      (await handle.describe()).info.recentActions.find((x) => x.scheduledAt.toISOString() === '2030-06-14T14:00:00.000Z'),
+      (await handle.describe()).info.recentActions.find(
+        (x) => x.scheduledAt.toISOString() === '2030-06-14T14:00:00.000Z',
+      ),
     );
     expect(logicalDateFromScheduledTime(past.scheduledAt)).toBe('2030-06-13');
-    const pastResult = (await client.workflow.getHandle(past.action.workflow.workflowId).result()) as ScheduledRunResult;
-    expect(pastResult).toMatchObject({ logicalDate: '2030-06-13', workflowId: 'dag/test_retry/2030-06-13', outcome: 'succeeded' });
+    const pastResult = (await client.workflow
+      .getHandle(past.action.workflow.workflowId)
+      .result()) as ScheduledRunResult;
+    expect(pastResult).toMatchObject({
+      logicalDate: '2030-06-13',
+      workflowId: 'dag/test_retry/2030-06-13',
+      outcome: 'succeeded',
+    });
     expect((await client.workflow.getHandle('dag/test_retry/2030-06-13').describe()).status.name).toBe('COMPLETED');
 
     // Fired again for a day that already succeeded: nothing runs twice.
-    await handle.backfill({ start: new Date('2030-06-14T13:59:00Z'), end: new Date('2030-06-14T14:01:00Z'), overlap: 'ALLOW_ALL' });
+    await handle.backfill({
+      start: new Date('2030-06-14T13:59:00Z'),
+      end: new Date('2030-06-14T14:01:00Z'),
+      overlap: 'ALLOW_ALL',
+    });
     const repeat = await eventually('the repeated action', async () => {
-      const fires = (await handle.describe()).info.recentActions.filter((x) => x.scheduledAt.toISOString() === '2030-06-14T14:00:00.000Z');
+      const fires = (await handle.describe()).info.recentActions.filter(
+        (x) => x.scheduledAt.toISOString() === '2030-06-14T14:00:00.000Z',
+      );
       return fires.length === 2 ? fires[1] : undefined;
     });
-    const repeatResult = (await client.workflow.getHandle(repeat.action.workflow.workflowId).result()) as ScheduledRunResult;
+    const repeatResult = (await client.workflow
+      .getHandle(repeat.action.workflow.workflowId)
+      .result()) as ScheduledRunResult;
     expect(repeatResult.outcome).toBe('skipped');
     const executions: string[] = [];
-    for await (const w of client.workflow.list({ query: `WorkflowId = 'dag/test_retry/2030-06-13'` })) executions.push(w.status.name);
+    for await (const w of client.workflow.list({ query: `WorkflowId = 'dag/test_retry/2030-06-13'` }))
+      executions.push(w.status.name);
     expect(executions).toEqual(['COMPLETED']);
   });
 });

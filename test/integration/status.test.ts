@@ -36,7 +36,11 @@ describe('status grid on the real stack', () => {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params }],
-      typedSearchAttributes: dagRunSearchAttributes({ dagId: DAG, logicalDate: day, runType: 'manual' }) as SearchAttributePair[],
+      typedSearchAttributes: dagRunSearchAttributes({
+        dagId: DAG,
+        logicalDate: day,
+        runType: 'manual',
+      }) as SearchAttributePair[],
     });
   }
   const settle = (h: WorkflowHandle) => h.result().catch(() => undefined);
@@ -74,7 +78,10 @@ describe('status grid on the real stack', () => {
       const log = vi.spyOn(console, 'log').mockImplementation(() => {});
       let printed = '';
       try {
-        await buildProgram().parseAsync(['--config', configFile, 'status', DAG, '--from', '1997-03-03', '--to', '1997-03-10'], { from: 'user' });
+        await buildProgram().parseAsync(
+          ['--config', configFile, 'status', DAG, '--from', '1997-03-03', '--to', '1997-03-10'],
+          { from: 'user' },
+        );
         printed = log.mock.calls.map((c) => String(c[0])).join('\n');
       } finally {
         log.mockRestore();

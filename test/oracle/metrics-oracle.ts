@@ -415,7 +415,12 @@ export function resolvePageFiles(pageFiles: readonly string[] | string): string[
   const dir = path.dirname(pageFiles);
   const pattern = path.basename(pageFiles);
   if (/[*?[]/.test(dir)) throw new Error(`only the last path segment may hold a wildcard: ${pageFiles}`);
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return readdirSync(dir)
     .filter((f) => re.test(f))
     .sort()
@@ -427,7 +432,12 @@ async function rowsOf(conn: DuckDBConnection, sql: string): Promise<unknown[][]>
 }
 
 /** Records → o_cls (class + facts per record), reading raw JSON and checking the schema. */
-async function readExact(conn: DuckDBConnection, files: readonly string[], startMs: number, endMs: number): Promise<void> {
+async function readExact(
+  conn: DuckDBConnection,
+  files: readonly string[],
+  startMs: number,
+  endMs: number,
+): Promise<void> {
   const empty = files.length === 0;
   const source = empty
     ? `(SELECT NULL::VARCHAR AS filename, NULL::JSON AS rec, 0 AS idx LIMIT 0)`
@@ -483,7 +493,12 @@ async function readExact(conn: DuckDBConnection, files: readonly string[], start
 }
 
 /** Records → o_cls with DuckDB's typed JSON reader (schema-valid input assumed, see `reader`). */
-async function readTyped(conn: DuckDBConnection, files: readonly string[], startMs: number, endMs: number): Promise<void> {
+async function readTyped(
+  conn: DuckDBConnection,
+  files: readonly string[],
+  startMs: number,
+  endMs: number,
+): Promise<void> {
   const columns = {
     id: 'VARCHAR',
     created_at: 'VARCHAR',
@@ -500,12 +515,18 @@ async function readTyped(conn: DuckDBConnection, files: readonly string[], start
     application: 'STRUCT(name VARCHAR)',
     media_attachments: 'STRUCT(type VARCHAR)[]',
     tags: 'STRUCT(name VARCHAR)[]',
-    account: 'STRUCT(acct VARCHAR, bot BOOLEAN, created_at VARCHAR, followers_count BIGINT, note VARCHAR, noindex BOOLEAN, discoverable BOOLEAN)',
+    account:
+      'STRUCT(acct VARCHAR, bot BOOLEAN, created_at VARCHAR, followers_count BIGINT, note VARCHAR, noindex BOOLEAN, discoverable BOOLEAN)',
   };
-  const struct = `{${Object.entries(columns).map(([k, v]) => `${k}: ${q(v)}`).join(', ')}}`;
-  const source = files.length === 0
-    ? `(SELECT ${Object.entries(columns).map(([k, v]) => `NULL::${v === 'JSON' ? 'JSON' : v} AS ${k}`).join(', ')}, NULL::VARCHAR AS filename LIMIT 0)`
-    : `read_json([${files.map(q).join(', ')}], format = 'array', filename = true, columns = ${struct}, maximum_object_size = 1073741824)`;
+  const struct = `{${Object.entries(columns)
+    .map(([k, v]) => `${k}: ${q(v)}`)
+    .join(', ')}}`;
+  const source =
+    files.length === 0
+      ? `(SELECT ${Object.entries(columns)
+          .map(([k, v]) => `NULL::${v === 'JSON' ? 'JSON' : v} AS ${k}`)
+          .join(', ')}, NULL::VARCHAR AS filename LIMIT 0)`
+      : `read_json([${files.map(q).join(', ')}], format = 'array', filename = true, columns = ${struct}, maximum_object_size = 1073741824)`;
   await conn.run(`CREATE TABLE o_cls AS
     WITH r AS (SELECT f.ord, j.* FROM ${source} j JOIN o_files f ON f.file = j.filename),
     p AS (SELECT *, CASE WHEN visibility <> 'public' THEN 'non_public'
@@ -559,7 +580,7 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
   };
   try {
     for (const m of MACROS) await conn.run(m);
-    await conn.run('SET TimeZone = \'UTC\'');
+    await conn.run("SET TimeZone = 'UTC'");
     await conn.run('CREATE TABLE o_files (file VARCHAR, ord INTEGER)');
     const app = await conn.createAppender('o_files');
     files.forEach((f, i) => {
@@ -582,7 +603,9 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     await conn.run(`CREATE TABLE o_notes AS
       SELECT note, regexp_matches(html_text(note), ${q('#[nN][oO](?:[bB][oO][tT]|[iI][nN][dD][eE][xX])')}) AS tag_opt_out
       FROM (SELECT DISTINCT note FROM o_s)`);
-    await conn.run(`UPDATE o_s SET opted_out = o_s.flag_opt_out OR n.tag_opt_out FROM o_notes n WHERE n.note = o_s.note`);
+    await conn.run(
+      `UPDATE o_s SET opted_out = o_s.flag_opt_out OR n.tag_opt_out FROM o_notes n WHERE n.note = o_s.note`,
+    );
     step('optouts');
     // 4. Accounts that tooted: toots, flags ORed, engagement, newest followers snapshot, month.
     await conn.run(`CREATE TABLE o_a AS
@@ -593,8 +616,14 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     // 5. JS lower-casing / NFKC for the non-ASCII strings SQL cannot treat the JS way.
     await conn.run('CREATE TABLE o_map (kind VARCHAR, src VARCHAR, dst VARCHAR)');
     const nonAscii = String.raw`[^\x00-\x7F]`;
-    const tags = await rowsOf(conn, `SELECT DISTINCT name FROM (SELECT unnest(tag_names) AS name FROM o_s) WHERE regexp_matches(name, ${q(nonAscii)})`);
-    const langs = await rowsOf(conn, `SELECT DISTINCT js_trim(lang) FROM o_s WHERE lang IS NOT NULL AND regexp_matches(lang, ${q(nonAscii)})`);
+    const tags = await rowsOf(
+      conn,
+      `SELECT DISTINCT name FROM (SELECT unnest(tag_names) AS name FROM o_s) WHERE regexp_matches(name, ${q(nonAscii)})`,
+    );
+    const langs = await rowsOf(
+      conn,
+      `SELECT DISTINCT js_trim(lang) FROM o_s WHERE lang IS NOT NULL AND regexp_matches(lang, ${q(nonAscii)})`,
+    );
     const mapApp = await conn.createAppender('o_map');
     for (const [name] of tags) {
       mapApp.appendVarchar('tag');
@@ -611,13 +640,17 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     mapApp.closeSync();
     step('jsmap');
     // 6. The rows.
-    const rows = (await rowsOf(conn, familiesSql(topK, viralFloor, opts.viralOptOut ?? 'account'))).map(([metric, key, value]) => ({
-      metric: String(metric),
-      key: String(key),
-      value: Number(value),
-    }));
+    const rows = (await rowsOf(conn, familiesSql(topK, viralFloor, opts.viralOptOut ?? 'account'))).map(
+      ([metric, key, value]) => ({
+        metric: String(metric),
+        key: String(key),
+        value: Number(value),
+      }),
+    );
     step('families');
-    const quarantined = (await rowsOf(conn, `SELECT file, idx, id FROM o_cls WHERE cls = 'quarantined' ORDER BY ord, idx`)).map(([file, idx, id]) => ({
+    const quarantined = (
+      await rowsOf(conn, `SELECT file, idx, id FROM o_cls WHERE cls = 'quarantined' ORDER BY ord, idx`)
+    ).map(([file, idx, id]) => ({
       file: String(file),
       index: Number(idx),
       ...(id !== null && id !== undefined ? { id: String(id) } : {}),
@@ -625,7 +658,10 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     let englishTexts: string[] = [];
     if (opts.sentiment !== false) {
       englishTexts = (
-        await rowsOf(conn, `SELECT html_text(html) FROM o_s WHERE regexp_full_match(lang, ${q('[eE][nN]([-_][\\s\\S]*)?')}) ORDER BY id_num`)
+        await rowsOf(
+          conn,
+          `SELECT html_text(html) FROM o_s WHERE regexp_full_match(lang, ${q('[eE][nN]([-_][\\s\\S]*)?')}) ORDER BY id_num`,
+        )
       ).map(([t]) => String(t));
     }
     const sqlMs = performance.now() - t0;
@@ -642,7 +678,10 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
  * Every status metric of the given page files (a list, or a glob on the last path segment),
  * computed independently of the kernels. Rows come unordered, like finalizeAll's.
  */
-export async function computeMetricsWithDuckDb(pageFiles: readonly string[] | string, opts: OracleOptions): Promise<KvRow[]> {
+export async function computeMetricsWithDuckDb(
+  pageFiles: readonly string[] | string,
+  opts: OracleOptions,
+): Promise<KvRow[]> {
   return (await runOracle(pageFiles, opts)).rows;
 }
 
@@ -672,7 +711,8 @@ export async function plainTextsWithDuckDb(htmls: readonly string[]): Promise<st
 
 /** Stable text form of a row set: `metric#key=value`, sorted (value rounded when asked). */
 export function rowLines(rows: readonly KvRow[], opts: { round?: number } = {}): string[] {
-  const fmt = (v: number): string => (opts.round === undefined ? String(v) : String(Math.round(v / opts.round) * opts.round));
+  const fmt = (v: number): string =>
+    opts.round === undefined ? String(v) : String(Math.round(v / opts.round) * opts.round);
   return rows.map((r) => `${r.metric}#${r.key}=${fmt(r.value)}`).sort();
 }
 

@@ -19,7 +19,12 @@ export async function setup(project: TestProject): Promise<void> {
   ensureTools({ quiet: true });
   dir = mkdtempSync(path.join(os.tmpdir(), 'mastoflow-test-'));
   const started = Date.now();
-  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [temporalPort, uiPort, minioPort, consolePort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const accessKey = 'mastoflow-test';
   const secretKey = 'mastoflow-test-secret';
   [temporal, minio] = await Promise.all([

@@ -4,19 +4,28 @@ import { resolveTaskQueue, taskCallOptions, toActivityOptions } from '../../work
 
 describe('resolveTaskQueue', () => {
   const queues = { workflowQueue: 'mastoflow' };
-  it('treats the default queue names as aliases of the run\'s queues', () => {
+  it("treats the default queue names as aliases of the run's queues", () => {
     expect(resolveTaskQueue(undefined, queues)).toBeUndefined();
     expect(resolveTaskQueue('mastoflow', { workflowQueue: 'test-1' })).toBeUndefined();
     expect(resolveTaskQueue('mastoflow-store', queues)).toBe('mastoflow-store');
     expect(resolveTaskQueue('mastoflow-store', { workflowQueue: 'test-1' })).toBe('test-1-store');
-    expect(resolveTaskQueue('mastoflow-store', { workflowQueue: 'test-1', storeQueue: 'duckdb-writer' })).toBe('duckdb-writer');
+    expect(resolveTaskQueue('mastoflow-store', { workflowQueue: 'test-1', storeQueue: 'duckdb-writer' })).toBe(
+      'duckdb-writer',
+    );
     expect(resolveTaskQueue('gpu', queues)).toBe('gpu');
   });
 });
 
 describe('taskCallOptions / toActivityOptions', () => {
   it('maps Airflow-style retries and durations onto a Temporal retry policy', () => {
-    const options = TaskOptions.parse({ retries: 3, initialBackoff: '2s', maxBackoff: '1m', startToCloseTimeout: '5m', heartbeatTimeout: '30s', taskQueue: 'mastoflow-store' });
+    const options = TaskOptions.parse({
+      retries: 3,
+      initialBackoff: '2s',
+      maxBackoff: '1m',
+      startToCloseTimeout: '5m',
+      heartbeatTimeout: '30s',
+      taskQueue: 'mastoflow-store',
+    });
     const call = taskCallOptions(options, { workflowQueue: 'q' });
     expect(call).toEqual({
       startToCloseTimeoutMs: 300_000,
@@ -34,8 +43,15 @@ describe('taskCallOptions / toActivityOptions', () => {
   });
 
   it('omits unset options and never lets the maximum interval fall below the initial one', () => {
-    const call = taskCallOptions(TaskOptions.parse({ retries: 0, initialBackoff: '10m', maxBackoff: '1m' }), { workflowQueue: 'q' });
-    expect(call.retry).toEqual({ maximumAttempts: 1, initialIntervalMs: 600_000, maximumIntervalMs: 600_000, backoffCoefficient: 2 });
+    const call = taskCallOptions(TaskOptions.parse({ retries: 0, initialBackoff: '10m', maxBackoff: '1m' }), {
+      workflowQueue: 'q',
+    });
+    expect(call.retry).toEqual({
+      maximumAttempts: 1,
+      initialIntervalMs: 600_000,
+      maximumIntervalMs: 600_000,
+      backoffCoefficient: 2,
+    });
     expect(Object.keys(toActivityOptions(call, 't')).sort()).toEqual(['activityId', 'retry', 'startToCloseTimeout']);
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { latePagesParts, numberParts, planMapParts, type PageRef } from '../../domain/aggregate-plan';
 import { mapStatuses, mergeAll } from '../../domain/metrics';
 
-const src = (pages: PageRef[]) => ({ instance: 'i', day: '2026-11-20', source: 'public-local', manifestKey: 'm', pages });
+const src = (pages: PageRef[]) => ({
+  instance: 'i',
+  day: '2026-11-20',
+  source: 'public-local',
+  manifestKey: 'm',
+  pages,
+});
 
 describe('map part planning', () => {
   const pages: PageRef[] = [
@@ -34,7 +40,18 @@ describe('map part planning', () => {
       visibility: 'public',
       content: '<p>x</p>',
       language: 'en',
-      account: { id: '1', username: 'a', acct: 'a', display_name: '', note: '', bot: false, created_at: '2020-01-01T00:00:00.000Z', followers_count: 1, following_count: 1, statuses_count: 1 },
+      account: {
+        id: '1',
+        username: 'a',
+        acct: 'a',
+        display_name: '',
+        note: '',
+        bot: false,
+        created_at: '2020-01-01T00:00:00.000Z',
+        followers_count: 1,
+        following_count: 1,
+        statuses_count: 1,
+      },
       sensitive: false,
       spoiler_text: '',
       media_attachments: [],
@@ -60,7 +77,14 @@ describe('map part planning', () => {
     const a = planMapParts(src(pages), 1);
     const b = planMapParts({ ...src(pages), day: '2026-11-19' }, 2);
     const { parts, groups } = numberParts([...a, ...b]);
-    expect(parts.map((p) => `${p.day}#${p.part}`)).toEqual(['2026-11-20#1', '2026-11-20#2', '2026-11-20#3', '2026-11-20#4', '2026-11-19#1', '2026-11-19#2']);
+    expect(parts.map((p) => `${p.day}#${p.part}`)).toEqual([
+      '2026-11-20#1',
+      '2026-11-20#2',
+      '2026-11-20#3',
+      '2026-11-20#4',
+      '2026-11-19#1',
+      '2026-11-19#2',
+    ]);
     expect(groups).toEqual([
       { instance: 'i', day: '2026-11-20', parts: 4 },
       { instance: 'i', day: '2026-11-19', parts: 2 },

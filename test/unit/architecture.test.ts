@@ -5,7 +5,8 @@ import { REPO_ROOT } from '../../infra/tools';
 
 // Keeps the rooms honest: workflows/ must stay deterministic for Temporal's sandbox and domain/
 // must stay pure, so neither may import I/O libraries, and workflows/ sees activities as types only.
-const IO_MODULES = /^(node:|fs$|path$|os$|http$|https$|net$|child_process$|crypto$|megalodon|axios|@aws-sdk\/|@duckdb\/|duckdb$|@temporalio\/(worker|client|activity)$)/;
+const IO_MODULES =
+  /^(node:|fs$|path$|os$|http$|https$|net$|child_process$|crypto$|megalodon|axios|@aws-sdk\/|@duckdb\/|duckdb$|@temporalio\/(worker|client|activity)$)/;
 
 function tsFiles(dir: string): string[] {
   const abs = path.join(REPO_ROOT, dir);
@@ -33,7 +34,9 @@ describe('room rules', () => {
       expect(bad).toEqual([]);
     });
     it(`${room}/ reads no wall clock or randomness directly`, () => {
-      const bad = tsFiles(room).filter((f) => /\bDate\.now\(\)|\bMath\.random\(\)|new Date\(\)/.test(readFileSync(path.join(REPO_ROOT, f), 'utf8')));
+      const bad = tsFiles(room).filter((f) =>
+        /\bDate\.now\(\)|\bMath\.random\(\)|new Date\(\)/.test(readFileSync(path.join(REPO_ROOT, f), 'utf8')),
+      );
       expect(bad).toEqual([]);
     });
   }

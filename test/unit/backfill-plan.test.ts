@@ -102,7 +102,8 @@ describe('dry run', () => {
       ['2024-02-29', 'running'],
       ['2024-03-01', 'cancelled'],
     ]);
-    const actions = (mode: ReprocessMode) => dryRun(planBackfill(request({ reprocess: mode })), existing).map((d) => d.action);
+    const actions = (mode: ReprocessMode) =>
+      dryRun(planBackfill(request({ reprocess: mode })), existing).map((d) => d.action);
     expect(actions('missing')).toEqual(['skip', 'skip', 'attach', 'skip', 'run']);
     expect(actions('failed')).toEqual(['skip', 'run', 'attach', 'run', 'run']);
     expect(actions('all')).toEqual(['run', 'run', 'attach', 'run', 'run']);
@@ -135,7 +136,9 @@ describe('progress bookkeeping', () => {
     }
     expect(isFinished(p)).toBe(true);
     expect(p).toMatchObject({ total: 5, done: 5, succeeded: 1, failed: 1, skipped: 3, cursor: 5 });
-    expect(progressSummary(p)).toBe('5/5 days done: 1 succeeded, 1 failed, 3 skipped (already done), 1 waited for; 0 running');
+    expect(progressSummary(p)).toBe(
+      '5/5 days done: 1 succeeded, 1 failed, 3 skipped (already done), 1 waited for; 0 running',
+    );
   });
 
   it('never mutates the progress it is given (the query may be reading it)', () => {

@@ -20,7 +20,7 @@ function config(address: string) {
   return parsed.config;
 }
 
-describe('withPendingAttempts (up_for_retry from the server\'s pending activities)', () => {
+describe("withPendingAttempts (up_for_retry from the server's pending activities)", () => {
   const states: TaskStatesView = {
     fetch: { state: 'running', attempts: 0 },
     load: { state: 'running', attempts: 0 },
@@ -40,17 +40,24 @@ describe('withPendingAttempts (up_for_retry from the server\'s pending activitie
   });
 
   it('leaves first attempts and unknown activities alone', () => {
-    expect(withPendingAttempts(states, [{ activityId: 'fetch', attempt: 1, state: 1 }, { activityId: 'other', attempt: 5 }])).toEqual(states);
+    expect(
+      withPendingAttempts(states, [
+        { activityId: 'fetch', attempt: 1, state: 1 },
+        { activityId: 'other', attempt: 5 },
+      ]),
+    ).toEqual(states);
     expect(withPendingAttempts(states, undefined)).toEqual(states);
   });
 });
 
 describe('temporalUiLink', () => {
-  it('links a loopback server\'s UI, encoding the workflow ID', () => {
+  it("links a loopback server's UI, encoding the workflow ID", () => {
     expect(temporalUiLink(config('localhost:7233'), 'dag/daily/2026-11-20')).toBe(
       'http://localhost:8999/namespaces/prod%20ns/workflows/dag%2Fdaily%2F2026-11-20',
     );
-    expect(temporalUiLink(config('127.0.0.1:7233'), 'x')).toBe('http://127.0.0.1:8999/namespaces/prod%20ns/workflows/x');
+    expect(temporalUiLink(config('127.0.0.1:7233'), 'x')).toBe(
+      'http://127.0.0.1:8999/namespaces/prod%20ns/workflows/x',
+    );
   });
 
   it('has no link for a remote server', () => {
@@ -60,7 +67,12 @@ describe('temporalUiLink', () => {
 
 describe('dags list / show output', () => {
   it('lists id, schedule, task count and description', () => {
-    const daily = parseDagSpec({ id: 'daily', description: 'Daily numbers', schedule: { cron: '0 2 * * *' }, tasks: [{ id: 'a', activity: 'noop' }] });
+    const daily = parseDagSpec({
+      id: 'daily',
+      description: 'Daily numbers',
+      schedule: { cron: '0 2 * * *' },
+      tasks: [{ id: 'a', activity: 'noop' }],
+    });
     if (!daily.ok) throw new Error('bad fixture');
     const text = formatDagList([getDagSpec('example_chain')!, daily.value]);
     expect(text.split('\n')).toEqual([
@@ -71,11 +83,17 @@ describe('dags list / show output', () => {
   });
 
   it('shows the graph and the next fire times with the day each processes', () => {
-    const daily = parseDagSpec({ id: 'daily', schedule: { cron: '0 2 * * *' }, tasks: [{ id: 'a', activity: 'noop' }] });
+    const daily = parseDagSpec({
+      id: 'daily',
+      schedule: { cron: '0 2 * * *' },
+      tasks: [{ id: 'a', activity: 'noop' }],
+    });
     if (!daily.ok) throw new Error('bad fixture');
     const text = formatDagShow(daily.value, Date.parse('2026-11-20T12:00:00Z'), 2);
     expect(text).toContain('level 0\n  a  noop');
-    expect(text).toContain('  2026-11-21T02:00:00.000Z  processes 2026-11-20\n  2026-11-22T02:00:00.000Z  processes 2026-11-21');
+    expect(text).toContain(
+      '  2026-11-21T02:00:00.000Z  processes 2026-11-20\n  2026-11-22T02:00:00.000Z  processes 2026-11-21',
+    );
     expect(formatDagShow(getDagSpec('example_chain')!, 0)).not.toContain('next runs');
   });
 });
@@ -84,7 +102,11 @@ describe('formatSummaryTable', () => {
   it('prints one row per task with outputs for successes and errors otherwise', () => {
     const text = formatSummaryTable({
       fetch: { state: 'success', attempts: 2, output: { key: 'raw/x', count: 3 } },
-      load: { state: 'upstream_failed', attempts: 0, error: 'upstream failed by trigger rule all_success (fetch=failed)' },
+      load: {
+        state: 'upstream_failed',
+        attempts: 0,
+        error: 'upstream failed by trigger rule all_success (fetch=failed)',
+      },
     });
     expect(text.split('\n')).toEqual([
       'task   state            tries  output / error',

@@ -83,6 +83,7 @@ describe('docker-compose.yml', () => {
 
   it('registers the search attributes the workflows set', () => {
     const cmd = JSON.stringify(compose.services['temporal-search-attributes'].command);
-    for (const sa of ['DagId=Keyword', 'LogicalDate=Datetime', 'RunType=Keyword', 'BackfillId=Keyword']) expect(cmd).toContain(sa);
+    for (const sa of ['DagId=Keyword', 'LogicalDate=Datetime', 'RunType=Keyword', 'BackfillId=Keyword'])
+      expect(cmd).toContain(sa);
   });
 });

@@ -6,7 +6,9 @@ import { describeSecrets, parseConfig } from '../../domain/config';
 import { ConfigError, loadConfig } from '../../runtime/config-file';
 
 const good = () => ({
-  instances: [{ name: 'mastodon.social', baseUrl: 'https://mastodon.social', userAgentContact: 'mailto:me@example.org' }],
+  instances: [
+    { name: 'mastodon.social', baseUrl: 'https://mastodon.social', userAgentContact: 'mailto:me@example.org' },
+  ],
   s3: { bucket: 'mastoflow' },
 });
 
@@ -23,7 +25,11 @@ describe('config schema', () => {
     const r = parseConfig(good(), 'cfg.json');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.temporal).toMatchObject({ address: 'localhost:7233', taskQueue: 'mastoflow', storeTaskQueue: 'mastoflow-store' });
+    expect(r.config.temporal).toMatchObject({
+      address: 'localhost:7233',
+      taskQueue: 'mastoflow',
+      storeTaskQueue: 'mastoflow-store',
+    });
     expect(r.config.duckdb.path).toBe('data/mastoflow.duckdb');
     expect(r.config.instances[0]!.sources.publicLocal).toBe(true);
     expect(r.config.schedule.cron).toBe('0 2 * * *');
@@ -36,19 +42,43 @@ describe('config schema', () => {
     ['missing s3', (c) => delete c.s3, /cfg\.json: s3: expected object/],
     ['missing bucket', (c) => delete c.s3.bucket, /s3\.bucket: expected string/],
     ['bad bucket name', (c) => (c.s3.bucket = 'Bad_Bucket'), /s3\.bucket: .*S3 bucket name/],
-    ['ftp URL scheme', (c) => (c.instances[0].baseUrl = 'ftp://mastodon.social'), /instances\[0\]\.baseUrl: .*http:\/\/ or https:\/\//],
+    [
+      'ftp URL scheme',
+      (c) => (c.instances[0].baseUrl = 'ftp://mastodon.social'),
+      /instances\[0\]\.baseUrl: .*http:\/\/ or https:\/\//,
+    ],
     ['not a URL', (c) => (c.instances[0].baseUrl = 'mastodon.social'), /instances\[0\]\.baseUrl: .*URL/],
-    ['missing contact', (c) => delete c.instances[0].userAgentContact, /instances\[0\]\.userAgentContact: expected string/],
-    ['wrong type for source switch', (c) => (c.instances[0].sources = { publicLocal: 'yes' }), /instances\[0\]\.sources\.publicLocal: expected boolean/],
-    ['unknown source', (c) => (c.instances[0].sources = { firehose: true }), /instances\[0\]\.sources: unknown field "firehose"/],
-    ['token given as a value, not an env name', (c) => (c.instances[0].tokenEnv = 'abc-123-secret'), /instances\[0\]\.tokenEnv: .*environment variable name/],
+    [
+      'missing contact',
+      (c) => delete c.instances[0].userAgentContact,
+      /instances\[0\]\.userAgentContact: expected string/,
+    ],
+    [
+      'wrong type for source switch',
+      (c) => (c.instances[0].sources = { publicLocal: 'yes' }),
+      /instances\[0\]\.sources\.publicLocal: expected boolean/,
+    ],
+    [
+      'unknown source',
+      (c) => (c.instances[0].sources = { firehose: true }),
+      /instances\[0\]\.sources: unknown field "firehose"/,
+    ],
+    [
+      'token given as a value, not an env name',
+      (c) => (c.instances[0].tokenEnv = 'abc-123-secret'),
+      /instances\[0\]\.tokenEnv: .*environment variable name/,
+    ],
     ['port out of range', (c) => (c.dev = { temporalPort: 70000 }), /dev\.temporalPort/],
     ['port as string', (c) => (c.dev = { minioPort: '9000' }), /dev\.minioPort: expected number/],
     ['bad temporal address', (c) => (c.temporal = { address: 'http://localhost' }), /temporal\.address: .*host:port/],
     ['bad hashtag', (c) => (c.hashtags = ['two words']), /hashtags\[0\]: .*hashtag/],
     ['bad account', (c) => (c.accounts = ['not an account!']), /accounts\[0\]: .*user@host/],
     ['unknown top-level field', (c) => (c.extra = 1), /\(top level\): unknown field "extra"/],
-    ['duplicate instance names', (c) => c.instances.push({ ...c.instances[0] }), /instances\[1\]\.name: duplicate instance name/],
+    [
+      'duplicate instance names',
+      (c) => c.instances.push({ ...c.instances[0] }),
+      /instances\[1\]\.name: duplicate instance name/,
+    ],
     ['lookback days negative', (c) => (c.schedule = { lookbackDays: -1 }), /schedule\.lookbackDays/],
   ];
   it.each(cases)('rejects %s with the field named', (_label, mutate, pattern) => {
@@ -64,7 +94,10 @@ describe('config schema', () => {
   });
 
   it('applies environment overrides over the file', () => {
-    const r = parseConfig(good(), 'cfg.json', { MASTOFLOW_TEMPORAL_ADDRESS: 'temporal:7233', MASTOFLOW_SERVE_STORE: 'false' });
+    const r = parseConfig(good(), 'cfg.json', {
+      MASTOFLOW_TEMPORAL_ADDRESS: 'temporal:7233',
+      MASTOFLOW_SERVE_STORE: 'false',
+    });
     expect(r.ok && r.config.temporal.address).toBe('temporal:7233');
     expect(r.ok && r.config.worker.serveStore).toBe(false);
   });

@@ -7,15 +7,26 @@ import { TEST_DAG_PREFIX, TEST_DAGS } from '../../dags/testing';
 import type { DagSpecInput } from '../../domain/dag-spec';
 
 describe('the DAG catalog', () => {
-  it('loads every DAG of the build against the worker\'s activity names', () => {
+  it("loads every DAG of the build against the worker's activity names", () => {
     const catalog = createDagCatalog();
     expect(catalog.ids()).toEqual(dagIds());
-    expect(catalog.ids()).toEqual(expect.arrayContaining(['example_chain', 'example_fanout', 'test_trigger_rules', 'test_fanout']));
+    expect(catalog.ids()).toEqual(
+      expect.arrayContaining(['example_chain', 'example_fanout', 'test_trigger_rules', 'test_fanout']),
+    );
   });
 
-  it('lists the builtin activities among the worker\'s', () => {
+  it("lists the builtin activities among the worker's", () => {
     expect(activityNames()).toEqual(
-      expect.arrayContaining(['noop', 'sleepMs', 'failTask', 'flakyTask', 'emitList', 'heartbeatingSleep', 'writePart', 'smokeRecordRun']),
+      expect.arrayContaining([
+        'noop',
+        'sleepMs',
+        'failTask',
+        'flakyTask',
+        'emitList',
+        'heartbeatingSleep',
+        'writePart',
+        'smokeRecordRun',
+      ]),
     );
   });
 
@@ -24,7 +35,11 @@ describe('the DAG catalog', () => {
       expect(dag.id.startsWith(TEST_DAG_PREFIX)).toBe(true);
       expect(dag.schedule ?? null).toBeNull();
     }
-    expect(ALL_DAGS.filter((d) => !d.id.startsWith(TEST_DAG_PREFIX)).map((d) => d.id)).toEqual(['example_chain', 'example_fanout', 'mastodon_daily']);
+    expect(ALL_DAGS.filter((d) => !d.id.startsWith(TEST_DAG_PREFIX)).map((d) => d.id)).toEqual([
+      'example_chain',
+      'example_fanout',
+      'mastodon_daily',
+    ]);
   });
 
   it('refuses an invalid DAG with errors naming the DAG, the task and the problem', () => {
@@ -54,7 +69,11 @@ describe('lookupDag (what runDag uses inside the workflow sandbox)', () => {
   it('parses a known DAG, defaults filled in', () => {
     const dag = getDagSpec('example_chain');
     expect(dag?.maxActiveTasks).toBe(4);
-    expect(dag?.tasks.find((t) => t.id === 'fan_out')?.expand).toEqual({ from: 'start', field: 'items', concurrency: 2 });
+    expect(dag?.tasks.find((t) => t.id === 'fan_out')?.expand).toEqual({
+      from: 'start',
+      field: 'items',
+      concurrency: 2,
+    });
     expect(lookupDag('example_chain')).toBe(lookupDag('example_chain')); // cached
   });
 
@@ -63,7 +82,9 @@ describe('lookupDag (what runDag uses inside the workflow sandbox)', () => {
     expect(found.ok).toBe(false);
     if (!found.ok) {
       expect(found.reason).toBe('unknown');
-      expect(found.message).toMatch(/^unknown DAG "nope" \(known: example_chain, example_fanout, mastodon_daily, test_/);
+      expect(found.message).toMatch(
+        /^unknown DAG "nope" \(known: example_chain, example_fanout, mastodon_daily, test_/,
+      );
     }
     expect(getDagSpec('nope')).toBeUndefined();
   });

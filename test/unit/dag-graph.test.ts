@@ -26,7 +26,9 @@ const messages = (spec: GraphSpec) => validateDagGraph(spec, ACTIVITIES).map((e)
 
 describe('validateDagGraph', () => {
   it('accepts a valid diamond', () => {
-    expect(validateDagGraph(dag(task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])), ACTIVITIES)).toEqual([]);
+    expect(
+      validateDagGraph(dag(task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])), ACTIVITIES),
+    ).toEqual([]);
   });
 
   it('names a cycle from its earliest declared task', () => {
@@ -41,7 +43,10 @@ describe('validateDagGraph', () => {
 
   it('reports each distinct cycle once', () => {
     const spec = dag(task('a', ['b']), task('b', ['a']), task('x', ['y']), task('y', ['x']));
-    expect(messages(spec)).toEqual(['dag "demo", task "a": cycle a -> b -> a', 'dag "demo", task "x": cycle x -> y -> x']);
+    expect(messages(spec)).toEqual([
+      'dag "demo", task "a": cycle a -> b -> a',
+      'dag "demo", task "x": cycle x -> y -> x',
+    ]);
   });
 
   it('names an unknown dep, with a spelling hint', () => {
@@ -62,7 +67,12 @@ describe('validateDagGraph', () => {
   it('names an unknown activity', () => {
     const errors = validateDagGraph(dag(task('a', [], { activity: 'sendEmail' })), ACTIVITIES);
     expect(errors).toEqual([
-      { code: 'unknown_activity', dagId: 'demo', taskId: 'a', message: 'dag "demo", task "a": unknown activity "sendEmail"' },
+      {
+        code: 'unknown_activity',
+        dagId: 'demo',
+        taskId: 'a',
+        message: 'dag "demo", task "a": unknown activity "sendEmail"',
+      },
     ]);
   });
 
@@ -99,7 +109,9 @@ describe('topologicalOrder', () => {
   });
 
   it('throws on a cycle', () => {
-    expect(() => topologicalOrder(dag(task('a', ['b']), task('b', ['a'])))).toThrow(/dag "demo": cannot order tasks a, b/);
+    expect(() => topologicalOrder(dag(task('a', ['b']), task('b', ['a'])))).toThrow(
+      /dag "demo": cannot order tasks a, b/,
+    );
   });
 });
 
@@ -162,6 +174,8 @@ describe('renderDagGraph', () => {
   });
 
   it('still renders a graph with a cycle, listing the unordered tasks', () => {
-    expect(renderDagGraph(dag(task('a'), task('b', ['c']), task('c', ['b'])))).toContain('unordered (cycle or unknown dep)\n  b');
+    expect(renderDagGraph(dag(task('a'), task('b', ['c']), task('c', ['b'])))).toContain(
+      'unordered (cycle or unknown dep)\n  b',
+    );
   });
 });

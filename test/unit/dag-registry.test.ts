@@ -10,7 +10,10 @@ function daily(overrides: Partial<DagSpecInput> = {}): DagSpecInput {
   return {
     id: 'daily',
     schedule: { cron: '0 2 * * *', timezone: 'UTC' },
-    tasks: [{ id: 'fetch', activity: 'noop' }, { id: 'load', activity: 'noop', deps: ['fetch'] }],
+    tasks: [
+      { id: 'fetch', activity: 'noop' },
+      { id: 'load', activity: 'noop', deps: ['fetch'] },
+    ],
     ...overrides,
   };
 }
@@ -97,17 +100,30 @@ describe('createDagRegistry: schedules', () => {
 
 describe('createDagRegistry: problems name the DAG and task', () => {
   it('names the task for schema errors inside tasks', () => {
-    const found = problems([daily({ tasks: [{ id: 'fetch', activity: 'noop', options: { retries: '3' as unknown as number } }] })]);
-    expect(found.map((p) => p.message)).toEqual(['dag "daily", task "fetch": options.retries: expected number, got "3"']);
+    const found = problems([
+      daily({ tasks: [{ id: 'fetch', activity: 'noop', options: { retries: '3' as unknown as number } }] }),
+    ]);
+    expect(found.map((p) => p.message)).toEqual([
+      'dag "daily", task "fetch": options.retries: expected number, got "3"',
+    ]);
   });
 
   it('names the task for a misspelt key', () => {
     const bad = { id: 'fetch', activity: 'noop', dependencies: [] } as unknown as DagSpecInput['tasks'][number];
-    expect(problems([daily({ tasks: [bad] })]).map((p) => p.message)).toEqual(['dag "daily", task "fetch": dependencies: unknown field']);
+    expect(problems([daily({ tasks: [bad] })]).map((p) => p.message)).toEqual([
+      'dag "daily", task "fetch": dependencies: unknown field',
+    ]);
   });
 
   it('names graph problems found after parsing', () => {
-    const found = problems([daily({ tasks: [{ id: 'fetch', activity: 'fetchAll' }, { id: 'load', activity: 'noop', deps: ['fetsh'] }] })]);
+    const found = problems([
+      daily({
+        tasks: [
+          { id: 'fetch', activity: 'fetchAll' },
+          { id: 'load', activity: 'noop', deps: ['fetsh'] },
+        ],
+      }),
+    ]);
     expect(found.map((p) => p.message)).toEqual([
       'dag "daily", task "fetch": unknown activity "fetchAll"',
       'dag "daily", task "load": unknown dep "fetsh" (did you mean "fetch"?)',
@@ -123,7 +139,13 @@ describe('createDagRegistry: problems name the DAG and task', () => {
   it('aggregates every problem of every DAG into one error', () => {
     const dags = [
       daily({ id: 'one', schedule: { cron: '0 25 * * *', timezone: 'Nowhere/Land' } }),
-      daily({ id: 'two', tasks: [{ id: 'a', activity: 'noop', deps: ['b'] }, { id: 'b', activity: 'noop', deps: ['a'] }] }),
+      daily({
+        id: 'two',
+        tasks: [
+          { id: 'a', activity: 'noop', deps: ['b'] },
+          { id: 'b', activity: 'noop', deps: ['a'] },
+        ],
+      }),
       daily({ id: 'Three' }),
     ];
     let error: unknown;
@@ -147,7 +169,9 @@ describe('DAG spec parsing: options and durations', () => {
     const parsed = parseDagSpec(
       daily({
         defaultTaskOptions: { retries: 3, maxBackoff: '2m' },
-        tasks: [{ id: 'load', activity: 'noop', options: { startToCloseTimeout: '90s', taskQueue: 'mastoflow-store' } }],
+        tasks: [
+          { id: 'load', activity: 'noop', options: { startToCloseTimeout: '90s', taskQueue: 'mastoflow-store' } },
+        ],
       }),
     );
     if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));

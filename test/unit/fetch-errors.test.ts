@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifyExchange, clientFailure, ERROR_TYPES, invalidBodyFailure, serverFailure, transportFailure } from '../../activities/mastodon/errors';
+import {
+  classifyExchange,
+  clientFailure,
+  ERROR_TYPES,
+  invalidBodyFailure,
+  serverFailure,
+  transportFailure,
+} from '../../activities/mastodon/errors';
 import type { Exchange } from '../../activities/mastodon/http';
 
 // How each kind of answer (or its absence) is treated: retryable for the server's trouble,
@@ -13,7 +20,15 @@ function ex(status: number, body = '[]', extra: Partial<Exchange> = {}): Exchang
   } catch (e) {
     jsonError = (e as Error).message;
   }
-  return { status, headers: {}, body: Buffer.from(body), json, ...(jsonError ? { jsonError } : {}), path: '/api/v1/timelines/public', ...extra };
+  return {
+    status,
+    headers: {},
+    body: Buffer.from(body),
+    json,
+    ...(jsonError ? { jsonError } : {}),
+    path: '/api/v1/timelines/public',
+    ...extra,
+  };
 }
 
 const ctx = { instance: 'example.social', endpoint: 'GET /api/v1/timelines/public?local=true' };
@@ -37,19 +52,27 @@ describe('classifying answers', () => {
     expect(s.message).toBe('example.social: GET /api/v1/timelines/public?local=true answered HTTP 503');
     const c = clientFailure(ctx, ex(403, '{"error":"This action is not allowed"}'), 'forbidden');
     expect(c.nonRetryable).toBe(true);
-    expect(c.message).toBe('example.social: GET /api/v1/timelines/public?local=true answered HTTP 403 (This action is not allowed): forbidden');
+    expect(c.message).toBe(
+      'example.social: GET /api/v1/timelines/public?local=true answered HTTP 403 (This action is not allowed): forbidden',
+    );
     const b = invalidBodyFailure(ctx, ex(200, '[{"id":'));
     expect(b.nonRetryable).toBe(false);
     expect(b.message).toMatch(/not valid JSON \(7 bytes/);
   });
 
   it('tells timeouts from other network errors, without copying the request config', () => {
-    const timeout = Object.assign(new Error('timeout of 300ms exceeded'), { code: 'ECONNABORTED', config: { headers: { Authorization: 'Bearer secret' } } });
+    const timeout = Object.assign(new Error('timeout of 300ms exceeded'), {
+      code: 'ECONNABORTED',
+      config: { headers: { Authorization: 'Bearer secret' } },
+    });
     const t = transportFailure(ctx, timeout);
     expect(t.type).toBe(ERROR_TYPES.timeout);
     expect(t.nonRetryable).toBe(false);
     expect(t.message).toBe('example.social: GET /api/v1/timelines/public?local=true timed out');
-    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', config: { headers: { Authorization: 'Bearer secret' } } });
+    const reset = Object.assign(new Error('socket hang up'), {
+      code: 'ECONNRESET',
+      config: { headers: { Authorization: 'Bearer secret' } },
+    });
     const n = transportFailure(ctx, reset);
     expect(n.type).toBe(ERROR_TYPES.network);
     expect(JSON.stringify({ m: n.message, d: n.details, c: n.cause })).not.toContain('secret');

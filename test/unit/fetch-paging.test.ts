@@ -52,7 +52,10 @@ function scan(all: Post[], window: FetchWindow, limit: number, inclusive = false
     const summary = summarisePage(pageRecords(page), window, seen);
     totals = addPage(totals, summary);
     const last = page[page.length - 1];
-    const header = link && last ? `<https://x.example/api/v1/timelines/public?limit=${limit}&max_id=${last.id}>; rel="next", <https://x.example/api/v1/timelines/public?min_id=${page[0]!.id}>; rel="prev"` : undefined;
+    const header =
+      link && last
+        ? `<https://x.example/api/v1/timelines/public?limit=${limit}&max_id=${last.id}>; rel="next", <https://x.example/api/v1/timelines/public?min_id=${page[0]!.id}>; rel="prev"`
+        : undefined;
     const step = nextStep(summary, window.scanMinId, cursor, linkParam(header, 'next', 'max_id'));
     if (step.done) return { totals, requested, stop: step.reason, seen };
     cursor = step.maxId;
@@ -98,7 +101,7 @@ describe('the day window (half-open, UTC) and its widened ID range', () => {
     expect(next.totals).toMatchObject({ statusesInWindow: 0, before: 1 });
   });
 
-  it('backdated IDs (ID = created_at, visible hours later) are in the day\'s range: a look-back re-scan finds them', () => {
+  it("backdated IDs (ID = created_at, visible hours later) are in the day's range: a look-back re-scan finds them", () => {
     const early = [post(START + 60_000, START + 60_000), post(START + 120_000, START + 120_000)];
     const backdated = post(START + 90_000, START + 90_000, 99);
     const first = scan(early, fetchWindow(D), 40);
@@ -141,7 +144,10 @@ describe('paging to the end of the window', () => {
 
   it('stops on an empty page and on a server that ignores max_id', () => {
     const w = fetchWindow(D);
-    expect(nextStep(summarisePage(pageRecords([]), w, new Set()), w.scanMinId, w.scanMaxId, undefined)).toEqual({ done: true, reason: 'empty-page' });
+    expect(nextStep(summarisePage(pageRecords([]), w, new Set()), w.scanMinId, w.scanMaxId, undefined)).toEqual({
+      done: true,
+      reason: 'empty-page',
+    });
     const page = [post(END - 10, END - 10), post(END - 20, END - 20)];
     // A server returning the same page again: every record a duplicate, the cursor does not move.
     const seen = new Set<string>();
@@ -150,7 +156,10 @@ describe('paging to the end of the window', () => {
     expect(step.done).toBe(false);
     const again = summarisePage(pageRecords(page), w, seen);
     expect(again.duplicates).toBe(2);
-    expect(nextStep(again, w.scanMinId, (step as { maxId: string }).maxId, undefined)).toEqual({ done: true, reason: 'no-progress' });
+    expect(nextStep(again, w.scanMinId, (step as { maxId: string }).maxId, undefined)).toEqual({
+      done: true,
+      reason: 'no-progress',
+    });
   });
 
   it('never lets a Link cursor move forward', () => {
@@ -162,7 +171,11 @@ describe('paging to the end of the window', () => {
 
   it('broken records are counted, not trusted', () => {
     const w = fetchWindow(D);
-    const s = summarisePage(pageRecords([{ id: 123 }, { created_at: 'x' }, { id: snowflakeFromMs(START + 5), created_at: 'not-a-date' }]), w, new Set());
+    const s = summarisePage(
+      pageRecords([{ id: 123 }, { created_at: 'x' }, { id: snowflakeFromMs(START + 5), created_at: 'not-a-date' }]),
+      w,
+      new Set(),
+    );
     expect(s).toMatchObject({ count: 3, broken: 2, undated: 1, inWindow: 0 });
   });
 });
@@ -186,8 +199,19 @@ describe('the fetch plan', () => {
   const parsed = parseConfig(
     {
       instances: [
-        { name: 'a.example', baseUrl: 'https://a.example', userAgentContact: 'mailto:x@y.z', hashtags: ['Cats'], accounts: ['alice'] },
-        { name: 'b.example', baseUrl: 'https://b.example', userAgentContact: 'mailto:x@y.z', sources: { publicRemote: false, trends: false, directory: true } },
+        {
+          name: 'a.example',
+          baseUrl: 'https://a.example',
+          userAgentContact: 'mailto:x@y.z',
+          hashtags: ['Cats'],
+          accounts: ['alice'],
+        },
+        {
+          name: 'b.example',
+          baseUrl: 'https://b.example',
+          userAgentContact: 'mailto:x@y.z',
+          sources: { publicRemote: false, trends: false, directory: true },
+        },
       ],
       hashtags: ['#news'],
       accounts: ['bob@b.example', 'carol@elsewhere.example'],
@@ -202,7 +226,17 @@ describe('the fetch plan', () => {
     const items = planFetchDay(config, D);
     const a = items.filter((i) => i.instance === 'a.example').map((i) => i.source);
     const b = items.filter((i) => i.instance === 'b.example').map((i) => i.source);
-    expect(a).toEqual(['public-local', 'public-remote', 'tag-cats', 'account-alice', 'account-carol@elsewhere.example', 'instance', 'activity', 'peers', 'trends']);
+    expect(a).toEqual([
+      'public-local',
+      'public-remote',
+      'tag-cats',
+      'account-alice',
+      'account-carol@elsewhere.example',
+      'instance',
+      'activity',
+      'peers',
+      'trends',
+    ]);
     expect(b).toEqual(['public-local', 'tag-news', 'account-bob', 'instance', 'activity', 'peers', 'directory']);
     for (const i of items) expect(i.manifestKey).toBe(rawManifestKey(i.instance, i.day, i.source));
   });

@@ -30,7 +30,11 @@ describe('X-RateLimit-Reset parsing', () => {
     const h: Record<string, string> = { 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': '299' };
     expect(parseRateHeaders((n) => h[n])).toBeUndefined();
     h['x-ratelimit-reset'] = '2026-08-02T07:10:00.327266Z';
-    expect(parseRateHeaders((n) => h[n])).toEqual({ limit: 300, remaining: 299, resetMs: Date.UTC(2026, 7, 2, 7, 10, 0, 327) });
+    expect(parseRateHeaders((n) => h[n])).toEqual({
+      limit: 300,
+      remaining: 299,
+      resetMs: Date.UTC(2026, 7, 2, 7, 10, 0, 327),
+    });
   });
 });
 
@@ -114,7 +118,10 @@ function simulate(o: SimOptions): SimResult {
 }
 
 const COMPRESSED = { limit: 300, windowMs: 5_000, pagedLimit: 300, pagedWindowMs: 15_000 };
-const COMPRESSED_CLIENT: ThrottleSpecs = { api: { limit: 300, periodMs: 5_000 }, paging: { limit: 300, periodMs: 15_000 } };
+const COMPRESSED_CLIENT: ThrottleSpecs = {
+  api: { limit: 300, periodMs: 5_000 },
+  paging: { limit: 300, periodMs: 15_000 },
+};
 const ALIGNED = Date.UTC(2026, 2, 4, 12, 0, 0);
 
 describe('RateBudget pacing against fixed windows', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { instanceActivityRows, peersCountRows, trackedAccountRows, trendingTagRows } from '../../domain/metrics/instance-facts';
+import {
+  instanceActivityRows,
+  peersCountRows,
+  trackedAccountRows,
+  trendingTagRows,
+} from '../../domain/metrics/instance-facts';
 
 describe('snapshot metrics', () => {
   it('tracked accounts with day-over-day deltas only when yesterday is known', () => {
@@ -7,7 +12,9 @@ describe('snapshot metrics', () => {
       { acct: 'bob@x.org', followersCount: 120, followingCount: 5, statusesCount: 40 },
       { acct: 'amy', followersCount: 10, followingCount: 2, statusesCount: 3 },
     ];
-    const rows = trackedAccountRows(today, [{ acct: 'BOB@x.org', followersCount: 100, followingCount: 5, statusesCount: 38 }]);
+    const rows = trackedAccountRows(today, [
+      { acct: 'BOB@x.org', followersCount: 100, followingCount: 5, statusesCount: 38 },
+    ]);
     expect(rows.filter((r) => r.metric.endsWith('_delta'))).toEqual([
       { metric: 'tracked_account_followers_delta', key: 'bob@x.org', value: 20 },
       { metric: 'tracked_account_statuses_delta', key: 'bob@x.org', value: 2 },

@@ -14,12 +14,19 @@ describe('isValidDay', () => {
     expect(isValidDay(day)).toBe(true);
   });
 
-  it.each(['2024-13-01', '2023-02-29', '1900-02-29', '2024-04-31', '2024-00-10', '2024-1-01', '2024-01-01T00:00:00Z', '', 20240101])(
-    'rejects %j',
-    (day) => {
-      expect(isValidDay(day)).toBe(false);
-    },
-  );
+  it.each([
+    '2024-13-01',
+    '2023-02-29',
+    '1900-02-29',
+    '2024-04-31',
+    '2024-00-10',
+    '2024-1-01',
+    '2024-01-01T00:00:00Z',
+    '',
+    20240101,
+  ])('rejects %j', (day) => {
+    expect(isValidDay(day)).toBe(false);
+  });
 });
 
 describe('dataInterval', () => {
@@ -57,7 +64,11 @@ describe('daysInRange', () => {
   });
 
   it('lists newest first when backwards', () => {
-    expect(daysInRange('2024-02-27', '2024-02-29', { backwards: true })).toEqual(['2024-02-29', '2024-02-28', '2024-02-27']);
+    expect(daysInRange('2024-02-27', '2024-02-29', { backwards: true })).toEqual([
+      '2024-02-29',
+      '2024-02-28',
+      '2024-02-27',
+    ]);
   });
 
   it('is one day when from equals to', () => {
@@ -100,6 +111,8 @@ describe('logicalDateFromScheduledTime', () => {
   });
 
   it('throws on an unparseable time', () => {
-    expect(() => logicalDateFromScheduledTime('yesterday')).toThrow(/expected an ISO-8601 scheduled time, got "yesterday"/);
+    expect(() => logicalDateFromScheduledTime('yesterday')).toThrow(
+      /expected an ISO-8601 scheduled time, got "yesterday"/,
+    );
   });
 });

@@ -79,7 +79,13 @@ describe('byte-for-byte answers', () => {
         expect(res.statusText).toBe(it.response.status.message);
         expect(bytes.equals(expected)).toBe(true);
         expect(bytes.length).toBe(Number(header(it, 'content-length')));
-        for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'content-type', 'etag']) {
+        for (const name of [
+          'x-ratelimit-limit',
+          'x-ratelimit-remaining',
+          'x-ratelimit-reset',
+          'content-type',
+          'etag',
+        ]) {
           expect(res.headers.get(name) ?? undefined).toBe(header(it, name));
         }
       }
@@ -149,7 +155,10 @@ describe('Link headers', () => {
 
 describe('request matching', () => {
   it('ignores parameter order, trailing slashes and equivalent boolean spellings', async () => {
-    const r = await replay({ cassettes: ['test_timeline_disabled.yaml', 'test_public_tl.yaml'], hosts: ['localhost:3000'] });
+    const r = await replay({
+      cassettes: ['test_timeline_disabled.yaml', 'test_public_tl.yaml'],
+      hosts: ['localhost:3000'],
+    });
     const a = await fetch(`${r.url}/api/v1/timelines/public?remote=1&local=1`);
     const b = await fetch(`${r.url}/api/v1/timelines/public?local=true&remote=true`);
     expect(a.status).toBe(200);
@@ -159,7 +168,9 @@ describe('request matching', () => {
     expect(pub.status).toBe(200);
     expect(pub.headers.get('link')).toContain('/api/v1/timelines/public?max_id=');
     expect((await fetch(`${r.url}/api/v1/instance`)).status).toBe(200);
-    expect(requestKey('GET', '/api/v1/accounts/lookup?acct=a%40b')).toBe(requestKey('GET', '/api/v1/accounts/lookup?acct=a@b'));
+    expect(requestKey('GET', '/api/v1/accounts/lookup?acct=a%40b')).toBe(
+      requestKey('GET', '/api/v1/accounts/lookup?acct=a@b'),
+    );
     expect(r.unmatched()).toEqual([]);
   });
 

@@ -137,9 +137,17 @@ describe('broken statuses are rejected with the field named', () => {
     ['negative reblogs_count', (s) => (s.reblogs_count = -1), 'reblogs_count:'],
     ['fractional replies_count', (s) => (s.replies_count = 1.5), 'replies_count:'],
     ['account missing', (s) => delete s.account, 'account:'],
-    ['account.created_at broken', (s) => ((s.account as Record<string, unknown>).created_at = '2022-13-01'), 'account.created_at:'],
+    [
+      'account.created_at broken',
+      (s) => ((s.account as Record<string, unknown>).created_at = '2022-13-01'),
+      'account.created_at:',
+    ],
     ['account.bot as a string', (s) => ((s.account as Record<string, unknown>).bot = 'false'), 'account.bot:'],
-    ['account.followers_count null', (s) => ((s.account as Record<string, unknown>).followers_count = null), 'account.followers_count:'],
+    [
+      'account.followers_count null',
+      (s) => ((s.account as Record<string, unknown>).followers_count = null),
+      'account.followers_count:',
+    ],
     ['tag without a name', (s) => (s.tags = [{ url: 'x' }]), 'tags.0.name:'],
     ['media without a type', (s) => (s.media_attachments = [{ id: '1' }]), 'media_attachments.0.type:'],
     ['language as a number', (s) => (s.language = 5), 'language:'],
@@ -240,7 +248,9 @@ describe('instance entities', () => {
   it('parses /api/v2/instance of the test server and of mastodon.social', () => {
     expect(bodies.instanceV2.length).toBeGreaterThanOrEqual(2);
     for (const body of bodies.instanceV2) expect(MastodonInstanceV2.safeParse(body).success).toBe(true);
-    const social = bodies.instanceV2.map((b) => MastodonInstanceV2.parse(b)).find((i) => i.domain === 'mastodon.social');
+    const social = bodies.instanceV2
+      .map((b) => MastodonInstanceV2.parse(b))
+      .find((i) => i.domain === 'mastodon.social');
     expect(social?.configuration.timelines_access?.live_feeds?.local).toBe('disabled');
     expect(social?.usage.users.active_month).toBeGreaterThan(0);
   });
@@ -257,7 +267,9 @@ describe('instance entities', () => {
     expect(bodies.activity.length).toBe(12);
     const weeks = bodies.activity.map((w) => InstanceActivityWeek.parse(w));
     expect(weeks[0]).toMatchObject({ week: 1785592262, statuses: 18, logins: 4, registrations: 4 });
-    expect(InstanceActivityWeek.safeParse({ week: 'x', statuses: '1', logins: '1', registrations: '1' }).success).toBe(false);
+    expect(InstanceActivityWeek.safeParse({ week: 'x', statuses: '1', logins: '1', registrations: '1' }).success).toBe(
+      false,
+    );
   });
 
   it('parses peers', () => {

@@ -37,7 +37,11 @@ async function get(base: string, path: string, headers: Record<string, string> =
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-async function getJson<T>(base: string, path: string, headers: Record<string, string> = {}): Promise<{ body: T; headers: Headers }> {
+async function getJson<T>(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ body: T; headers: Headers }> {
   const r = await get(base, path, headers);
   expect(r.status, `${path}: ${r.text.slice(0, 200)}`).toBe(200);
   return { body: JSON.parse(r.text) as T, headers: r.headers };
@@ -97,7 +101,8 @@ describe('determinism', () => {
     const w = dayWindow(DAY);
     // Widen the ID window by the late-arrival bound so every status created on DAY is reached.
     const served: SimStatus[] = [];
-    let url: string | undefined = `/api/v1/timelines/public?limit=40&max_id=${(BigInt(w.endMs + 7 * 3_600_000) << 16n).toString()}`;
+    let url: string | undefined =
+      `/api/v1/timelines/public?limit=40&max_id=${(BigInt(w.endMs + 7 * 3_600_000) << 16n).toString()}`;
     while (url) {
       const page: { body: SimStatus[]; headers: Headers } = await getJson<SimStatus[]>(s.url, url);
       served.push(...page.body);
@@ -192,7 +197,8 @@ describe('paging like Mastodon', () => {
 
   it('caps limit at 40 for statuses and 80 for accounts, with defaults 20 and 40', async () => {
     const s = await sim();
-    const tl = (q: string) => getJson<SimStatus[]>(s.url, `/api/v1/timelines/public?max_id=${dayWindow(DAY).maxId}${q}`);
+    const tl = (q: string) =>
+      getJson<SimStatus[]>(s.url, `/api/v1/timelines/public?max_id=${dayWindow(DAY).maxId}${q}`);
     expect((await tl('')).body).toHaveLength(20);
     expect((await tl('&limit=100')).body).toHaveLength(40);
     expect((await tl('&limit=7')).body).toHaveLength(7);
@@ -242,7 +248,10 @@ describe('paging like Mastodon', () => {
 describe('rate limits', () => {
   it('counts down X-RateLimit-Remaining, answers 429 when exceeded and recovers in the next window', async () => {
     let clock = Date.parse('2026-03-05T10:00:00.000Z');
-    const s = await sim({ rateLimit: { limit: 5, windowMs: 60_000, pagedLimit: 100, pagedWindowMs: 60_000 }, rateLimitClock: () => clock });
+    const s = await sim({
+      rateLimit: { limit: 5, windowMs: 60_000, pagedLimit: 100, pagedWindowMs: 60_000 },
+      rateLimitClock: () => clock,
+    });
     const remaining: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await get(s.url, '/api/v1/instance');
@@ -267,7 +276,10 @@ describe('rate limits', () => {
 
   it('limits paged requests separately and reports the most limited throttle', async () => {
     let clock = Date.parse('2026-03-05T10:00:00.000Z');
-    const s = await sim({ rateLimit: { limit: 10, windowMs: 300_000, pagedLimit: 2, pagedWindowMs: 900_000 }, rateLimitClock: () => clock });
+    const s = await sim({
+      rateLimit: { limit: 10, windowMs: 300_000, pagedLimit: 2, pagedWindowMs: 900_000 },
+      rateLimitClock: () => clock,
+    });
     const paged = `/api/v1/timelines/public?max_id=${dayWindow(DAY).maxId}`;
     const r1 = await get(s.url, paged);
     expect(r1.headers.get('x-ratelimit-limit')).toBe('2');
@@ -353,15 +365,26 @@ describe('faults', () => {
 
   it('breaks a share of records against the Status schema', async () => {
     const s = await sim({ faults: { brokenRecordRate: 1 } });
-    const { body } = await getJson<Record<string, unknown>[]>(s.url, `/api/v1/timelines/public?limit=40&max_id=${dayWindow(DAY).maxId}`);
+    const { body } = await getJson<Record<string, unknown>[]>(
+      s.url,
+      `/api/v1/timelines/public?limit=40&max_id=${dayWindow(DAY).maxId}`,
+    );
     expect(body).toHaveLength(40);
     for (const x of body) {
-      const broken = typeof x.id !== 'string' || Number.isNaN(Date.parse(String(x.created_at))) || x.account === undefined;
+      const broken =
+        typeof x.id !== 'string' || Number.isNaN(Date.parse(String(x.created_at))) || x.account === undefined;
       expect(broken).toBe(true);
     }
     s.setFaults({ brokenRecordRate: 0.25 });
-    const mixed = (await getJson<Record<string, unknown>[]>(s.url, `/api/v1/timelines/public?limit=40&max_id=${dayWindow(DAY).maxId}`)).body;
-    const brokenCount = mixed.filter((x) => typeof x.id !== 'string' || Number.isNaN(Date.parse(String(x.created_at))) || x.account === undefined).length;
+    const mixed = (
+      await getJson<Record<string, unknown>[]>(
+        s.url,
+        `/api/v1/timelines/public?limit=40&max_id=${dayWindow(DAY).maxId}`,
+      )
+    ).body;
+    const brokenCount = mixed.filter(
+      (x) => typeof x.id !== 'string' || Number.isNaN(Date.parse(String(x.created_at))) || x.account === undefined,
+    ).length;
     expect(brokenCount).toBeGreaterThan(2);
     expect(brokenCount).toBeLessThan(25);
   });
@@ -373,7 +396,12 @@ describe('faults', () => {
     expect(r.text).toBe('{"error":"This method requires an authenticated user"}');
     const withToken = await get(s.url, '/api/v1/timelines/public', { authorization: 'Bearer anything' });
     expect(withToken.status).toBe(200);
-    const v2 = (await getJson<{ configuration: { timelines_access: { live_feeds: { local: string } } } }>(s.url, '/api/v2/instance')).body;
+    const v2 = (
+      await getJson<{ configuration: { timelines_access: { live_feeds: { local: string } } } }>(
+        s.url,
+        '/api/v2/instance',
+      )
+    ).body;
     expect(v2.configuration.timelines_access.live_feeds.local).toBe('authenticated');
   });
 
@@ -383,7 +411,12 @@ describe('faults', () => {
     expect(r.status).toBe(200);
     expect(r.text).toBe('[]');
     expect(r.headers.get('link')).toBeNull();
-    const v2 = (await getJson<{ configuration: { timelines_access: { live_feeds: { local: string; remote: string } } } }>(s.url, '/api/v2/instance')).body;
+    const v2 = (
+      await getJson<{ configuration: { timelines_access: { live_feeds: { local: string; remote: string } } } }>(
+        s.url,
+        '/api/v2/instance',
+      )
+    ).body;
     expect(v2.configuration.timelines_access.live_feeds).toEqual({ local: 'disabled', remote: 'disabled' });
     // Hashtag feeds stay open, as on mastodon.social.
     expect((await get(s.url, `/api/v1/timelines/tag/${s.world.tags[0]}`)).text).not.toBe('[]');
@@ -443,7 +476,9 @@ describe('late arrivals', () => {
 
   it('hides backdated statuses until they arrive, then shows them inside the old ID window', async () => {
     const s = await sim({ ...opts, seed: 3, now: Date.parse('2026-03-03T00:30:00.000Z') });
-    const backdated = [...s.world.iterateDay(DAY)].filter((e) => e.arrival === 'backdated' && e.insertedMs > Date.parse('2026-03-03T00:30:00.000Z'));
+    const backdated = [...s.world.iterateDay(DAY)].filter(
+      (e) => e.arrival === 'backdated' && e.insertedMs > Date.parse('2026-03-03T00:30:00.000Z'),
+    );
     expect(backdated.length).toBeGreaterThan(0);
     const target = backdated[0]!;
     const around = (id: string) => `/api/v1/timelines/public?limit=40&max_id=${(BigInt(id) + 1n).toString()}`;
@@ -497,8 +532,12 @@ describe('realistic shape', () => {
     const favs = statuses.map((x) => x.favourites_count).sort((a, b) => a - b);
     const median = favs[Math.floor(favs.length / 2)]!;
     expect(favs[favs.length - 1]!).toBeGreaterThan(20 * Math.max(1, median));
-    const followers = world.accounts.accounts.map((a) => world.accounts.toJson(a, NOW_LATER).followers_count).sort((a, b) => a - b);
-    expect(followers[followers.length - 1]!).toBeGreaterThan(50 * Math.max(1, followers[Math.floor(followers.length / 2)]!));
+    const followers = world.accounts.accounts
+      .map((a) => world.accounts.toJson(a, NOW_LATER).followers_count)
+      .sort((a, b) => a - b);
+    expect(followers[followers.length - 1]!).toBeGreaterThan(
+      50 * Math.max(1, followers[Math.floor(followers.length / 2)]!),
+    );
   });
 
   it('has accounts that opt out: #nobot/#noindex notes, noindex, not discoverable; local and remote accts', () => {
@@ -525,9 +564,15 @@ describe('other endpoints', () => {
     const remote = s.world.accounts.accounts.find((a) => !a.local)!;
     const byName = await getJson<SimAccount>(s.url, `/api/v1/accounts/lookup?acct=${local.username}`);
     expect(byName.body.id).toBe(local.id);
-    const byFull = await getJson<SimAccount>(s.url, `/api/v1/accounts/lookup?acct=${encodeURIComponent(`${local.username}@${s.host}`)}`);
+    const byFull = await getJson<SimAccount>(
+      s.url,
+      `/api/v1/accounts/lookup?acct=${encodeURIComponent(`${local.username}@${s.host}`)}`,
+    );
     expect(byFull.body.id).toBe(local.id);
-    const r = await getJson<SimAccount>(s.url, `/api/v1/accounts/lookup?acct=${encodeURIComponent(`${remote.username}@${remote.domain}`)}`);
+    const r = await getJson<SimAccount>(
+      s.url,
+      `/api/v1/accounts/lookup?acct=${encodeURIComponent(`${remote.username}@${remote.domain}`)}`,
+    );
     expect(r.body.acct).toBe(`${remote.username}@${remote.domain}`);
     const byId = await getJson<SimAccount>(s.url, `/api/v1/accounts/${local.id}`);
     expect(byId.body.username).toBe(local.username);
@@ -570,10 +615,14 @@ describe('other endpoints', () => {
 
   it('answers instance v1, v2, activity, peers, trends and directory in Mastodon shapes', async () => {
     const s = await sim();
-    const v1 = (await getJson<{ uri: string; stats: { user_count: number; domain_count: number } }>(s.url, '/api/v1/instance')).body;
+    const v1 = (
+      await getJson<{ uri: string; stats: { user_count: number; domain_count: number } }>(s.url, '/api/v1/instance')
+    ).body;
     expect(v1.uri).toBe('sim.example');
     expect(v1.stats.user_count).toBe(s.world.accounts.accounts.filter((a) => a.local).length);
-    const v2 = (await getJson<{ domain: string; usage: { users: { active_month: number } } }>(s.url, '/api/v2/instance/')).body;
+    const v2 = (
+      await getJson<{ domain: string; usage: { users: { active_month: number } } }>(s.url, '/api/v2/instance/')
+    ).body;
     expect(v2.domain).toBe('sim.example');
     expect(v2.usage.users.active_month).toBeGreaterThan(0);
 

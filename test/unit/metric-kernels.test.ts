@@ -25,11 +25,12 @@ import { histogramPercentile } from '../../domain/metrics/viral';
 // Hand-made statuses: a valid Mastodon status with only what a test changes spelled out.
 
 const DAY = Date.UTC(2026, 6, 31); // 2026-07-31T00:00:00Z
-const at = (h: number, m = 0, s = 0, ms = 0): string => new Date(DAY + ((h * 60 + m) * 60 + s) * 1000 + ms).toISOString();
+const at = (h: number, m = 0, s = 0, ms = 0): string =>
+  new Date(DAY + ((h * 60 + m) * 60 + s) * 1000 + ms).toISOString();
 
 let nextId = 1n;
 function snowflake(iso: string): string {
-  return ((BigInt(Date.parse(iso)) << 16n) | nextId++ % 65536n).toString();
+  return ((BigInt(Date.parse(iso)) << 16n) | (nextId++ % 65536n)).toString();
 }
 
 interface AccountOpts {
@@ -101,7 +102,8 @@ function status(o: StatusOpts = {}): Record<string, unknown> {
     favourites_count: o.fav ?? 0,
     content: o.content ?? '<p>Hello world</p>',
     reblog: o.reblog ? { id: '1', content: '<p>orig</p>' } : null,
-    application: o.app === undefined || o.app === null ? (o.app === null ? null : undefined) : { name: o.app, website: null },
+    application:
+      o.app === undefined || o.app === null ? (o.app === null ? null : undefined) : { name: o.app, website: null },
     account: account({ ...o, createdAt: o.accountCreatedAt }),
     media_attachments: (o.media ?? []).map((type, i) => ({ id: String(i), type, url: 'u' })),
     mentions: [],
@@ -115,7 +117,8 @@ function status(o: StatusOpts = {}): Record<string, unknown> {
 const rowsOf = (rows: KvRow[], metric: string): Record<string, number> =>
   Object.fromEntries(rows.filter((r) => r.metric === metric).map((r) => [r.key, r.value]));
 
-const run = (statuses: unknown[], opts: MapOptions = {}, ctx = {}): KvRow[] => finalizeAll(mapStatuses(statuses, opts).partial, ctx);
+const run = (statuses: unknown[], opts: MapOptions = {}, ctx = {}): KvRow[] =>
+  finalizeAll(mapStatuses(statuses, opts).partial, ctx);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -210,11 +213,45 @@ describe('length: code points of the plain text', () => {
   });
 
   it('textLength equals codePointLength(htmlToText) on random HTML-ish strings', () => {
-    const PIECES = ['<p>', '</p>', '<br>', '<br />', '</li>', '<li>', '<a href="x&amp;y">', '</a>', '<span class="invisible">', '</span>',
-      '&amp;', '&lt;', '&gt;', '&quot;', '&#39;', '&nbsp;', '&#x1F600;', '&#128512;', '&bogus;', '&', '<', '<3', '>', ' ', '\n', '\t',
-      '\u00a0', '\u2003', '\ufeff', 'a', 'Word', '😀', 'é', '漢字', '\ud83d'];
+    const PIECES = [
+      '<p>',
+      '</p>',
+      '<br>',
+      '<br />',
+      '</li>',
+      '<li>',
+      '<a href="x&amp;y">',
+      '</a>',
+      '<span class="invisible">',
+      '</span>',
+      '&amp;',
+      '&lt;',
+      '&gt;',
+      '&quot;',
+      '&#39;',
+      '&nbsp;',
+      '&#x1F600;',
+      '&#128512;',
+      '&bogus;',
+      '&',
+      '<',
+      '<3',
+      '>',
+      ' ',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\ufeff',
+      'a',
+      'Word',
+      '😀',
+      'é',
+      '漢字',
+      '\ud83d',
+    ];
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let n = 0; n < 3000; n++) {
       const len = Math.floor(rand() * 12);
       let html = '';
@@ -228,14 +265,28 @@ describe('languages', () => {
   it('lower-cases codes and maps null / empty / absent to und', () => {
     const noLang = status();
     delete noLang.language;
-    const rows = run([status({ language: 'en' }), status({ language: 'EN' }), status({ language: null }), status({ language: '' }), status({ language: 'pt-BR' }), noLang]);
+    const rows = run([
+      status({ language: 'en' }),
+      status({ language: 'EN' }),
+      status({ language: null }),
+      status({ language: '' }),
+      status({ language: 'pt-BR' }),
+      noLang,
+    ]);
     expect(rowsOf(rows, 'toots_by_language')).toEqual({ en: 2, und: 3, 'pt-br': 1 });
   });
 });
 
 describe('apps (local posts: where application is present)', () => {
   it('counts only toots that carry an application', () => {
-    const rows = run([status({ app: 'Ivory' }), status({ app: 'Ivory' }), status({ app: ' Tusky ' }), status({ app: '' }), status({ app: null }), status()]);
+    const rows = run([
+      status({ app: 'Ivory' }),
+      status({ app: 'Ivory' }),
+      status({ app: ' Tusky ' }),
+      status({ app: '' }),
+      status({ app: null }),
+      status(),
+    ]);
     expect(rowsOf(rows, 'toots_by_app')).toEqual({ Ivory: 2, Tusky: 1, '(unnamed)': 1 });
     expect(rowsOf(rows, 'toots_with_app')).toEqual({ all: 4 });
   });
@@ -300,7 +351,10 @@ describe('top accounts by engagement and by followers', () => {
   it('takes the followers snapshot of the newest toot, whatever the input order', () => {
     const older = status({ acct: 'a', createdAt: at(1), followers: 500 });
     const newer = status({ acct: 'a', createdAt: at(2), followers: 510 });
-    for (const order of [[older, newer], [newer, older]]) {
+    for (const order of [
+      [older, newer],
+      [newer, older],
+    ]) {
       expect(rowsOf(run(order), 'top_accounts_by_followers')).toEqual({ a: 510 });
     }
   });
@@ -328,7 +382,13 @@ describe('media / content-warning / sensitive shares', () => {
       status({ cw: 'spoilers', sensitive: true }),
       status({ cw: '   ' }),
     ]);
-    expect(rowsOf(rows, 'content_flags')).toEqual({ toots: 4, with_media: 2, with_content_warning: 1, sensitive: 2, media_attachments: 3 });
+    expect(rowsOf(rows, 'content_flags')).toEqual({
+      toots: 4,
+      with_media: 2,
+      with_content_warning: 1,
+      sensitive: 2,
+      media_attachments: 3,
+    });
     expect(rowsOf(rows, 'content_share')).toEqual({ with_media: 0.5, with_content_warning: 0.25, sensitive: 0.5 });
     expect(rowsOf(rows, 'media_by_type')).toEqual({ image: 2, video: 1 });
   });
@@ -415,8 +475,19 @@ describe('what the mapper skips, and that nothing is dropped silently', () => {
       { index: 3, ref: 'raw/page-00001.json', id: bad2.id, reason: expect.stringContaining('account.followers_count') },
     ]);
     const c = partial.counts;
-    expect(c).toEqual({ input: 9, counted: 2, quarantined: 3, nonPublic: 2, reblogs: 1, outOfWindow: 0, outOfRange: 0, duplicates: 1 });
-    expect(c.counted + c.quarantined + c.nonPublic + c.reblogs + c.outOfWindow + c.outOfRange + c.duplicates).toBe(c.input);
+    expect(c).toEqual({
+      input: 9,
+      counted: 2,
+      quarantined: 3,
+      nonPublic: 2,
+      reblogs: 1,
+      outOfWindow: 0,
+      outOfRange: 0,
+      duplicates: 1,
+    });
+    expect(c.counted + c.quarantined + c.nonPublic + c.reblogs + c.outOfWindow + c.outOfRange + c.duplicates).toBe(
+      c.input,
+    );
     expect(rowsOf(finalizeAll(partial), 'map_counts')).toMatchObject({ input: 9, quarantined: 3, non_public: 2 });
   });
 
@@ -433,7 +504,13 @@ describe('what the mapper skips, and that nothing is dropped silently', () => {
   });
 
   it('keeps only statuses inside the part’s half-open ID range', () => {
-    const list = [status({ id: '100' }), status({ id: '199' }), status({ id: '200' }), status({ id: '99' }), status({ id: '1000' })];
+    const list = [
+      status({ id: '100' }),
+      status({ id: '199' }),
+      status({ id: '200' }),
+      status({ id: '99' }),
+      status({ id: '1000' }),
+    ];
     const { partial } = mapStatuses(list, { idRange: { minId: '100', maxId: '200' } });
     expect(partial.ids).toEqual(['100', '199']);
     expect(partial.counts.outOfRange).toBe(3);
@@ -451,7 +528,12 @@ describe('what the mapper skips, and that nothing is dropped silently', () => {
 
 describe('account-level privacy', () => {
   const optedOut = [
-    status({ acct: 'nobot', note: '<p><a href="https://x/tags/nobot" class="mention hashtag">#<span>NoBot</span></a></p>', fav: 500, followers: 99_999 }),
+    status({
+      acct: 'nobot',
+      note: '<p><a href="https://x/tags/nobot" class="mention hashtag">#<span>NoBot</span></a></p>',
+      fav: 500,
+      followers: 99_999,
+    }),
     status({ acct: 'noindex', noindex: true, fav: 400, followers: 88_888 }),
     status({ acct: 'hidden', discoverable: false, fav: 300, followers: 77_777 }),
     status({ acct: 'hidden', discoverable: false, fav: 300 }),
@@ -462,7 +544,9 @@ describe('account-level privacy', () => {
 
   it('keeps opted-out accounts out of every account-level row', () => {
     const leaked = rows.filter(
-      (r) => accountLevel.has(r.metric) && (['nobot', 'noindex', 'hidden'].includes(r.key) || optedOut.some((s) => s.id === r.key)),
+      (r) =>
+        accountLevel.has(r.metric) &&
+        (['nobot', 'noindex', 'hidden'].includes(r.key) || optedOut.some((s) => s.id === r.key)),
     );
     expect(leaked).toEqual([]);
     expect(rowsOf(rows, 'top_accounts_by_followers')).toEqual({ open: 5, open2: 10 });
@@ -501,8 +585,8 @@ describe('account-level privacy', () => {
 
 function corpus(n: number, seed: number): Record<string, unknown>[] {
   let s = seed;
-  const rand = (): number => ((s = (s * 48271) % 2147483647) / 2147483647);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const acct = pick(['a', 'b', 'c', 'd@x.example', 'e@y.example', 'bot', 'shy', '__proto__', 'constructor']);
@@ -533,7 +617,7 @@ function corpus(n: number, seed: number): Record<string, unknown>[] {
 
 function split<T>(items: readonly T[], parts: number, seed: number): T[][] {
   let s = seed;
-  const rand = (): number => ((s = (s * 48271) % 2147483647) / 2147483647);
+  const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
   const out: T[][] = Array.from({ length: parts }, () => []);
   for (const item of items) out[Math.floor(rand() * parts)]!.push(item);
   return out;
@@ -596,13 +680,17 @@ describe('merging partials is exact, associative and commutative', () => {
     const huge = ['1', '99999999999999999999'];
     expect(compactIds(huge)).toBe(huge);
     expect(mergeIdColumns(compactIds(['5', '7']), compactIds(huge))).toEqual(['1', '5', '7', '99999999999999999999']);
-    expect(() => mergeIdColumns(compactIds(['7']), compactIds(['7', '99999999999999999999']))).toThrow(PartialOverlapError);
+    expect(() => mergeIdColumns(compactIds(['7']), compactIds(['7', '99999999999999999999']))).toThrow(
+      PartialOverlapError,
+    );
   });
 
   it('refuses to merge partials of different windows or families', () => {
     const a = mapStatuses(all.slice(0, 5), opts).partial;
     expect(() => mergePartials(a, mapStatuses(all.slice(5, 10)).partial)).toThrow(/different windows/);
-    expect(() => mergePartials(a, mapStatuses(all.slice(5, 10), { ...opts, families: ['volume'] }).partial)).toThrow(/different families/);
+    expect(() => mergePartials(a, mapStatuses(all.slice(5, 10), { ...opts, families: ['volume'] }).partial)).toThrow(
+      /different families/,
+    );
   });
 
   it('gives exact cross-page counts when parts own disjoint ID ranges of overlapping pages', () => {
@@ -620,7 +708,9 @@ describe('family selection', () => {
     const { partial } = mapStatuses(corpus(20, 5), { families: ['languages', 'volume'] });
     expect(partial.families).toEqual(['volume', 'languages']);
     expect(Object.keys(partial.partials).sort()).toEqual(['languages', 'volume']);
-    expect(new Set(finalizeAll(partial).map((r) => r.metric))).toEqual(new Set(['map_counts', 'toots_per_day', 'toots_per_hour', 'toots_by_language']));
+    expect(new Set(finalizeAll(partial).map((r) => r.metric))).toEqual(
+      new Set(['map_counts', 'toots_per_day', 'toots_per_hour', 'toots_by_language']),
+    );
   });
 
   it('lists sentiment apart from the cheap families', () => {
@@ -639,13 +729,18 @@ describe('family selection', () => {
 describe('isoToMs', () => {
   it('agrees with Date.parse on the canonical form and on offsets', () => {
     let s = 3;
-    const rand = (): number => ((s = (s * 48271) % 2147483647) / 2147483647);
+    const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 2000; i++) {
       const ms = Math.floor(rand() * 4_102_444_800_000); // 1970 … 2100
       const iso = new Date(ms).toISOString();
       expect(isoToMs(iso)).toBe(ms);
     }
-    for (const iso of ['2024-02-29T23:59:59.999Z', '2000-03-01T00:00:00.000Z', '2026-08-01T15:55:50+02:00', '2026-08-01T15:55:50.123456Z']) {
+    for (const iso of [
+      '2024-02-29T23:59:59.999Z',
+      '2000-03-01T00:00:00.000Z',
+      '2026-08-01T15:55:50+02:00',
+      '2026-08-01T15:55:50.123456Z',
+    ]) {
       expect(isoToMs(iso)).toBe(Date.parse(iso));
     }
   });

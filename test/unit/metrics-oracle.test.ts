@@ -9,10 +9,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStatusMapper, finalizeAll, mergeAll, METRIC_CATALOG, type CombinedPartial, type KvRow, type MapOptions } from '../../domain/metrics/index';
+import {
+  createStatusMapper,
+  finalizeAll,
+  mergeAll,
+  METRIC_CATALOG,
+  type CombinedPartial,
+  type KvRow,
+  type MapOptions,
+} from '../../domain/metrics/index';
 import { htmlToText } from '../../domain/metrics/html-text';
 import { generateDay } from '../../infra/mastodon-sim/generator';
-import { diffRows, ORACLE_SENTIMENT_METRICS, ORACLE_SQL_METRICS, plainTextsWithDuckDb, runOracle, type OracleResult } from '../oracle/metrics-oracle';
+import {
+  diffRows,
+  ORACLE_SENTIMENT_METRICS,
+  ORACLE_SQL_METRICS,
+  plainTextsWithDuckDb,
+  runOracle,
+  type OracleResult,
+} from '../oracle/metrics-oracle';
 import { Rng } from '../../infra/mastodon-sim/prng';
 
 const DAY = '2026-03-04';
@@ -51,21 +66,34 @@ const isDecimalId = (v: unknown): v is string => typeof v === 'string' && /^(?:0
 
 /** JSON with every non-ASCII code unit escaped as \uXXXX (valid surrogate pairs stay pairs). */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
-function writePages(dir: string, pages: readonly unknown[][], style: (i: number) => 'compact' | 'pretty' | 'ascii' = () => 'compact'): string[] {
+function writePages(
+  dir: string,
+  pages: readonly unknown[][],
+  style: (i: number) => 'compact' | 'pretty' | 'ascii' = () => 'compact',
+): string[] {
   mkdirSync(dir, { recursive: true });
   return pages.map((records, i) => {
     const file = path.join(dir, `page-${String(i + 1).padStart(5, '0')}.json`);
     const s = style(i);
-    writeFileSync(file, s === 'ascii' ? asciiJson(records) : s === 'pretty' ? JSON.stringify(records, null, 1) : JSON.stringify(records));
+    writeFileSync(
+      file,
+      s === 'ascii' ? asciiJson(records) : s === 'pretty' ? JSON.stringify(records, null, 1) : JSON.stringify(records),
+    );
     return file;
   });
 }
 
 /** What a single mapper fed the pages in order computes (the kernels under test). */
-function kernelRows(files: readonly string[], opts: MapOptions & { topK?: number } = WINDOW): { rows: KvRow[]; quarantined: { file: string; index: number }[] } {
+function kernelRows(
+  files: readonly string[],
+  opts: MapOptions & { topK?: number } = WINDOW,
+): { rows: KvRow[]; quarantined: { file: string; index: number }[] } {
   const { topK, ...mapOpts } = opts;
   const mapper = createStatusMapper(mapOpts);
   for (const f of files) mapper.add(JSON.parse(readFileSync(f, 'utf8')) as unknown[], f);
@@ -120,8 +148,35 @@ const TRICKY_HTML = [
   '<p>#no<b>bot</b> is not a note</p>',
 ];
 
-const TRICKY_LANGUAGES: (string | null | undefined)[] = ['EN', ' en ', '', '  ', 'en-GB', 'en_US', 'En', 'eng', 'pt-BR', 'ΕΛ', 'İT', null, undefined];
-const TRICKY_TAGS = ['Rust', 'rust', 'RUST', 'ＲＵＳＴ', 'ﬁle', 'file', 'İstanbul', 'ΣΑΣ', 'Café', 'Cafe\u0301', 'caturday', '日本語'];
+const TRICKY_LANGUAGES: (string | null | undefined)[] = [
+  'EN',
+  ' en ',
+  '',
+  '  ',
+  'en-GB',
+  'en_US',
+  'En',
+  'eng',
+  'pt-BR',
+  'ΕΛ',
+  'İT',
+  null,
+  undefined,
+];
+const TRICKY_TAGS = [
+  'Rust',
+  'rust',
+  'RUST',
+  'ＲＵＳＴ',
+  'ﬁle',
+  'file',
+  'İstanbul',
+  'ΣΑΣ',
+  'Café',
+  'Cafe\u0301',
+  'caturday',
+  '日本語',
+];
 
 /** Broken records: each breaks the status schema in one way (the map step must quarantine it). */
 const BREAKERS: ((s: Rec) => unknown)[] = [
@@ -209,22 +264,32 @@ function generateSaltedDay(): GeneratedDay {
       if (lang === undefined) delete s.language;
       else s.language = lang;
     }
-    if (s.application && chance(0.05)) (s.application as Rec).name = pick(['  Tusky  ', '', '   ', 'Ivory', 'Elk\u00a0']);
+    if (s.application && chance(0.05))
+      (s.application as Rec).name = pick(['  Tusky  ', '', '   ', 'Ivory', 'Elk\u00a0']);
     if (s.application && chance(0.01)) delete (s.application as Rec).website;
     if (!s.application && chance(0.01)) s.application = null;
     if (chance(0.03)) {
       const n = 1 + Math.floor(rand() * 3);
-      s.tags = [...(s.tags as Rec[]), ...Array.from({ length: n }, () => ({ name: pick(TRICKY_TAGS), url: 'https://x.example/tags/t' }))];
+      s.tags = [
+        ...(s.tags as Rec[]),
+        ...Array.from({ length: n }, () => ({ name: pick(TRICKY_TAGS), url: 'https://x.example/tags/t' })),
+      ];
     }
     if (chance(0.02)) s.spoiler_text = pick(['   ', '\u00a0', '\u3000', ' cw ', '\n']);
-    if (chance(0.01)) s.media_attachments = [...(s.media_attachments as Rec[]), { id: '9', type: pick(['unknown', 'image', 'Image']) }];
+    if (chance(0.01))
+      s.media_attachments = [...(s.media_attachments as Rec[]), { id: '9', type: pick(['unknown', 'image', 'Image']) }];
     if (chance(0.01)) s.sensitive = !s.sensitive;
     if (chance(0.01)) s.visibility = pick(['unlisted', 'private', 'direct', 'Public', 'limited']);
     // Account snapshots that disagree between toots of one account (flags OR, newest followers).
     if (chance(0.01)) account.noindex = true;
     if (chance(0.01)) account.discoverable = false;
     if (chance(0.005)) account.discoverable = null;
-    if (chance(0.01)) account.note = pick(['<p>Just me. #NoBots please</p>', '<p><a href="https://x/tags/noindex" class="mention hashtag">#<span>NoIndex</span></a></p>', '<p>nobot here but no hash</p>']);
+    if (chance(0.01))
+      account.note = pick([
+        '<p>Just me. #NoBots please</p>',
+        '<p><a href="https://x/tags/noindex" class="mention hashtag">#<span>NoIndex</span></a></p>',
+        '<p>nobot here but no hash</p>',
+      ]);
     if (chance(0.01)) account.bot = !account.bot;
     if (chance(0.02)) account.followers_count = Math.floor(rand() * 5000);
     if (chance(0.005)) account.created_at = '2022-11-01T00:30:00.000+02:00';
@@ -232,14 +297,22 @@ function generateSaltedDay(): GeneratedDay {
     if (chance(0.01)) {
       const ms = Date.parse(s.created_at as string);
       const hhmm = new Date(ms + 5.5 * 3_600_000).toISOString().slice(0, 19);
-      s.created_at = pick([`${hhmm}+05:30`, `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}987Z`, `${new Date(ms).toISOString().slice(0, 19)}Z`]);
+      s.created_at = pick([
+        `${hhmm}+05:30`,
+        `${new Date(ms).toISOString().slice(0, 19)}.${String(ms % 1000).padStart(3, '0')}987Z`,
+        `${new Date(ms).toISOString().slice(0, 19)}Z`,
+      ]);
     }
     if (chance(0.005)) s.favourites_count = 10_000 + Math.floor(rand() * 100);
   }
 
   // Boundary statuses: [D 00:00, D+1 00:00) exactly.
   const template = statuses[0] as Rec;
-  const at = (createdAt: string, ms: number, i: number): Rec => ({ ...clone(template), id: snowflake(ms, 60_000 + i), created_at: createdAt });
+  const at = (createdAt: string, ms: number, i: number): Rec => ({
+    ...clone(template),
+    id: snowflake(ms, 60_000 + i),
+    created_at: createdAt,
+  });
   const inWindow = [
     at(`${DAY}T00:00:00.000Z`, START, 1),
     at(`${DAY}T23:59:59.999Z`, END - 1, 2),
@@ -262,7 +335,13 @@ function generateSaltedDay(): GeneratedDay {
   for (let i = 0; i < 40; i++) {
     const original = pick(day);
     const ms = START + Math.floor(rand() * 86_400_000);
-    statuses.push({ ...clone(pick(day)), id: snowflake(ms, 1000 + i), created_at: new Date(ms).toISOString(), content: '', reblog: clone(original) });
+    statuses.push({
+      ...clone(pick(day)),
+      id: snowflake(ms, 1000 + i),
+      created_at: new Date(ms).toISOString(),
+      content: '',
+      reblog: clone(original),
+    });
   }
 
   // Newest first, as the timeline pages them; then 40 per page with Mastodon-like overlaps.
@@ -285,7 +364,11 @@ function generateSaltedDay(): GeneratedDay {
     const page = pages[p]!;
     const at = Math.floor(rand() * page.length);
     const bad = breaker(clone(page[at] as Rec));
-    page.splice(at, 0, bad === null || typeof bad !== 'object' || Array.isArray(bad) ? bad : JSON.parse(JSON.stringify(bad)));
+    page.splice(
+      at,
+      0,
+      bad === null || typeof bad !== 'object' || Array.isArray(bad) ? bad : JSON.parse(JSON.stringify(bad)),
+    );
     injectedBad++;
   }
   const pageIds = pages.map((page) => {
@@ -293,8 +376,16 @@ function generateSaltedDay(): GeneratedDay {
     ids.sort((a, b) => (BigInt(a) > BigInt(b) ? -1 : BigInt(a) < BigInt(b) ? 1 : 0));
     return { first: ids[0], last: ids[ids.length - 1] };
   });
-  const files = writePages(path.join(tmp, 'generated'), pages, (i) => (i % 10 === 3 ? 'ascii' : i % 10 === 7 ? 'pretty' : 'compact'));
-  return { files, injectedBad, pageIds, boundary: { inWindow: inWindow.length, outOfWindow: outOfWindow.length }, statuses };
+  const files = writePages(path.join(tmp, 'generated'), pages, (i) =>
+    i % 10 === 3 ? 'ascii' : i % 10 === 7 ? 'pretty' : 'compact',
+  );
+  return {
+    files,
+    injectedBad,
+    pageIds,
+    boundary: { inWindow: inWindow.length, outOfWindow: outOfWindow.length },
+    statuses,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +419,9 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
 
   it('every metric equals the oracle exactly with top-k lists long enough to hold every account and tag', async () => {
     const all = await runOracle(gen.files, { ...WINDOW, ...MIRROR, topK: 1_000_000, sentiment: false });
-    const rows = kernelRows(gen.files, { ...WINDOW, topK: 1_000_000 }).rows.filter((r) => !r.metric.startsWith('sentiment'));
+    const rows = kernelRows(gen.files, { ...WINDOW, topK: 1_000_000 }).rows.filter(
+      (r) => !r.metric.startsWith('sentiment'),
+    );
     expect(all.rows.filter((r) => r.metric === 'top_accounts_by_toots').length).toBeGreaterThan(500);
     expectSameRows(rows, all.rows);
   });
@@ -341,19 +434,24 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
       const files = gen.files.slice(i, i + 7);
       const isLast = i + 7 >= gen.files.length;
       const lower = isLast ? undefined : gen.pageIds[i + files.length - 1]!.last;
-      const mapper = createStatusMapper({ ...WINDOW, idRange: { ...(lower ? { minId: lower } : {}), ...(upper ? { maxId: upper } : {}) } });
+      const mapper = createStatusMapper({
+        ...WINDOW,
+        idRange: { ...(lower ? { minId: lower } : {}), ...(upper ? { maxId: upper } : {}) },
+      });
       for (const f of files) mapper.add(JSON.parse(readFileSync(f, 'utf8')) as unknown[], f);
       parts.push(mapper.finish().partial);
       upper = lower;
     }
     const merged = finalizeAll(mergeAll(parts));
-    const counts = (rows: KvRow[]) => Object.fromEntries(rows.filter((r) => r.metric === 'map_counts').map((r) => [r.key, r.value]));
+    const counts = (rows: KvRow[]) =>
+      Object.fromEntries(rows.filter((r) => r.metric === 'map_counts').map((r) => [r.key, r.value]));
     const m = counts(merged);
     const o = counts(oracle.rows);
     // A copy outside its part's range is `out_of_range` there instead of a duplicate.
     expect(m.out_of_range).toBeGreaterThan(0);
     expect((m.out_of_range ?? 0) + (m.duplicates ?? 0)).toBe(o.duplicates);
-    const rest = (rows: KvRow[]) => rows.filter((r) => !(r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates')));
+    const rest = (rows: KvRow[]) =>
+      rows.filter((r) => !(r.metric === 'map_counts' && (r.key === 'out_of_range' || r.key === 'duplicates')));
     expectSameRows(rest(merged), rest(oracle.rows));
   });
 
@@ -381,13 +479,18 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
       ['2026-03-03T23:59:59.9999999Z', false],
       [`${DAY}T00:59:59.999+01:00`, false],
     ];
-    const records = forms.map(([createdAt], i) => ({ ...clone(template), id: snowflake(START, i + 1), created_at: createdAt }));
+    const records = forms.map(([createdAt], i) => ({
+      ...clone(template),
+      id: snowflake(START, i + 1),
+      created_at: createdAt,
+    }));
     const files = writePages(path.join(tmp, 'window'), [records]);
     const o = await runOracle(files, WINDOW);
     const k = kernelRows(files);
     expectSameRows(k.rows, o.rows);
     const expectedIn = forms.filter(([, inside]) => inside).length;
-    const get = (rows: KvRow[], metric: string, key: string) => rows.find((r) => r.metric === metric && r.key === key)?.value;
+    const get = (rows: KvRow[], metric: string, key: string) =>
+      rows.find((r) => r.metric === metric && r.key === key)?.value;
     expect(get(o.rows, 'toots_per_day', DAY)).toBe(expectedIn);
     expect(get(o.rows, 'map_counts', 'out_of_window')).toBe(forms.length - expectedIn);
     expect(get(o.rows, 'toots_per_hour', `${DAY}T00`)).toBe(4);
@@ -398,11 +501,19 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
 
   it('never shows an opted-out account in account-level rows, but counts it in aggregates', async () => {
     const optedOut = (a: Rec): boolean =>
-      a.noindex === true || a.discoverable === false || /#no(?:bot|index)/i.test((a.note as string).replace(/<[^>]*>/g, ''));
+      a.noindex === true ||
+      a.discoverable === false ||
+      /#no(?:bot|index)/i.test((a.note as string).replace(/<[^>]*>/g, ''));
     const counted = gen.statuses.filter(
-      (s) => s.visibility === 'public' && !s.reblog && Date.parse(s.created_at as string) >= START && Date.parse(s.created_at as string) < END,
+      (s) =>
+        s.visibility === 'public' &&
+        !s.reblog &&
+        Date.parse(s.created_at as string) >= START &&
+        Date.parse(s.created_at as string) < END,
     );
-    const hidden = new Set(counted.filter((s) => optedOut(s.account as Rec)).map((s) => (s.account as Rec).acct as string));
+    const hidden = new Set(
+      counted.filter((s) => optedOut(s.account as Rec)).map((s) => (s.account as Rec).acct as string),
+    );
     // (Per toot for now: see MIRROR.)
     const hiddenIds = new Set(counted.filter((s) => optedOut(s.account as Rec)).map((s) => s.id as string));
     expect(hidden.size).toBeGreaterThan(10);
@@ -412,7 +523,8 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
       if (['top_accounts_by_toots', 'top_accounts_by_engagement', 'top_accounts_by_followers'].includes(r.metric)) {
         expect(hidden.has(r.key), `${r.metric} shows opted-out ${r.key}`).toBe(false);
       }
-      if (r.metric === 'viral_toots') expect(hiddenIds.has(r.key), `viral toot ${r.key} of an opted-out account`).toBe(false);
+      if (r.metric === 'viral_toots')
+        expect(hiddenIds.has(r.key), `viral toot ${r.key} of an opted-out account`).toBe(false);
     }
     // Still counted: every active account is in active_accounts#all, hidden ones included.
     const active = new Set(counted.map((s) => (s.account as Rec).acct as string));
@@ -434,7 +546,9 @@ interface Interaction {
 /** Every status body of the cassettes, as a page file of the bytes the server sent. */
 function cassettePages(dir: string): string[] {
   const bodies: string[] = [];
-  for (const file of readdirSync(CASSETTES).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(CASSETTES)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const doc = parse(readFileSync(CASSETTES + file, 'utf8')) as { interactions: Interaction[] };
     for (const { request, response } of doc.interactions) {
       if (response.status.code !== 200 || typeof response.body?.string !== 'string') continue;
@@ -475,7 +589,10 @@ describe('DuckDB oracle = kernels, on the statuses recorded in the cassettes', (
 
   it('every metric equals the oracle exactly over a window holding all of them', async () => {
     const days = statuses.map((s) => Date.parse(s.created_at as string));
-    const window = { windowStartMs: Math.floor(Math.min(...days) / 86_400_000) * 86_400_000, windowEndMs: (Math.floor(Math.max(...days) / 86_400_000) + 1) * 86_400_000 };
+    const window = {
+      windowStartMs: Math.floor(Math.min(...days) / 86_400_000) * 86_400_000,
+      windowEndMs: (Math.floor(Math.max(...days) / 86_400_000) + 1) * 86_400_000,
+    };
     const o = await runOracle(files, window);
     const k = kernelRows(files, window);
     expect(o.rows.find((r) => r.metric === 'map_counts' && r.key === 'counted')?.value).toBeGreaterThan(50);
@@ -487,7 +604,10 @@ describe('DuckDB oracle = kernels, on the statuses recorded in the cassettes', (
     const days = [...new Set(statuses.map((s) => (s.created_at as string).slice(0, 10)))].sort();
     expect(days.length).toBeGreaterThanOrEqual(2);
     for (const day of days) {
-      const window = { windowStartMs: Date.parse(`${day}T00:00:00Z`), windowEndMs: Date.parse(`${day}T00:00:00Z`) + 86_400_000 };
+      const window = {
+        windowStartMs: Date.parse(`${day}T00:00:00Z`),
+        windowEndMs: Date.parse(`${day}T00:00:00Z`) + 86_400_000,
+      };
       const o = await runOracle(files, { ...window, topK: 3 });
       const k = kernelRows(files, { ...window, topK: 3 });
       expectSameRows(k.rows, o.rows);
@@ -495,7 +615,15 @@ describe('DuckDB oracle = kernels, on the statuses recorded in the cassettes', (
   });
 
   it('plain text of every recorded content and note equals htmlToText (the length rules)', async () => {
-    const htmls = [...new Set(statuses.flatMap((s) => [s.content as string | undefined, (s.account as Rec).note as string].filter((h): h is string => typeof h === 'string')))];
+    const htmls = [
+      ...new Set(
+        statuses.flatMap((s) =>
+          [s.content as string | undefined, (s.account as Rec).note as string].filter(
+            (h): h is string => typeof h === 'string',
+          ),
+        ),
+      ),
+    ];
     expect(htmls.length).toBeGreaterThan(50);
     expect(await plainTextsWithDuckDb(htmls)).toEqual(htmls.map(htmlToText));
   });
@@ -536,11 +664,31 @@ describe('opt-out rules the oracle found broken (now fixed)', () => {
       id: snowflake(START + i * 1000, i),
       created_at: new Date(START + i * 1000).toISOString(),
       account: {
-        id: '1', username: 'shy', acct: 'shy@remote.example', display_name: 'Shy', note: '<p>hi</p>', bot: false, noindex,
-        created_at: '2022-04-08T00:00:00.000Z', followers_count: 5, following_count: 1, statuses_count: 2, discoverable: true,
+        id: '1',
+        username: 'shy',
+        acct: 'shy@remote.example',
+        display_name: 'Shy',
+        note: '<p>hi</p>',
+        bot: false,
+        noindex,
+        created_at: '2022-04-08T00:00:00.000Z',
+        followers_count: 5,
+        following_count: 1,
+        statuses_count: 2,
+        discoverable: true,
       },
-      content: '<p>hello</p>', language: 'en', visibility: 'public', sensitive: false, spoiler_text: '',
-      media_attachments: [], mentions: [], tags: [], favourites_count: fav, reblogs_count: 0, replies_count: 0, reblog: null,
+      content: '<p>hello</p>',
+      language: 'en',
+      visibility: 'public',
+      sensitive: false,
+      spoiler_text: '',
+      media_attachments: [],
+      mentions: [],
+      tags: [],
+      favourites_count: fav,
+      reblogs_count: 0,
+      replies_count: 0,
+      reblog: null,
     });
     const files = writePages(path.join(tmp, 'viral-optout'), [[toot(2, false, 20), toot(1, true, 0)]]);
     const o = await runOracle(files, WINDOW);
@@ -566,11 +714,29 @@ describe('opt-out rules the oracle found broken (now fixed)', () => {
         id: snowflake(START + 1000, 1),
         created_at: new Date(START + 1000).toISOString(),
         account: {
-          id: '1', username: 'shy', acct: 'shy@remote.example', display_name: 'Shy', note, bot: false,
-          created_at: '2022-04-08T00:00:00.000Z', followers_count: 5, following_count: 1, statuses_count: 1, discoverable: true,
+          id: '1',
+          username: 'shy',
+          acct: 'shy@remote.example',
+          display_name: 'Shy',
+          note,
+          bot: false,
+          created_at: '2022-04-08T00:00:00.000Z',
+          followers_count: 5,
+          following_count: 1,
+          statuses_count: 1,
+          discoverable: true,
         },
-        content: '<p>hello</p>', language: 'en', visibility: 'public', sensitive: false, spoiler_text: '',
-        media_attachments: [], mentions: [], tags: [], favourites_count: 20, reblogs_count: 0, replies_count: 0,
+        content: '<p>hello</p>',
+        language: 'en',
+        visibility: 'public',
+        sensitive: false,
+        spoiler_text: '',
+        media_attachments: [],
+        mentions: [],
+        tags: [],
+        favourites_count: 20,
+        reblogs_count: 0,
+        replies_count: 0,
         reblog: null,
       };
       const files = writePages(path.join(tmp, `optout-${note.length}`), [[template]]);

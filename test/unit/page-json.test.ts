@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { declaredStringsDecoder, decodeRawString, parsePageBytes, rawStringsDecoder } from '../../activities/aggregate/page-json';
+import {
+  declaredStringsDecoder,
+  decodeRawString,
+  parsePageBytes,
+  rawStringsDecoder,
+} from '../../activities/aggregate/page-json';
 import { createStatusMapper, type MapResult } from '../../domain/metrics';
 import { iterateDay } from '../../infra/mastodon-sim/generator';
 
@@ -16,9 +21,12 @@ const CASSETTES = fileURLToPath(new URL('../../../shared/fixtures/mastodon-api-c
 function cassettePages(): Buffer[] {
   const out: Buffer[] = [];
   for (const file of readdirSync(CASSETTES).filter((f) => f.endsWith('.yaml'))) {
-    const doc = parse(readFileSync(CASSETTES + file, 'utf8')) as { interactions: { request: { uri: string }; response: { status: { code: number }; body: { string: string } } }[] };
+    const doc = parse(readFileSync(CASSETTES + file, 'utf8')) as {
+      interactions: { request: { uri: string }; response: { status: { code: number }; body: { string: string } } }[];
+    };
     for (const { request, response } of doc.interactions) {
-      if (response.status.code !== 200 || !/\/api\/v1\/(timelines\/|accounts\/\d+\/statuses)/.test(request.uri)) continue;
+      if (response.status.code !== 200 || !/\/api\/v1\/(timelines\/|accounts\/\d+\/statuses)/.test(request.uri))
+        continue;
       if (response.body.string.startsWith('[')) out.push(Buffer.from(response.body.string, 'utf8'));
     }
   }
@@ -58,7 +66,8 @@ function mapBoth(pages: Buffer[]): { plain: MapResult; fast: MapResult; decoded:
 function mapStrings(v: unknown, f: (s: string, path: string) => string, path = ''): unknown {
   if (typeof v === 'string') return f(v, path);
   if (Array.isArray(v)) return v.map((x, i) => mapStrings(x, f, `${path}[${i}]`));
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f, `${path}.${k}`)]));
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f, `${path}.${k}`)]));
   return v;
 }
 
@@ -102,7 +111,21 @@ describe('parsePageBytes', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const pieces = ['\\n', '\\"', '\\\\', '\\u0041', '\\u2028', '\\ud83d\\ude00', '\\ud800', '\\u00e9', 'é', '日', '😀', 'a', ' '];
+    const pieces = [
+      '\\n',
+      '\\"',
+      '\\\\',
+      '\\u0041',
+      '\\u2028',
+      '\\ud83d\\ude00',
+      '\\ud800',
+      '\\u00e9',
+      'é',
+      '日',
+      '😀',
+      'a',
+      ' ',
+    ];
     for (let round = 0; round < 2000; round++) {
       const parts: Buffer[] = [Buffer.from('["')];
       for (let k = rand(12); k > 0; k--) {
@@ -122,7 +145,12 @@ describe('parsePageBytes', () => {
   });
 
   it('parses an escaped U+0080..U+00FF char the plain way (it would look like a raw byte)', () => {
-    for (const [escape, char] of [['\\u00e9', 'é'], ['\\u00C9', 'É'], ['\\u0080', '\u0080'], ['\\u009f', '\u009f']]) {
+    for (const [escape, char] of [
+      ['\\u00e9', 'é'],
+      ['\\u00C9', 'É'],
+      ['\\u0080', '\u0080'],
+      ['\\u009f', '\u009f'],
+    ]) {
       const bytes = Buffer.from(`[{"content":"caf${escape} — ok"}]`, 'utf8');
       const parsed = parsePageBytes(bytes);
       expect(parsed.decoder, escape).toBeUndefined();
@@ -149,7 +177,12 @@ describe('parsePageBytes', () => {
 
 describe('declaredStringsDecoder', () => {
   it('decodes the declared string fields, through nesting, and leaves the others as bytes', () => {
-    const Schema = z.looseObject({ a: z.string(), n: z.number(), inner: z.object({ b: z.string().nullish() }).optional(), list: z.array(z.looseObject({ c: z.string() })) });
+    const Schema = z.looseObject({
+      a: z.string(),
+      n: z.number(),
+      inner: z.object({ b: z.string().nullish() }).optional(),
+      list: z.array(z.looseObject({ c: z.string() })),
+    });
     const decode = declaredStringsDecoder(Schema)!;
     const raw = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
     const v = { a: raw('é'), n: 1, inner: { b: raw('日') }, list: [{ c: raw('😀'), d: raw('ü') }], other: raw('ß') };
@@ -157,7 +190,9 @@ describe('declaredStringsDecoder', () => {
   });
 
   it('refuses a schema part it cannot walk, naming where it is', () => {
-    expect(() => declaredStringsDecoder(z.object({ x: z.union([z.string(), z.number()]) }))).toThrow(/\(root\)\.x is a zod union/);
+    expect(() => declaredStringsDecoder(z.object({ x: z.union([z.string(), z.number()]) }))).toThrow(
+      /\(root\)\.x is a zod union/,
+    );
   });
 
   it('decodes statuses’ declared strings only: rawStringsDecoder.declared', () => {

@@ -43,7 +43,10 @@ describe('expandItems / withoutField', () => {
       ok: false,
       message: 'expand: field "items" of upstream task "emit" is not a list (a string)',
     });
-    expect(expandItems([1, 2], 'emit', 'items')).toMatchObject({ ok: false, message: expect.stringMatching(/not an object/) });
+    expect(expandItems([1, 2], 'emit', 'items')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not an object/),
+    });
     expect(expandItems(undefined, 'emit', 'items')).toMatchObject({ ok: false });
   });
 
@@ -56,19 +59,34 @@ describe('expandItems / withoutField', () => {
 
 describe('mergeChunkResults', () => {
   it('adds counts, keeps the highest attempt and the first errors by index', () => {
-    const a = { total: 3, succeeded: 1, failed: 2, maxAttempt: 2, errors: [{ index: 9, error: 'x' }, { index: 2, error: 'y' }] };
+    const a = {
+      total: 3,
+      succeeded: 1,
+      failed: 2,
+      maxAttempt: 2,
+      errors: [
+        { index: 9, error: 'x' },
+        { index: 2, error: 'y' },
+      ],
+    };
     const b = { total: 2, succeeded: 2, failed: 0, maxAttempt: 1, errors: [] };
     expect(mergeChunkResults(mergeChunkResults(emptyChunkResult(), a), b)).toEqual({
       total: 5,
       succeeded: 3,
       failed: 2,
       maxAttempt: 2,
-      errors: [{ index: 2, error: 'y' }, { index: 9, error: 'x' }],
+      errors: [
+        { index: 2, error: 'y' },
+        { index: 9, error: 'x' },
+      ],
     });
   });
 
   it('bounds the errors kept', () => {
-    const many = { ...emptyChunkResult(), errors: Array.from({ length: 9 }, (_, i) => ({ index: 100 - i, error: 'e' })) };
+    const many = {
+      ...emptyChunkResult(),
+      errors: Array.from({ length: 9 }, (_, i) => ({ index: 100 - i, error: 'e' })),
+    };
     const merged = mergeChunkResults(many, many);
     expect(merged.errors).toHaveLength(EXPAND_MAX_ERRORS);
     expect(merged.errors[0]?.index).toBe(92);
@@ -77,7 +95,9 @@ describe('mergeChunkResults', () => {
 
 describe('expandChunkWorkflowId', () => {
   it('derives chunk IDs from the run ID and task', () => {
-    expect(expandChunkWorkflowId('dag/daily/2026-11-20', 'map_statuses', 3)).toBe('dag/daily/2026-11-20/expand/map_statuses/chunk-00003');
+    expect(expandChunkWorkflowId('dag/daily/2026-11-20', 'map_statuses', 3)).toBe(
+      'dag/daily/2026-11-20/expand/map_statuses/chunk-00003',
+    );
     expect(() => expandChunkWorkflowId('dag/daily/2026-11-20', 'map', -1)).toThrow(/chunk index/);
   });
 });

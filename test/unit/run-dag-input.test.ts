@@ -14,7 +14,13 @@ describe('parseRunDagInput: good inputs', () => {
   });
 
   it('accepts every field', () => {
-    const raw = { dagId: 'daily', logicalDate: '2024-02-29', params: { instance: 'mastodon.social' }, runType: 'backfill', backfillId: 'bf-1' };
+    const raw = {
+      dagId: 'daily',
+      logicalDate: '2024-02-29',
+      params: { instance: 'mastodon.social' },
+      runType: 'backfill',
+      backfillId: 'bf-1',
+    };
     expect(parseRunDagInput(raw)).toEqual({ ok: true, value: raw });
   });
 
@@ -81,11 +87,17 @@ describe('parseDagParams', () => {
   const dag = parsed.value;
 
   it('applies the schema defaults', () => {
-    expect(parseDagParams(dag, { instance: 'x.social' })).toEqual({ ok: true, value: { instance: 'x.social', limit: 40 } });
+    expect(parseDagParams(dag, { instance: 'x.social' })).toEqual({
+      ok: true,
+      value: { instance: 'x.social', limit: 40 },
+    });
   });
 
   it('names the bad param under params.', () => {
-    expect(parseDagParams(dag, { instance: 3 })).toEqual({ ok: false, message: 'params.instance: expected string, got 3' });
+    expect(parseDagParams(dag, { instance: 3 })).toEqual({
+      ok: false,
+      message: 'params.instance: expected string, got 3',
+    });
     expect(parseDagParams(dag, {})).toEqual({ ok: false, message: 'params.instance: required, expected string' });
   });
 

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate, parseGroundTruth } from '../../bench/sentiment-accuracy';
-import { classifyCompound, isEnglish, packagePolarityScores, polarityScores, scoreHtml, scoreText } from '../../domain/sentiment';
+import {
+  classifyCompound,
+  isEnglish,
+  packagePolarityScores,
+  polarityScores,
+  scoreHtml,
+  scoreText,
+} from '../../domain/sentiment';
 import { htmlToText } from '../../domain/metrics/html-text';
 
 // The VADER paper's tweets with mean human ratings (see ../shared/fixtures/README.md).
@@ -11,8 +18,14 @@ type Scores = ReturnType<typeof polarityScores>;
 /** Exact equality: every field ===, the same sign of zero, the same key order. */
 function sameScores(a: Scores, b: Scores): boolean {
   return (
-    a.neg === b.neg && a.neu === b.neu && a.pos === b.pos && a.compound === b.compound &&
-    Object.is(a.neg, b.neg) && Object.is(a.neu, b.neu) && Object.is(a.pos, b.pos) && Object.is(a.compound, b.compound) &&
+    a.neg === b.neg &&
+    a.neu === b.neu &&
+    a.pos === b.pos &&
+    a.compound === b.compound &&
+    Object.is(a.neg, b.neg) &&
+    Object.is(a.neu, b.neu) &&
+    Object.is(a.pos, b.pos) &&
+    Object.is(a.compound, b.compound) &&
     JSON.stringify(a) === JSON.stringify(b)
   );
 }
@@ -48,14 +61,37 @@ describe('polarityScores gives exactly the package’s scores', () => {
   }, 120_000);
 
   it('on 3,000 generated texts full of punctuation, caps, boosters, negations and idioms', () => {
-    const VOCAB = ('good bad GOOD BAD love hate :) :( :-D <3 </3 not never so this very really kind of sort-of kinda ' +
+    const VOCAB = (
+      'good bad GOOD BAD love hate :) :( :-D <3 </3 not never so this very really kind of sort-of kinda ' +
       "kind-of least at but BUT the shit bomb yeah right cut mustard isn't don't without nothing LOL lol " +
-      'happy sad great awful okay meh') .split(' ');
-    const GLUE = ['', '', '', '.', '!', '?', ',', '!!', '!!!', '??', '?!?', '"', "'", '-', ':', ';', '(', ')', '...', '*'];
+      'happy sad great awful okay meh'
+    ).split(' ');
+    const GLUE = [
+      '',
+      '',
+      '',
+      '.',
+      '!',
+      '?',
+      ',',
+      '!!',
+      '!!!',
+      '??',
+      '?!?',
+      '"',
+      "'",
+      '-',
+      ':',
+      ';',
+      '(',
+      ')',
+      '...',
+      '*',
+    ];
     const SPACE = [' ', ' ', ' ', '  ', '\n', '\t', '\u00a0'];
     let seed = 2024;
-    const rand = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const differ: string[] = [];
     for (let n = 0; n < 3000; n++) {
       let text = '';
@@ -75,7 +111,8 @@ describe('sentiment scoring', () => {
   });
 
   it('scores toot HTML as its plain text', () => {
-    const html = '<p>I <strong>love</strong> this &amp; it is great!</p><p><a href="https://x.example/tags/sad">#<span>x</span></a></p>';
+    const html =
+      '<p>I <strong>love</strong> this &amp; it is great!</p><p><a href="https://x.example/tags/sad">#<span>x</span></a></p>';
     expect(scoreHtml(html)).toEqual(scoreText('I love this & it is great!\n\n#x'));
     expect(scoreHtml(html).label).toBe('positive');
     expect(scoreHtml('<p>This is awful and I hate it.</p>').label).toBe('negative');

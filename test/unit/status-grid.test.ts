@@ -10,7 +10,12 @@ import {
 import { renderProgressLine, ProgressPrinter } from '../../cli/progress-bar';
 import { initialProgress, planBackfill, BackfillRequest } from '../../domain/backfill-plan';
 
-const run = (day: string, state: DayRunRecord['state'], startMs: number, runId = `r-${day}-${startMs}`): DayRunRecord => ({
+const run = (
+  day: string,
+  state: DayRunRecord['state'],
+  startMs: number,
+  runId = `r-${day}-${startMs}`,
+): DayRunRecord => ({
   day,
   workflowId: `dag/d/${day}`,
   runId,
@@ -35,7 +40,11 @@ describe('dayStateFromStatus', () => {
 
 describe('latestRunPerDay', () => {
   it('keeps the newest execution of each day whatever the input order', () => {
-    const runs = [run('2024-01-01', 'failed', 100), run('2024-01-01', 'success', 200), run('2024-01-02', 'running', 50)];
+    const runs = [
+      run('2024-01-01', 'failed', 100),
+      run('2024-01-01', 'success', 200),
+      run('2024-01-02', 'running', 50),
+    ];
     for (const order of [runs, [...runs].reverse()]) {
       const latest = latestRunPerDay(order);
       expect(latest.get('2024-01-01')?.state).toBe('success');

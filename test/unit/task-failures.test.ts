@@ -1,8 +1,17 @@
-import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  TimeoutFailure,
+} from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { attemptsFromFailure, describeFailure } from '../../workflows/task-failures';
 
-function activityFailure(cause: Error, retryState: ConstructorParameters<typeof ActivityFailure>[3] = 'NON_RETRYABLE_FAILURE'): ActivityFailure {
+function activityFailure(
+  cause: Error,
+  retryState: ConstructorParameters<typeof ActivityFailure>[3] = 'NON_RETRYABLE_FAILURE',
+): ActivityFailure {
   return new ActivityFailure('Activity task failed', 'noop', 'task', retryState, 'worker', cause);
 }
 
@@ -21,7 +30,13 @@ describe('describeFailure', () => {
   });
 
   it('looks through a child workflow failure and clips long messages', () => {
-    const child = new ChildWorkflowFailure('default', { workflowId: 'x', runId: 'y' }, 'runDagExpandChunk', 'NON_RETRYABLE_FAILURE', ApplicationFailure.create({ message: 'x'.repeat(5000), type: 'Boom' }));
+    const child = new ChildWorkflowFailure(
+      'default',
+      { workflowId: 'x', runId: 'y' },
+      'runDagExpandChunk',
+      'NON_RETRYABLE_FAILURE',
+      ApplicationFailure.create({ message: 'x'.repeat(5000), type: 'Boom' }),
+    );
     const text = describeFailure(child);
     expect(text.startsWith('Boom: xxx')).toBe(true);
     expect(text.length).toBe(1000);

@@ -36,7 +36,10 @@ describe('ensureThreadBundle', () => {
   const cacheDir = tempDir('thread-cache-');
   const entry = path.join(src, 'entry.ts');
   const dep = path.join(src, 'dep.ts');
-  writeFileSync(entry, "import { parentPort } from 'node:worker_threads';\nimport { z } from 'zod';\nimport { answer } from './dep';\nparentPort!.postMessage(z.number().parse(answer(20)));\n");
+  writeFileSync(
+    entry,
+    "import { parentPort } from 'node:worker_threads';\nimport { z } from 'zod';\nimport { answer } from './dep';\nparentPort!.postMessage(z.number().parse(answer(20)));\n",
+  );
   writeFileSync(dep, 'export const answer = (n: number): number => n + 1;\n');
 
   it('builds a plain-JS bundle of the entry, its imports and npm packages, that runs as a thread', async () => {

@@ -134,7 +134,9 @@ const diamond = {
 describe('runFinalState (leaf rule)', () => {
   it('is running while any task is unfinished', () => {
     expect(runFinalState({ a: 'success', b: 'success', c: 'running', cleanup: 'pending' }, diamond)).toBe('running');
-    expect(runFinalState({ a: 'success', b: 'up_for_retry', c: 'success', cleanup: 'pending' }, diamond)).toBe('running');
+    expect(runFinalState({ a: 'success', b: 'up_for_retry', c: 'success', cleanup: 'pending' }, diamond)).toBe(
+      'running',
+    );
     expect(runFinalState({ a: 'success' }, diamond)).toBe('running');
   });
 
@@ -144,7 +146,13 @@ describe('runFinalState (leaf rule)', () => {
 
   it('fails when a leaf failed or is upstream_failed', () => {
     expect(runFinalState({ a: 'success', b: 'success', c: 'success', cleanup: 'failed' }, diamond)).toBe('failed');
-    const chain = { id: 'c', tasks: [{ id: 'x', activity: 'noop', deps: [] }, { id: 'y', activity: 'noop', deps: ['x'] }] };
+    const chain = {
+      id: 'c',
+      tasks: [
+        { id: 'x', activity: 'noop', deps: [] },
+        { id: 'y', activity: 'noop', deps: ['x'] },
+      ],
+    };
     expect(runFinalState({ x: 'failed', y: 'upstream_failed' }, chain)).toBe('failed');
   });
 
@@ -153,7 +161,13 @@ describe('runFinalState (leaf rule)', () => {
   });
 
   it('counts every leaf, not only the last declared one', () => {
-    const twoLeaves = { id: 't', tasks: [{ id: 'p', activity: 'noop', deps: [] }, { id: 'q', activity: 'noop', deps: [] }] };
+    const twoLeaves = {
+      id: 't',
+      tasks: [
+        { id: 'p', activity: 'noop', deps: [] },
+        { id: 'q', activity: 'noop', deps: [] },
+      ],
+    };
     expect(runFinalState({ p: 'success', q: 'failed' }, twoLeaves)).toBe('failed');
   });
 });

@@ -98,7 +98,10 @@ describe('ensureWorkflowBundle', () => {
     const src = tempDir(path.join(REPO_ROOT, '.cache'), 'test-workflows-');
     const cacheDir = tempDir(os.tmpdir(), 'wf-cache-');
     const workflowsPath = path.join(src, 'index.ts');
-    writeFileSync(workflowsPath, "import { nothing } from './missing';\nexport async function brokenWorkflow() { return nothing; }\n");
+    writeFileSync(
+      workflowsPath,
+      "import { nothing } from './missing';\nexport async function brokenWorkflow() { return nothing; }\n",
+    );
     await expect(ensureWorkflowBundle({ workflowsPath, hashInputs: [src], cacheDir, log: quiet })).rejects.toThrow(
       /workflow bundle: bundling .*index\.ts failed: .*missing/s,
     );
