@@ -59,7 +59,7 @@ function account(i: number): Record<string, unknown> {
     display_name: `User ${i}`,
     locked: false,
     bot: i % 17 === 0,
-    discoverable: i % 40 === 0 ? false : true,
+    discoverable: i % 40 !== 0,
     indexable: true,
     group: false,
     created_at: `20${String(17 + (i % 9)).padStart(2, '0')}-${String(1 + (i % 12)).padStart(2, '0')}-08T00:00:00.000Z`,

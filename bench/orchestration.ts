@@ -152,7 +152,9 @@ async function main(): Promise<void> {
     log('bundling workflows and starting the worker (real runtime) ...');
     const created = await createWorkers({ config, env, serveStore: false });
     workersDone = Promise.all(created.workers.map((w) => w.run())).finally(() => created.connection.close());
-    stopWorkers = () => created.workers.forEach((w) => w.shutdown());
+    stopWorkers = () => {
+      for (const w of created.workers) w.shutdown();
+    };
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: 'default' });
     const start = (dagId: string, day: string, params?: Record<string, unknown>) =>

@@ -152,8 +152,8 @@ const FLAG_UPPER = 1;
 const FLAG_LEX = 2;
 const FLAG_APOS = 4;
 let cap = 64;
-let words: string[] = new Array<string>(cap);
-let lowers: string[] = new Array<string>(cap);
+const words: string[] = new Array<string>(cap);
+const lowers: string[] = new Array<string>(cap);
 let flags = new Uint8Array(cap);
 let lexValue = new Float64Array(cap);
 let boost = new Float64Array(cap); // booster scalar of the token, 0 when it is none
@@ -423,7 +423,7 @@ export function vaderPolarityScores(text: string): VaderScores {
   // score_valence
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sentiments[i] as number;
-  const epAmplifier = (bangs > 4 ? 4 : bangs) * 0.292;
+  const epAmplifier = Math.min(bangs, 4) * 0.292;
   const qmAmplifier = questions > 1 ? (questions <= 3 ? questions * 0.18 : 0.96) : 0;
   const amplifier = epAmplifier + qmAmplifier;
   if (sum > 0) sum += amplifier;

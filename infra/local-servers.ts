@@ -23,7 +23,12 @@ export interface ManagedProcess {
 
 function manage(name: string, child: ChildProcess): ManagedProcess {
   let exited = child.exitCode !== null;
-  const done = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const done = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   return {
     name,
     child,

@@ -130,7 +130,7 @@ export async function ensureThreadBundle(entry: string, opts: ThreadBundleOption
   const started = performance.now();
   // Imported here: only a build needs esbuild, and its service process stops right after.
   const esbuild = await import('esbuild');
-  let result;
+  let result: import('esbuild').BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
       entryPoints: [entryAbs],

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   BackfillRequest,
   initialProgress,

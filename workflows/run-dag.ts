@@ -416,7 +416,7 @@ function progressMarkdown(setup: RunSetup, runId: string, tasks: TaskStatesView)
   const lines = [
     `**${setup.dag.id}** · ${setup.logicalDate} · ${setup.runType}${setup.backfillId ? ` · backfill ${setup.backfillId}` : ''}`,
     '',
-    `${done}/${entries.length} tasks done` + (running.length ? `, ${running.length} running: ${runningText}` : ''),
+    `${done}/${entries.length} tasks done${running.length ? `, ${running.length} running: ${runningText}` : ''}`,
   ];
   if (failed.length) lines.push('', `failed: ${failed.join(', ')}`);
   lines.push('', `query \`taskStates\` for every task of ${runId}`);

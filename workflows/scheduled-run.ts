@@ -117,7 +117,7 @@ function scheduledStartTime(): Date | undefined {
   const typed = info.typedSearchAttributes.get(TemporalScheduledStartTimeKey);
   if (typed instanceof Date) return typed;
   // Older servers send it without the type metadata the typed view needs.
-  const untyped = info.searchAttributes?.['TemporalScheduledStartTime']?.[0];
+  const untyped = info.searchAttributes?.TemporalScheduledStartTime?.[0];
   if (untyped instanceof Date) return untyped;
   if (typeof untyped === 'string' && Number.isFinite(Date.parse(untyped))) return new Date(Date.parse(untyped));
   return undefined;

@@ -39,7 +39,7 @@ import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
 import { accountKeyFn } from './pseudonym';
 import { HeapGuard } from './heap-guard';
-import { deleteKey, getJson, getText, putText } from './s3-json';
+import { getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
 import { MissingPageError, pageReads, type MapPartJob, type PageRead } from './map-pages';
 import { runMapPart } from './map-runner';

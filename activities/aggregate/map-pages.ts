@@ -167,7 +167,7 @@ export async function mapPages(
     } else {
       bytes = (await take(page.key)).bytes;
     }
-    let parsed;
+    let parsed: ReturnType<typeof parsePageBytes>;
     try {
       parsed = parsePageBytes(bytes);
     } catch (err) {

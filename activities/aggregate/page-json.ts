@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { MastodonStatus } from '../../domain/mastodon-schemas';
 import type { RecordDecoder } from '../../domain/metrics';
 
@@ -39,7 +39,9 @@ function hasEscapedLatin1(text: string): boolean {
   }
   return false;
 }
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ranges are byte ranges, control bytes included
 const NON_ASCII = /[^\x00-\x7f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ranges are byte ranges, control bytes included
 const ABOVE_LATIN1 = /[^\x00-\xff]/;
 
 function utf8(oneByteRun: string): string {

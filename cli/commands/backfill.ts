@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import {
   BackfillRequest,
@@ -10,7 +10,6 @@ import {
   type BackfillRequestInput,
   type DryRunDay,
 } from '../../domain/backfill-plan';
-import type { MastoflowConfig } from '../../domain/config';
 import { formatIssues, parseDagParams, type DagSpec } from '../../domain/dag-spec';
 import { dagRunWorkflowId } from '../../domain/keys';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../../domain/search-attributes';

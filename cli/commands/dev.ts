@@ -24,7 +24,13 @@ export async function startDevSession(cmd: Command, opts: { worker: boolean }): 
       await connection.close();
     });
     console.log(`dev: worker polling ${workers.map((w) => w.options.taskQueue).join(', ')}`);
-    return { stack, workerDone, stopWorkers: () => workers.forEach((w) => w.shutdown()) };
+    return {
+      stack,
+      workerDone,
+      stopWorkers: () => {
+        for (const w of workers) w.shutdown();
+      },
+    };
   } catch (err) {
     await stack.stop();
     throw err;

@@ -99,7 +99,7 @@ export function withPendingAttempts(
     const id = activity.activityId ?? '';
     const task = merged[id];
     const attempt = activity.attempt ?? 1;
-    if (!task || task.state !== 'running' || attempt <= 1) continue;
+    if (task?.state !== 'running' || attempt <= 1) continue;
     const waiting = activity.state === PENDING_SCHEDULED;
     merged[id] = {
       ...task,

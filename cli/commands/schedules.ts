@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { MastoflowConfig } from '../../domain/config';
 import { dagRunWorkflowId } from '../../domain/keys';
 import { yesterdayUtc } from '../../domain/logical-date';
 import { createDagCatalog } from '../../dags/catalog';

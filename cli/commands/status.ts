@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { MastoflowConfig } from '../../domain/config';
 import { addDays, isValidDay, yesterdayUtc } from '../../domain/logical-date';
 import { renderStatusGrid, renderStatusTable } from '../../domain/status-grid';
 import { createDagCatalog } from '../../dags/catalog';

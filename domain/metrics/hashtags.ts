@@ -5,7 +5,7 @@
 import { bump, mergeCounts, sealRecord, topEntries, type Counts } from './records';
 import { DEFAULT_TOP_K, type KvRow, type MetricFamily } from './types';
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ASCII range check, control bytes included
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function hashtagKey(name: string): string {

@@ -91,7 +91,8 @@ export const sentimentDaily: MetricFamily<SentimentPartial, SentimentPartial> = 
         { metric: 'sentiment_share', key: 'positive', value: p.positive / p.scored },
       );
     }
-    p.hist.forEach((n, bin) => rows.push({ metric: 'sentiment_compound_hist', key: compoundBinKey(bin), value: n }));
+    for (const [bin, n] of p.hist.entries())
+      rows.push({ metric: 'sentiment_compound_hist', key: compoundBinKey(bin), value: n });
     return rows;
   },
 };

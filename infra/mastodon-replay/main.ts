@@ -22,7 +22,7 @@ const replay = await startReplayServer({
   cassettes: o.cassette,
   hosts: o.host,
 });
-process.stdout.write(JSON.stringify({ url: replay.url, keys: replay.keys().length }) + '\n');
+process.stdout.write(`${JSON.stringify({ url: replay.url, keys: replay.keys().length })}\n`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

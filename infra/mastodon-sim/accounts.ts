@@ -230,7 +230,7 @@ function renderNote(rng: Rng, domain: string, bot: boolean, nobot: boolean, noin
         : `#${tag}`,
     );
   }
-  return `<p>${bit}${tags.length ? ' ' + tags.join(' ') : ''}</p>`;
+  return `<p>${bit}${tags.length ? ` ${tags.join(' ')}` : ''}</p>`;
 }
 
 function capitalise(s: string): string {

@@ -98,7 +98,7 @@ export class SimWorld {
     this.cacheDays = Math.max(2, options.cacheDays ?? 4);
     const vocabRng = new Rng(hashInts(this.config.seed, PURPOSE_VOCAB));
     this.tags = buildTagVocabulary(vocabRng, TAG_VOCABULARY);
-    this.tags.forEach((t, i) => this.tagIndex.set(t, i));
+    for (const [i, t] of this.tags.entries()) this.tagIndex.set(t, i);
     this.tagZipf = new ZipfTable(this.tags.length, this.config.tagZipf);
     this.remoteHosts = buildRemoteHosts(vocabRng, REMOTE_HOSTS);
     this.accounts = new AccountPool(this.config, this.remoteHosts, new ZipfTable(this.remoteHosts.length, 1.0));

@@ -91,7 +91,7 @@ const sim = await startMastodonSim({
   },
 });
 
-process.stdout.write(JSON.stringify({ url: sim.url, host: sim.host, days: sim.days }) + '\n');
+process.stdout.write(`${JSON.stringify({ url: sim.url, host: sim.host, days: sim.days })}\n`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -92,7 +92,7 @@ export class Rng {
    */
   paretoInt(alpha: number, scale = 1, cap = 10_000_000): number {
     const u = 1 - this.float();
-    const x = scale * (Math.pow(u, -1 / alpha) - 1);
+    const x = scale * (u ** (-1 / alpha) - 1);
     return Math.min(cap, Math.floor(x));
   }
 
@@ -118,7 +118,7 @@ export class ZipfTable {
     this.cumulative = new Float64Array(n);
     let acc = 0;
     for (let i = 0; i < n; i++) {
-      acc += Math.pow(i + 1, -s);
+      acc += (i + 1) ** -s;
       this.cumulative[i] = acc;
     }
     this.total = acc;
@@ -126,7 +126,7 @@ export class ZipfTable {
 
   /** Probability of a rank. */
   p(rank: number): number {
-    return Math.pow(rank + 1, -this.s) / this.total;
+    return (rank + 1) ** -this.s / this.total;
   }
 
   sample(rng: Rng): number {

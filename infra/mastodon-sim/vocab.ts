@@ -244,8 +244,8 @@ export function sentence(rng: Rng, language: string | null): string {
     [NEUTRAL, 5],
   ]);
   let s = rng.pick(mood);
-  s = s.charAt(0).toUpperCase() + s.slice(1) + '.';
-  if (rng.chance(0.5)) s += ' ' + rng.pick(FILLER);
+  s = `${s.charAt(0).toUpperCase() + s.slice(1)}.`;
+  if (rng.chance(0.5)) s += ` ${rng.pick(FILLER)}`;
   return s;
 }
 

@@ -64,7 +64,7 @@ describe('backfills on the real stack', () => {
     const out: Record<string, string[]> = {};
     for (const r of [...runs].sort((a, b) => a.startTime.getTime() - b.startTime.getTime())) {
       const day = r.workflowId.split('/')[2]!;
-      (out[day] ??= []).push(r.status.name);
+      out[day] = [...(out[day] ?? []), r.status.name];
     }
     return out;
   }
@@ -79,7 +79,10 @@ describe('backfills on the real stack', () => {
     events.sort((a, b) => a.t - b.t || a.d - b.d);
     let open = 0;
     let max = 0;
-    for (const e of events) max = Math.max(max, (open += e.d));
+    for (const e of events) {
+      open += e.d;
+      max = Math.max(max, open);
+    }
     return max;
   }
 

@@ -79,9 +79,9 @@ describe('fetchDay on a simulated instance', () => {
     expect(result.failed).toEqual([]);
     expect(result.results.map((r) => r.source).sort()).toEqual(
       [
-        'account-' + localAcct.toLowerCase(),
-        'account-' + optedOutAcct.toLowerCase(),
-        'account-' + remoteAcct.toLowerCase(),
+        `account-${localAcct.toLowerCase()}`,
+        `account-${optedOutAcct.toLowerCase()}`,
+        `account-${remoteAcct.toLowerCase()}`,
         'activity',
         'directory',
         'instance',

@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import type { FetchDayInput } from '../../workflows/fetch-day';
-import {
-  DAY,
-  groundTruth,
-  manifestOf,
-  runFetchDay,
-  setEquals,
-  simConfig,
-  startSim,
-  storedDayIds,
-} from '../helpers/fetch-fixtures';
+import { DAY, groundTruth, manifestOf, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
 // Each fault a real instance (or its proxy) throws at a fetcher, one at a time: the fetch ends

@@ -40,7 +40,9 @@ describe('metrics key-value store', () => {
     const second = await table();
     expect(second).toHaveLength(6);
     // identical apart from run_id of the re-run day
-    expect(second.map((r: any) => ({ ...r, run_id: '' }))).toEqual(first.map((r: any) => ({ ...r, run_id: '' })));
+    expect(second.map((r) => ({ ...(r as object), run_id: '' }))).toEqual(
+      first.map((r) => ({ ...(r as object), run_id: '' })),
+    );
     const rowKeys = await withConnection(config.duckdb.path, async (c) =>
       (await c.runAndReadAll(`SELECT row_key FROM metrics_rows WHERE day = '2026-11-20' ORDER BY 1`))
         .getRows()

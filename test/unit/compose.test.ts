@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../../infra/tools';
 // No Docker engine here: validate the compose file against the Compose spec's JSON Schema and
 // check it against what the worker actually reads.
 const composeText = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+// biome-ignore lint/suspicious/noExplicitAny: the compose file is read as untyped YAML
 const compose = parse(composeText) as { services: Record<string, any> };
 const schemaPath = path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'compose-spec', 'compose-spec.json');
 

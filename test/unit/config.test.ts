@@ -12,7 +12,10 @@ const good = () => ({
   s3: { bucket: 'mastoflow' },
 });
 
-function errorFor(mutate: (c: any) => void): string {
+// biome-ignore lint/suspicious/noExplicitAny: the cases mutate untyped config JSON on purpose
+type RawConfig = any;
+
+function errorFor(mutate: (c: RawConfig) => void): string {
   const raw = good();
   mutate(raw);
   const r = parseConfig(raw, 'cfg.json');
@@ -36,7 +39,7 @@ describe('config schema', () => {
   });
 
   // Each bad file must produce a message naming the file, the field path and what was expected.
-  const cases: Array<[string, (c: any) => void, RegExp]> = [
+  const cases: Array<[string, (c: RawConfig) => void, RegExp]> = [
     ['missing instances', (c) => delete c.instances, /cfg\.json: instances: expected array/],
     ['empty instances', (c) => (c.instances = []), /instances: .*at least one instance/],
     ['missing s3', (c) => delete c.s3, /cfg\.json: s3: expected object/],
@@ -103,7 +106,7 @@ describe('config schema', () => {
   });
 
   it('describes secrets by env var name and presence only', () => {
-    const raw = good() as any;
+    const raw = good() as RawConfig;
     raw.instances[0].tokenEnv = 'SOCIAL_TOKEN';
     const r = parseConfig(raw, 'cfg.json');
     if (!r.ok) throw new Error(r.message);

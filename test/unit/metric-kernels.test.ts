@@ -20,6 +20,7 @@ import { followers } from '../../domain/metrics/followers';
 import { codePointLength, htmlToText, textLength } from '../../domain/metrics/html-text';
 import { isoToMs } from '../../domain/metrics/iso-time';
 import { histogramPercentile } from '../../domain/metrics/viral';
+import { lehmerRandom } from '../helpers/lehmer';
 
 // ---------------------------------------------------------------------------------------------
 // Hand-made statuses: a valid Mastodon status with only what a test changes spelled out.
@@ -250,8 +251,7 @@ describe('length: code points of the plain text', () => {
       '漢字',
       '\ud83d',
     ];
-    let seed = 7;
-    const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const rand = lehmerRandom(7);
     for (let n = 0; n < 3000; n++) {
       const len = Math.floor(rand() * 12);
       let html = '';
@@ -584,8 +584,7 @@ describe('account-level privacy', () => {
 // Merge: map(A ∪ B) == merge(map(A), map(B)) for random splits, in any order and grouping.
 
 function corpus(n: number, seed: number): Record<string, unknown>[] {
-  let s = seed;
-  const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
+  const rand = lehmerRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
@@ -616,8 +615,7 @@ function corpus(n: number, seed: number): Record<string, unknown>[] {
 }
 
 function split<T>(items: readonly T[], parts: number, seed: number): T[][] {
-  let s = seed;
-  const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
+  const rand = lehmerRandom(seed);
   const out: T[][] = Array.from({ length: parts }, () => []);
   for (const item of items) out[Math.floor(rand() * parts)]!.push(item);
   return out;
@@ -728,8 +726,7 @@ describe('family selection', () => {
 
 describe('isoToMs', () => {
   it('agrees with Date.parse on the canonical form and on offsets', () => {
-    let s = 3;
-    const rand = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
+    const rand = lehmerRandom(3);
     for (let i = 0; i < 2000; i++) {
       const ms = Math.floor(rand() * 4_102_444_800_000); // 1970 … 2100
       const iso = new Date(ms).toISOString();

@@ -145,15 +145,15 @@ describe('parsePageBytes', () => {
   });
 
   it('parses an escaped U+0080..U+00FF char the plain way (it would look like a raw byte)', () => {
-    for (const [escape, char] of [
+    for (const [esc, char] of [
       ['\\u00e9', 'é'],
       ['\\u00C9', 'É'],
       ['\\u0080', '\u0080'],
       ['\\u009f', '\u009f'],
     ]) {
-      const bytes = Buffer.from(`[{"content":"caf${escape} — ok"}]`, 'utf8');
+      const bytes = Buffer.from(`[{"content":"caf${esc} — ok"}]`, 'utf8');
       const parsed = parsePageBytes(bytes);
-      expect(parsed.decoder, escape).toBeUndefined();
+      expect(parsed.decoder, esc).toBeUndefined();
       expect(parsed.value).toEqual([{ content: `caf${char} — ok` }]);
     }
     // Escapes of ASCII or of chars above U+00FF keep the fast way.

@@ -10,6 +10,7 @@ import {
   scoreText,
 } from '../../domain/sentiment';
 import { htmlToText } from '../../domain/metrics/html-text';
+import { lehmerRandom } from '../helpers/lehmer';
 
 // The VADER paper's tweets with mean human ratings (see ../shared/fixtures/README.md).
 const GROUND_TRUTH = new URL('../../../shared/fixtures/sentiment/tweets_GroundTruth.tsv', import.meta.url);
@@ -89,8 +90,7 @@ describe('polarityScores gives exactly the package’s scores', () => {
       '*',
     ];
     const SPACE = [' ', ' ', ' ', '  ', '\n', '\t', '\u00a0'];
-    let seed = 2024;
-    const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const rand = lehmerRandom(2024);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const differ: string[] = [];
     for (let n = 0; n < 3000; n++) {

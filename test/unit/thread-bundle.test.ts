@@ -17,7 +17,9 @@ function tempDir(prefix: string, parent = os.tmpdir()): string {
   temps.push(dir);
   return dir;
 }
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 /** Runs a bundled thread and returns the first message it posts. */
 function firstMessage(file: string): Promise<unknown> {

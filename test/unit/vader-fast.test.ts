@@ -9,6 +9,7 @@ import { parseGroundTruth } from '../../bench/sentiment-accuracy';
 import { htmlToText } from '../../domain/metrics/html-text';
 import { packagePolarityScores, polarityScores } from '../../domain/sentiment';
 import { isJsWhitespace, vaderPolarityScores, type VaderScores } from '../../domain/vader-fast';
+import { lehmerRandom } from '../helpers/lehmer';
 
 const GROUND_TRUTH = new URL('../../../shared/fixtures/sentiment/tweets_GroundTruth.tsv', import.meta.url);
 
@@ -38,7 +39,7 @@ function differences(texts: Iterable<string>): Array<{ text: string; fast: Vader
 
 /** Deterministic generator (Lehmer / MINSTD, as in sentiment-accuracy.test.ts). */
 function generator(seed: number): { rand: () => number; pick: <T>(xs: readonly T[]) => T } {
-  const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const rand = lehmerRandom(seed);
   return { rand, pick: <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T };
 }
 
@@ -384,7 +385,7 @@ describe('vader-fast gives exactly the package’s scores', () => {
       'good '.repeat(200),
       'not bad but '.repeat(50),
       'LOVE it! '.repeat(80),
-      'kind of '.repeat(30) + 'good',
+      `${'kind of '.repeat(30)}good`,
     ];
     expect(differences(cases)).toEqual([]);
   });

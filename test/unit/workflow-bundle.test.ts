@@ -4,8 +4,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/tools';
 import { DEFAULT_HASH_INPUTS, ensureWorkflowBundle, workflowBundleHash } from '../../runtime/workflow-bundle';
-// Nothing imports the child process's entry; this makes tsc check it too.
-import type * as _childEntry from '../../runtime/build-workflow-bundle';
 
 // ensureWorkflowBundle builds in a child process (webpack: seconds) and caches by a content hash.
 // Builds go to temp cache dirs; the real sources are only read.
@@ -17,7 +15,9 @@ function tempDir(parent: string, prefix: string): string {
   temps.push(dir);
   return dir;
 }
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 const quiet = () => {};
 
 describe('workflowBundleHash', () => {
