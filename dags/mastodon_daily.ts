@@ -8,8 +8,9 @@ import { defineDag } from '../domain/dag-spec';
 // Why plan + expand rather than one task per source: a DAG spec is static data, but instances,
 // hashtags and accounts come from the worker's config. `plan_fetch` turns the config into the
 // run's list of (instance, source, day) items (domain/fetch-plan.ts) and `fetch` runs once per
-// item, so the Temporal UI shows one activity per instance and source (`fetch[3]` ...), each
-// retried on its own and resumed from its heartbeat cursor. The rate limiter paces every
+// item, so the Temporal UI shows one activity per instance and source (activity ID `fetch[3]`,
+// summary `fetch <instance> <source> <day>` from the item's label), each retried on its own and
+// resumed from its heartbeat cursor. The rate limiter paces every
 // instance across items (one per instance per worker), so concurrency only bounds slots.
 export const mastodonDaily = defineDag({
   id: 'mastodon_daily',

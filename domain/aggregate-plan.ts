@@ -112,3 +112,21 @@ export function latePagesParts(next: SourcePages, lower: string, upper: string, 
     return { ...part, idRange: { minId: min, maxId: max } };
   });
 }
+
+/**
+ * A map part's name in the Temporal UI: `mastodon.social public-local 2026-11-20 part 3/12`
+ * (part 3 of the day's 12), with `(pages of <day>)` when it reads the next day's pages for the
+ * day's late-federated statuses.
+ */
+export function mapPartLabel(
+  part: Pick<MapPart, 'instance' | 'source' | 'day'> & { part: number; sourceDay?: string },
+  partsOfDay: number,
+): string {
+  const late = part.sourceDay !== undefined && part.sourceDay !== part.day ? ` (pages of ${part.sourceDay})` : '';
+  return `${part.instance} ${part.source} ${part.day} part ${part.part}/${partsOfDay}${late}`;
+}
+
+/** A reduce group's name in the Temporal UI (reduce and load): `mastodon.social 2026-11-20`. */
+export function reduceGroupLabel(group: Pick<ReduceGroup, 'instance' | 'day'>): string {
+  return `${group.instance} ${group.day}`;
+}

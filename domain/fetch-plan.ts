@@ -115,3 +115,8 @@ function hostOf(url: string): string {
 function uniq(xs: readonly string[]): string[] {
   return [...new Set(xs)];
 }
+
+/** The item's name in the Temporal UI (the `fetch` fan-out's label): `mastodon.social public-local 2026-11-20`. */
+export function fetchItemLabel(item: Pick<FetchItem, 'instance' | 'source' | 'day'>): string {
+  return `${item.instance} ${item.source} ${item.day}`;
+}

@@ -25,7 +25,10 @@ export interface TaskContext {
    * so 10,000 item calls do not each carry the whole list.
    */
   upstream: Record<string, unknown>;
-  /** Fan-out only: this call's element of the upstream list, and its index in that list. */
+  /**
+   * Fan-out only: this call's element of the upstream list (without the `label` that names it in
+   * the UI, see domain/task-summary.ts), and its index in that list.
+   */
   item?: unknown;
   itemIndex?: number;
 }

@@ -60,11 +60,13 @@ export function taskCallOptions(options: TaskOptions, queues: RunQueues): TaskCa
 
 /**
  * Temporal activity options. `activityId` is the task ID (or `task[index]` for a fan-out item):
- * the UI's pending-activity list and `describe()` then say which task is retrying.
+ * the UI's pending-activity list and `describe()` then say which task is retrying. `summary`
+ * names the call in the UI's timeline (domain/task-summary.ts).
  */
-export function toActivityOptions(o: TaskCallOptions, activityId: string): ActivityOptions {
+export function toActivityOptions(o: TaskCallOptions, activityId: string, summary?: string): ActivityOptions {
   return {
     activityId,
+    ...(summary !== undefined ? { summary } : {}),
     startToCloseTimeout: o.startToCloseTimeoutMs,
     ...(o.heartbeatTimeoutMs !== undefined ? { heartbeatTimeout: o.heartbeatTimeoutMs } : {}),
     ...(o.taskQueue !== undefined ? { taskQueue: o.taskQueue } : {}),

@@ -13,6 +13,7 @@ import { reuseAllowed, reusePolicyFor, type DayOutcome, type ReprocessMode } fro
 import { dagRunWorkflowId } from '../domain/keys';
 import { dagRunSearchAttributes, type RunTypeValue } from '../domain/search-attributes';
 import { dayStateFromStatus } from '../domain/status-grid';
+import { dayRunSummary, oneLine } from '../domain/task-summary';
 
 // Start one day's runDag as a child of a backfill or a scheduled run, or attach to it.
 //
@@ -22,13 +23,17 @@ import { dayStateFromStatus } from '../domain/status-grid';
 // policy for children), so the `awaitDagRun` activity looks: closed → the day is already done
 // (skipped); running → wait for it and report its outcome (attached, never started twice).
 
-const { awaitDagRun } = proxyActivities<DagRunActivities>({
-  // Waiting for another run may take as long as that run: heartbeats, not the start-to-close
-  // timeout, detect a lost worker.
-  startToCloseTimeout: '7d',
-  heartbeatTimeout: '1m',
-  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
-});
+/** Attach to the day's run: wait for it and report how it ended (summary: which run, for the UI). */
+function awaitDagRun(workflowId: string): ReturnType<DagRunActivities['awaitDagRun']> {
+  return proxyActivities<DagRunActivities>({
+    // Waiting for another run may take as long as that run: heartbeats, not the start-to-close
+    // timeout, detect a lost worker.
+    startToCloseTimeout: '7d',
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+    summary: oneLine(`await ${workflowId}`),
+  }).awaitDagRun({ workflowId });
+}
 
 /** The workflow type and input of runDag (workflows/run-dag.ts): the contract, kept by name. */
 export const RUN_DAG_WORKFLOW_TYPE = 'runDag';
@@ -67,6 +72,7 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
     try {
       handle = await startChild<(input: unknown) => Promise<unknown>>(RUN_DAG_WORKFLOW_TYPE, {
         workflowId,
+        staticSummary: dayRunSummary({ dagId: req.dagId, day: req.day, runType: req.runType }),
         args: [
           {
             dagId: req.dagId,
@@ -89,7 +95,7 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await awaitDagRun({ workflowId });
+      const existing = await awaitDagRun(workflowId);
       const state = dayStateFromStatus(existing.status);
       if (existing.wasRunning) {
         return state === 'success'

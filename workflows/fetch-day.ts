@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities';
-import type { FetchItem } from '../domain/fetch-plan';
+import { fetchItemLabel, type FetchItem } from '../domain/fetch-plan';
 
 // fetchDay: every enabled fetcher of every configured instance (or the ones named) for one UTC
 // day, as activities in parallel (at most `concurrency` in flight; each instance's requests are
@@ -76,7 +76,11 @@ export async function fetchDay(raw: unknown): Promise<FetchDayResult> {
     );
   }
   const input = parsed.data;
-  const { planFetchDay } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } });
+  const { planFetchDay } = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 3 },
+    summary: `plan fetch ${input.logicalDate}`,
+  });
   const { items } = await planFetchDay({
     day: input.logicalDate,
     lookbackDays: input.lookbackDays,
@@ -131,6 +135,7 @@ export async function fetchDay(raw: unknown): Promise<FetchDayResult> {
 function runItem(item: FetchItem, input: z.output<typeof FetchDayInput>) {
   const acts = proxyActivities<Activities>({
     activityId: `${item.instance}/${item.day}/${item.source}`,
+    summary: `fetch ${fetchItemLabel(item)}`,
     // A day at Mastodon's paging limit (300 pages / 15 min) can take hours; the heartbeat
     // timeout, not this, notices a dead worker.
     startToCloseTimeout: '12h',

@@ -5,6 +5,7 @@ import {
   unwrapTaskResult,
   type TaskContext,
 } from '../domain/task-context';
+import { itemLabel, taskSummary, withoutItemLabel } from '../domain/task-summary';
 import { toActivityOptions, type TaskCallOptions } from './activity-options';
 import { chunkProgressQuery } from './messages';
 import { attemptsFromFailure, describeFailure } from './task-failures';
@@ -32,9 +33,12 @@ export interface ExpandChunkInput {
   concurrency: number;
   /** The task's context without item / itemIndex (the list removed from its upstream). */
   context: TaskContext;
+  /** The chunk's items as planned: a `label` on an item names its call in the UI and is taken off the item. */
   items: unknown[];
   /** Index in the full list of items[0]. */
   offset: number;
+  /** Length of the full list (for `task i/n` summaries of unlabelled items). */
+  total: number;
 }
 
 export interface ExpandItemError {
@@ -138,11 +142,20 @@ export async function runDagExpandChunk(input: ExpandChunkInput): Promise<Expand
 
   const runItem = async (local: number): Promise<void> => {
     const index = input.offset + local;
-    const activities = proxyActivities<TaskActivities>(toActivityOptions(input.options, `${input.taskId}[${index}]`));
+    const item = input.items[local];
+    const label = itemLabel(item);
+    const summary = taskSummary({
+      taskId: input.taskId,
+      logicalDate: input.context.logicalDate,
+      item: { ...(label !== undefined ? { label } : {}), index, total: input.total },
+    });
+    const activities = proxyActivities<TaskActivities>(
+      toActivityOptions(input.options, `${input.taskId}[${index}]`, summary),
+    );
     const call = activities[input.activity];
     try {
       if (!call) throw new Error(`no activity proxy for "${input.activity}"`);
-      const raw = await call({ ...input.context, item: input.items[local], itemIndex: index });
+      const raw = await call({ ...input.context, item: withoutItemLabel(item), itemIndex: index });
       const { output, attempt } = unwrapTaskResult(raw);
       result.maxAttempt = Math.max(result.maxAttempt, attempt ?? 1);
       const tooBig = oversizeOutputMessage(`${input.taskId}[${index}]`, output, TASK_OUTPUT_LIMIT_BYTES);

@@ -34,6 +34,8 @@ import {
   type TaskContext,
 } from '../domain/task-context';
 import { nextSchedulingStep, runFinalState } from '../domain/trigger-rules';
+import { runDetailsMarkdown } from '../domain/run-details';
+import { chunkSummary, taskSummary } from '../domain/task-summary';
 import { taskCallOptions, toActivityOptions, type RunQueues, type TaskCallOptions } from './activity-options';
 import { taskStatesQuery, type TaskRunInfo, type TaskStatesView } from './messages';
 import {
@@ -199,7 +201,19 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
   };
   const entry = (id: string): TaskRunInfo => tasks[id] as TaskRunInfo;
 
-  const publishProgress = (): void => setCurrentDetails(progressMarkdown(setup, runId, tasks));
+  const publishProgress = (): void =>
+    setCurrentDetails(
+      runDetailsMarkdown(
+        {
+          dagId: dag.id,
+          logicalDate,
+          runType,
+          ...(setup.backfillId !== undefined ? { backfillId: setup.backfillId } : {}),
+          runId,
+        },
+        tasks,
+      ),
+    );
 
   const finish = (id: string, state: TaskState, extra: Partial<TaskRunInfo> = {}): void => {
     Object.assign(entry(id), { state, ...extra });
@@ -229,7 +243,8 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
 
   const runSingle = async (task: TaskSpec): Promise<void> => {
     const options = callOptions(task);
-    const call = proxyActivities<TaskActivities>(toActivityOptions(options, task.id))[task.activity];
+    const summary = taskSummary({ taskId: task.id, logicalDate });
+    const call = proxyActivities<TaskActivities>(toActivityOptions(options, task.id, summary))[task.activity];
     try {
       if (!call) throw ApplicationFailure.nonRetryable(`no activity proxy for "${task.activity}"`);
       const { output, attempt } = unwrapTaskResult(await call(contextFor(task)));
@@ -271,6 +286,7 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
       try {
         result = await executeChild(runDagExpandChunk, {
           workflowId: expandChunkWorkflowId(runId, task.id, range.chunk),
+          staticSummary: chunkSummary({ taskId: task.id, logicalDate, ...range, total: list.items.length }),
           args: [
             {
               taskId: task.id,
@@ -280,6 +296,7 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
               context,
               items: list.items.slice(range.start, range.end),
               offset: range.start,
+              total: list.items.length,
             },
           ],
         });
@@ -402,23 +419,4 @@ function firstErrorSuffix(tasks: TaskStatesView, failed: string[]): string {
   const first = failed[0];
   const error = first !== undefined ? tasks[first]?.error : undefined;
   return error ? ` (${first}: ${error})` : '';
-}
-
-/** Markdown for the UI's "current details": what is done, running and failed. */
-function progressMarkdown(setup: RunSetup, runId: string, tasks: TaskStatesView): string {
-  const entries = Object.entries(tasks);
-  const done = entries.filter(([, t]) => isTerminalTaskState(t.state)).length;
-  const running = entries.filter(([, t]) => t.state === 'running');
-  const failed = entries.filter(([, t]) => t.state === 'failed').map(([id]) => id);
-  const runningText = running
-    .map(([id, t]) => (t.items ? `${id} (${t.items.succeeded + t.items.failed}/${t.items.total} items)` : id))
-    .join(', ');
-  const lines = [
-    `**${setup.dag.id}** · ${setup.logicalDate} · ${setup.runType}${setup.backfillId ? ` · backfill ${setup.backfillId}` : ''}`,
-    '',
-    `${done}/${entries.length} tasks done${running.length ? `, ${running.length} running: ${runningText}` : ''}`,
-  ];
-  if (failed.length) lines.push('', `failed: ${failed.join(', ')}`);
-  lines.push('', `query \`taskStates\` for every task of ${runId}`);
-  return lines.join('\n');
 }

@@ -21,6 +21,7 @@ export interface SmokeResult {
 const { smokeWriteObject } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumAttempts: 5 },
+  summary: 'smoke: write an object to S3',
 });
 
 /** Proves the stack end to end: S3 write with one visible retry, then a DuckDB row on the store queue. */
@@ -39,6 +40,7 @@ export async function smokeWorkflow(raw: unknown = {}): Promise<SmokeResult> {
     taskQueue: input.storeTaskQueue,
     startToCloseTimeout: '30s',
     retry: { initialInterval: '200ms', maximumAttempts: 5 },
+    summary: 'smoke: record the run in DuckDB',
   });
   const key = smokeObjectKey(runId);
   const written = await smokeWriteObject({

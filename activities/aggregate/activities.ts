@@ -1,6 +1,14 @@
 import { heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { latePagesParts, numberParts, planMapParts, type MapPart, type ReduceGroup } from '../../domain/aggregate-plan';
+import {
+  latePagesParts,
+  mapPartLabel,
+  numberParts,
+  planMapParts,
+  reduceGroupLabel,
+  type MapPart,
+  type ReduceGroup,
+} from '../../domain/aggregate-plan';
 import { fetchWindow } from '../../domain/paging';
 import { snowflakeFromMs } from '../../domain/snowflake';
 import { addDays, dataInterval } from '../../domain/logical-date';
@@ -31,6 +39,7 @@ import {
   type TrackedProfile,
 } from '../../domain/metrics/instance-facts';
 import type { TaskContext } from '../../domain/task-context';
+import type { ItemLabel } from '../../domain/task-summary';
 import type { ActivityDeps } from '../deps';
 import { SourceManifest, type SegmentEntry } from '../mastodon/manifest';
 import { SEGMENT_PAGES } from '../mastodon/raw-segments';
@@ -60,9 +69,10 @@ const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
  */
 export type PlannedPart = MapPart & { sourceDay: string; segments?: SegmentEntry[] };
 
+/** The map and reduce fan-outs' lists; each item labelled for the Temporal UI (runDag strips the label). */
 export interface AggregatePlan {
-  parts: Array<PlannedPart & { part: number }>;
-  groups: ReduceGroup[];
+  parts: Array<PlannedPart & { part: number } & ItemLabel>;
+  groups: Array<ReduceGroup & ItemLabel>;
 }
 
 function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): PlannedPart[] {
@@ -145,7 +155,12 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // Keep groups with no parts: their day still gets snapshot rows and zero counts.
       for (const g of groups)
         g.parts = numbered.groups.find((n) => n.instance === g.instance && n.day === g.day)?.parts ?? 0;
-      return { parts: numbered.parts, groups };
+      const partsOfDay = (p: { instance: string; day: string }): number =>
+        groups.find((g) => g.instance === p.instance && g.day === p.day)?.parts ?? 0;
+      return {
+        parts: numbered.parts.map((p) => ({ ...p, label: mapPartLabel(p, partsOfDay(p)) })),
+        groups: groups.map((g) => ({ ...g, label: reduceGroupLabel(g) })),
+      };
     }),
 
     /** Map one part: read its pages, validate, fold into every metric family, write the partial. */

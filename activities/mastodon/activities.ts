@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
-import { planFetchDay, type FetchItem } from '../../domain/fetch-plan';
+import { fetchItemLabel, planFetchDay, type FetchItem } from '../../domain/fetch-plan';
 import { formatIssues } from '../../domain/dag-spec';
 import type { TaskContext } from '../../domain/task-context';
+import type { ItemLabel } from '../../domain/task-summary';
 import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
 import type { FetchRuntime, SessionFactory } from './fetch-context';
@@ -278,11 +279,13 @@ export function createMastodonActivities(deps: ActivityDeps) {
       const pick = (k: string) => (ctx.args?.[k] ?? ctx.params?.[k]) as unknown;
       const lookback = pick('lookbackDays');
       const instances = pick('instances');
-      return activities.planFetchDay({
+      const { items } = await activities.planFetchDay({
         day: ctx.logicalDate,
         lookbackDays: typeof lookback === 'number' ? lookback : deps.config.schedule.lookbackDays,
         ...(Array.isArray(instances) && instances.length > 0 ? { instances: instances as string[] } : {}),
       });
+      // Each item named for the Temporal UI (runDag strips the label before the fetch sees it).
+      return { items: items.map((item): FetchItem & ItemLabel => ({ ...item, label: fetchItemLabel(item) })) };
     }),
 
     /** fetch (expanded over plan_fetch's items): one (instance, source, day) per call. */

@@ -54,4 +54,12 @@ describe('taskCallOptions / toActivityOptions', () => {
     });
     expect(Object.keys(toActivityOptions(call, 't')).sort()).toEqual(['activityId', 'retry', 'startToCloseTimeout']);
   });
+
+  it('names the call in the UI when given a summary', () => {
+    const call = taskCallOptions(TaskOptions.parse({}), { workflowQueue: 'q' });
+    expect(toActivityOptions(call, 'fetch[3]', 'fetch sim.local public-local 2026-11-20')).toMatchObject({
+      activityId: 'fetch[3]',
+      summary: 'fetch sim.local public-local 2026-11-20',
+    });
+  });
 });
