@@ -7,7 +7,7 @@ import {
   type MapPartJob,
   type PageRead,
 } from '../../activities/aggregate/map-pages';
-import { MAP_THREAD_SOURCE, MapThreadPool } from '../../activities/aggregate/map-pool';
+import { MapThreadPool } from '../../activities/aggregate/map-pool';
 import { getBytes, getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
 import type { SegmentEntry } from '../../activities/mastodon/manifest';
