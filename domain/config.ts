@@ -177,6 +177,7 @@ export const ENV_OVERRIDES = {
   MASTOFLOW_S3_REGION: ['s3', 'region'],
   MASTOFLOW_DUCKDB_PATH: ['duckdb', 'path'],
   MASTOFLOW_SERVE_STORE: ['worker', 'serveStore'],
+  MASTOFLOW_LOAD_EXAMPLES: ['loadExamples'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Env vars read directly (not config fields): the config file path and default secret names. */
