@@ -9,7 +9,10 @@ import {
   listTsFiles,
   type ImportEdge,
   type ImportGraph,
+  WORKFLOW_ENTRIES,
 } from '../helpers/import-graph';
+import { WORKFLOWS_PATH, WORKFLOWS_WITH_EXAMPLES_PATH } from '../../runtime/workflow-bundle';
+import { TEST_WORKFLOWS_PATH } from '../dags/registry';
 
 // The layering rules of the README's architecture map, checked over the real import graph of every
 // .ts file (test/helpers/import-graph.ts): no import cycles; domain/ imports only domain/ (and
@@ -29,6 +32,14 @@ describe('the layering rules over the repository', () => {
       edges.filter((e) => !e.external && !graph.has(e.target)).map((e) => `${file}: '${e.spec}'`),
     );
     expect(unresolved).toEqual([]);
+  });
+
+  it('knows every workflow bundle entry the worker runtime and the test workers build', () => {
+    const entries = [WORKFLOWS_PATH, WORKFLOWS_WITH_EXAMPLES_PATH, TEST_WORKFLOWS_PATH].map((p) =>
+      path.relative(REPO_ROOT, p).split(path.sep).join('/'),
+    );
+    expect([...WORKFLOW_ENTRIES].sort()).toEqual(entries.sort());
+    for (const entry of entries) expect(graph.has(entry)).toBe(true);
   });
 
   it('holds: no violations', () => {
