@@ -1,4 +1,5 @@
 // The worker process: `npx tsx worker.ts [--config file] [--store|--no-store]`, also `mastoflow worker`.
-import { runWorkerCommand } from './cli/commands/worker';
+// The same command as `mastoflow worker` (cli/main.ts), so flags and behaviour never drift apart.
+import { main } from './cli/main';
 
-await runWorkerCommand(process.argv.slice(2));
+await main(['worker', ...process.argv.slice(2)]);

@@ -12,4 +12,10 @@ export interface ActivityDeps {
   duckdbPath: string;
   /** Environment holding secrets (instance tokens, pseudonym key); read only inside activities. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The path of a runnable JavaScript bundle of a worker thread's TypeScript entry (the map step's
+   * threads). The worker runtime builds and caches it (runtime/thread-bundle.ts); activities/
+   * never imports runtime/.
+   */
+  threadCode: (entry: string) => Promise<string>;
 }

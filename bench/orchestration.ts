@@ -21,6 +21,8 @@ import { freePort } from '../infra/ports';
 import { ensureTools } from '../infra/tools';
 import { installWorkerLogging } from '../runtime/logging';
 import { createWorkers } from '../runtime/worker-runtime';
+// The benchmark DAGs (test_bench_*): registered here, and served by a worker built from the test entry.
+import { TEST_WORKFLOWS_PATH } from '../test/dags/registry';
 import { liveTaskStates, type DagRunHandle } from '../cli/commands/run';
 import type { RunDagSummary } from '../workflows/run-dag';
 
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   try {
     log('bundling workflows and starting the worker (real runtime) ...');
-    const created = await createWorkers({ config, env, serveStore: false });
+    const created = await createWorkers({ config, env, serveStore: false, workflowsPath: TEST_WORKFLOWS_PATH });
     workersDone = Promise.all(created.workers.map((w) => w.run())).finally(() => created.connection.close());
     stopWorkers = () => {
       for (const w of created.workers) w.shutdown();

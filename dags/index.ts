@@ -1,31 +1,48 @@
 import { parseDagSpec, type DagSpec, type DagSpecInput } from '../domain/dag-spec';
 import { validateDagGraph } from '../domain/dag-graph';
-import { exampleChain } from './example_chain';
-import { exampleFanout } from './example_fanout';
 import { mastodonDaily } from './mastodon_daily';
-import { TEST_DAGS } from './testing';
 
-// Every DAG mastoflow knows, as data. This module is part of the workflow bundle (runDag looks
+// The DAGs a worker serves, as data. This module is part of the workflow bundle (runDag looks
 // DAGs up here by id), so it and the DAG files it imports must stay pure: no cron-parser, no I/O.
 // The registry (dags/registry.ts, via dags/catalog.ts) adds the checks that need more (cron,
 // activity names) at worker and CLI start-up.
 //
+// PRODUCTION_DAGS are always loaded. Other DAGs join through registerDags(), called at module load
+// by a workflow entry that imports this one: workflows/with-examples.ts adds the example DAGs
+// (config `loadExamples`), test/dags/workflows.ts the test and benchmark DAGs. A worker's bundle
+// is built from one entry, so every workflow of that worker sees the same DAGs (deterministic).
+//
 // To add a DAG: write dags/<id>.ts exporting a `defineDag({...})` and add it to the list below.
 
-export const ALL_DAGS: readonly DagSpecInput[] = [
-  exampleChain,
-  exampleFanout,
-  mastodonDaily,
-  // Test and benchmark DAGs (ids `test_*`, see dags/testing.ts).
-  ...TEST_DAGS,
-];
+export const PRODUCTION_DAGS: readonly DagSpecInput[] = [mastodonDaily];
+
+const registered: DagSpecInput[] = [];
+/** lookupDag's answers; cleared when DAGs are registered. */
+const cache = new Map<string, DagLookup>();
+
+/**
+ * Load more DAGs into this process (or workflow bundle). Registering the same definition again is
+ * a no-op; another definition under an id already loaded is refused.
+ */
+export function registerDags(dags: readonly DagSpecInput[]): void {
+  for (const dag of dags) {
+    const loaded = loadedDags().find((d) => d.id === dag.id);
+    if (loaded === dag) continue;
+    if (loaded) throw new Error(`registerDags: DAG id "${dag.id}" is already loaded by another definition`);
+    registered.push(dag);
+  }
+  cache.clear(); // an id that was unknown may be known now
+}
+
+/** Every DAG loaded here: the production DAGs, then the registered ones. */
+export function loadedDags(): readonly DagSpecInput[] {
+  return [...PRODUCTION_DAGS, ...registered];
+}
 
 export type DagLookup =
   | { ok: true; dag: DagSpec }
   | { ok: false; reason: 'unknown'; message: string }
   | { ok: false; reason: 'invalid'; message: string };
-
-const cache = new Map<string, DagLookup>();
 
 /**
  * The parsed DAG with that id, or why not: unknown id (naming the known ones) or a spec that does
@@ -36,7 +53,7 @@ const cache = new Map<string, DagLookup>();
 export function lookupDag(id: string): DagLookup {
   const cached = cache.get(id);
   if (cached) return cached;
-  const input = ALL_DAGS.find((dag) => dag.id === id);
+  const input = loadedDags().find((dag) => dag.id === id);
   let result: DagLookup;
   if (input === undefined) {
     result = { ok: false, reason: 'unknown', message: `unknown DAG "${id}" (known: ${dagIds().join(', ')})` };
@@ -64,5 +81,7 @@ export function getDagSpec(id: string): DagSpec | undefined {
 
 /** Every DAG id, sorted. */
 export function dagIds(): string[] {
-  return ALL_DAGS.map((dag) => dag.id).sort();
+  return loadedDags()
+    .map((dag) => dag.id)
+    .sort();
 }

@@ -129,6 +129,11 @@ export const MastoflowConfig = z
     schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
     dev: DevConfig.default(DevConfig.parse({})),
     privacy: PrivacyConfig.default(PrivacyConfig.parse({})),
+    /**
+     * Load the example DAGs (`example_*`), like Airflow's `load_examples`. Off by default so a
+     * deployed worker serves only real DAGs; `mastoflow dev` and `demo` turn it on.
+     */
+    loadExamples: z.boolean().default(false),
     worker: z
       .object({
         /** Serve the mastoflow-store queue (the single DuckDB writer) in this process. */
@@ -172,6 +177,7 @@ export const ENV_OVERRIDES = {
   MASTOFLOW_S3_REGION: ['s3', 'region'],
   MASTOFLOW_DUCKDB_PATH: ['duckdb', 'path'],
   MASTOFLOW_SERVE_STORE: ['worker', 'serveStore'],
+  MASTOFLOW_LOAD_EXAMPLES: ['loadExamples'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Env vars read directly (not config fields): the config file path and default secret names. */

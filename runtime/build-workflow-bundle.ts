@@ -1,7 +1,8 @@
 // The child process of ensureWorkflowBundle (runtime/workflow-bundle.ts): bundle the workflows with
 // webpack, write the code to the given file and exit, taking webpack's memory with it.
 //   node --import tsx runtime/build-workflow-bundle.ts <workflowsPath> <outFile>
-// Run without arguments, it ensures the cached bundle of the current sources (e.g. at image build).
+// Run without arguments, it ensures the cached bundle of the current sources (e.g. at image build)
+// for the production entry, workflows/index.ts (compose runs with loadExamples off).
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowsHere, ensureWorkflowBundle, type ChildResult } from './workflow-bundle';
 

@@ -4,7 +4,8 @@ import { createDagCatalog } from '../dags/catalog';
 import type { MastoflowConfig } from '../domain/config';
 import { connectTemporalWorker, createS3Client, ensureBucket } from './clients';
 import { installWorkerLogging } from './logging';
-import { ensureWorkflowBundle, WORKFLOWS_PATH } from './workflow-bundle';
+import { ensureThreadBundle } from './thread-bundle';
+import { ensureWorkflowBundle, WORKFLOWS_PATH, workflowsPathFor } from './workflow-bundle';
 
 export { WORKFLOWS_PATH };
 
@@ -19,6 +20,11 @@ export interface WorkerRunOptions {
    * RSS) never enters the worker.
    */
   workflowBundlePath?: string;
+  /**
+   * The workflow entry to bundle: by default workflows/index.ts, or workflows/with-examples.ts when
+   * the config's `loadExamples` is on. Benchmarks pass the test entry (test/dags/workflows.ts).
+   */
+  workflowsPath?: string;
   /** Escape hatch: bundle workflows/ inside this process at start (the SDK's workflowsPath), as before. */
   bundleInProcess?: boolean;
   /** Progress lines of the bundle step (console.log by default). */
@@ -28,7 +34,14 @@ export interface WorkerRunOptions {
 }
 
 export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEnv): ActivityDeps {
-  return { config, s3: createS3Client(config.s3, env), bucket: config.s3.bucket, duckdbPath: config.duckdb.path, env };
+  return {
+    config,
+    s3: createS3Client(config.s3, env),
+    bucket: config.s3.bucket,
+    duckdbPath: config.duckdb.path,
+    env,
+    threadCode: async (entry) => (await ensureThreadBundle(entry)).path,
+  };
 }
 
 /**
@@ -42,14 +55,15 @@ export async function createWorkers(
   installWorkerLogging();
   // A broken DAG definition stops the worker at start with every problem listed, rather than
   // failing runs one by one later.
-  createDagCatalog();
-  const env = opts.env ?? process.env;
   const { config } = opts;
+  createDagCatalog(config);
+  const env = opts.env ?? process.env;
+  const workflowsPath = opts.workflowsPath ?? workflowsPathFor(config);
   // The bundle (a cache hit, or a child process) is made while the bucket and connection are set up.
   const bundlePath: Promise<string | undefined> =
     opts.workflowBundlePath || opts.bundleInProcess
       ? Promise.resolve(opts.workflowBundlePath)
-      : ensureWorkflowBundle({ log: opts.log }).then((b) => b.path);
+      : ensureWorkflowBundle({ workflowsPath, log: opts.log }).then((b) => b.path);
   bundlePath.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
   const deps = buildActivityDeps(config, env);
   await ensureBucket(deps.s3, deps.bucket);
@@ -65,7 +79,7 @@ export async function createWorkers(
   }
   const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = codePath
     ? { workflowBundle: { codePath } }
-    : { workflowsPath: WORKFLOWS_PATH };
+    : { workflowsPath };
   const workers = [
     await Worker.create({
       ...common,

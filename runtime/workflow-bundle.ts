@@ -18,12 +18,21 @@ import { writableDir } from './cache-dir';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
 
+/** The production workflows (the bundle of a worker whose config has `loadExamples` off). */
 export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
+/** The same workflows with the example DAGs registered (`loadExamples` on). */
+export const WORKFLOWS_WITH_EXAMPLES_PATH = path.join(REPO_ROOT, 'workflows', 'with-examples.ts');
+
+/** The workflow entry a worker of this config bundles. */
+export function workflowsPathFor(config: { loadExamples: boolean }): string {
+  return config.loadExamples ? WORKFLOWS_WITH_EXAMPLES_PATH : WORKFLOWS_PATH;
+}
 
 /**
  * What the cache key hashes by default: every file under these (repo-relative) paths. workflows/
  * imports domain/ and dags/index.ts (activities/ as types only, which the compiler erases), and
- * webpack reads package.json; package-lock.json pins every package the bundle pulls in.
+ * webpack reads package.json; package-lock.json pins every package the bundle pulls in. The
+ * entry's own folder is added when it lies elsewhere (test/dags/workflows.ts for test workers).
  */
 export const DEFAULT_HASH_INPUTS = ['workflows', 'domain', 'dags', 'package.json', 'package-lock.json'];
 
@@ -100,10 +109,12 @@ function installedVersion(pkg: string): string {
 }
 
 function resolveInputs(opts: WorkflowBundleOptions): { workflowsPath: string; inputs: string[] } {
-  return {
-    workflowsPath: path.resolve(REPO_ROOT, opts.workflowsPath ?? WORKFLOWS_PATH),
-    inputs: (opts.hashInputs ?? DEFAULT_HASH_INPUTS).map((p) => path.resolve(REPO_ROOT, p)),
-  };
+  const workflowsPath = path.resolve(REPO_ROOT, opts.workflowsPath ?? WORKFLOWS_PATH);
+  const inputs = (opts.hashInputs ?? DEFAULT_HASH_INPUTS).map((p) => path.resolve(REPO_ROOT, p));
+  const entryDir = path.dirname(workflowsPath);
+  if (!opts.hashInputs && !inputs.some((i) => entryDir === i || entryDir.startsWith(i + path.sep)))
+    inputs.push(entryDir);
+  return { workflowsPath, inputs };
 }
 
 /** The cache key: the bundle format, the paths, package versions and every input file (path and bytes). */

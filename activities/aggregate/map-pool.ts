@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ensureThreadBundle } from '../../runtime/thread-bundle';
 import type { S3ReadTarget } from '../store/s3-light-client';
 import { MissingPageError, type MapPartJob, type MapPartSummary } from './map-pages';
 
@@ -46,13 +45,11 @@ const IDLE_MS = 1_000;
 export const PARTS_PER_THREAD = 2;
 
 export const MAP_THREAD_SOURCE = fileURLToPath(new URL('./map-thread.ts', import.meta.url));
-let threadCode: Promise<string> | undefined;
-/** The thread's code, bundled once per process (a cache hit after the first build; see thread-bundle.ts). */
-function mapThreadCode(): Promise<string> {
-  threadCode ??= ensureThreadBundle(MAP_THREAD_SOURCE).then((b) => b.path);
-  threadCode.catch(() => (threadCode = undefined)); // a failed build is retried by the next part
-  return threadCode;
-}
+/**
+ * The path of a runnable JavaScript file for a thread's TypeScript entry (ActivityDeps.threadCode:
+ * the worker runtime bundles it once and caches it on disk, see runtime/thread-bundle.ts).
+ */
+export type ThreadCodeFn = (entry: string) => Promise<string>;
 const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 
 export class MapThreadPool {
@@ -60,14 +57,25 @@ export class MapThreadPool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    private readonly threadCode: ThreadCodeFn,
+  ) {
     if (!(size >= 1)) throw new Error(`a map thread pool needs at least one thread, got ${size}`);
   }
 
   private code: string | undefined;
+  private codeLoading: Promise<string> | undefined;
+
+  /** The thread's code, asked for once per pool (a failed build is retried by the next part). */
+  private mapThreadCode(): Promise<string> {
+    this.codeLoading ??= this.threadCode(MAP_THREAD_SOURCE);
+    this.codeLoading.catch(() => (this.codeLoading = undefined));
+    return this.codeLoading;
+  }
 
   async run(job: MapPartJob, target: S3ReadTarget, onProgress?: (pagesDone: number) => void): Promise<MapPartSummary> {
-    this.code ??= await mapThreadCode();
+    this.code ??= await this.mapThreadCode();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, target, onProgress, resolve, reject });
       this.dispatch();
@@ -161,10 +169,10 @@ export class MapThreadPool {
 let shared: MapThreadPool | undefined;
 
 /** The process's pool (one per process: threads are per-core, not per activity set). */
-export function sharedMapThreadPool(size: number): MapThreadPool {
+export function sharedMapThreadPool(size: number, threadCode: ThreadCodeFn): MapThreadPool {
   if (!shared || shared.size !== size) {
     void shared?.close();
-    shared = new MapThreadPool(size);
+    shared = new MapThreadPool(size, threadCode);
   }
   return shared;
 }

@@ -54,7 +54,7 @@ export async function runMapPart(deps: ActivityDeps, job: MapPartJob): Promise<M
       };
       return await mapPartToStore(job, store, onProgress);
     }
-    return await sharedMapThreadPool(threads).run(job, await readTarget(deps), onProgress);
+    return await sharedMapThreadPool(threads, deps.threadCode).run(job, await readTarget(deps), onProgress);
   } finally {
     clearInterval(waiting);
   }

@@ -266,7 +266,7 @@ export function registerBackfillCommand(program: Command): void {
     .option('--cancel-runs', 'with --cancel: also cancel the day runs still open')
     .action(async (dagId: string, opts: BackfillFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const dag = createDagCatalog().get(dagId);
+      const dag = createDagCatalog(config).get(dagId);
       const request = backfillRequestFor(dag, opts);
       const plan = planBackfill(request);
       await withTemporalClient(config, async (client) => {

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { createDagCatalog } from '../../dags/catalog';
 import { nextFireTimes } from '../../dags/registry';
-import { TEST_DAG_PREFIX } from '../../dags/testing';
 import { renderDagGraph } from '../../domain/dag-graph';
 import type { DagSpec } from '../../domain/dag-spec';
 import { logicalDateFromScheduledTime } from '../../domain/logical-date';
+import { configFrom } from '../context';
 
-// `mastoflow dags list|show`: what DAGs this build knows, validated the way the worker loads them
-// (a broken DAG makes these commands fail with every problem listed).
+// `mastoflow dags list|show`: what DAGs the worker of this config serves (the production DAGs,
+// and the example DAGs when `loadExamples` is on), validated the way the worker loads them (a
+// broken DAG makes these commands fail with every problem listed).
 
 function scheduleText(dag: DagSpec): string {
   if (dag.schedule === null) return '-';
@@ -39,13 +40,10 @@ export function registerDagsCommands(program: Command): void {
   const dags = program.command('dags').description('list and inspect the DAGs this build knows');
   dags
     .command('list')
-    .description('every DAG: id, schedule, number of tasks, description')
-    .option('--all', `include test and benchmark DAGs (${TEST_DAG_PREFIX}*)`)
+    .description('every DAG: id, schedule, number of tasks, description (example DAGs only with loadExamples)')
     .option('--json', 'print JSON')
-    .action((opts: { all?: boolean; json?: boolean }) => {
-      const list = createDagCatalog()
-        .list()
-        .filter((dag) => opts.all || !dag.id.startsWith(TEST_DAG_PREFIX));
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const list = createDagCatalog(configFrom(cmd).config).list();
       if (opts.json) {
         const rows = list.map((d) => ({
           id: d.id,
@@ -61,7 +59,7 @@ export function registerDagsCommands(program: Command): void {
   dags
     .command('show <dag>')
     .description('the task graph by level, and the next scheduled runs')
-    .action((dagId: string) => {
-      console.log(formatDagShow(createDagCatalog().get(dagId), Date.now()));
+    .action((dagId: string, _opts: unknown, cmd: Command) => {
+      console.log(formatDagShow(createDagCatalog(configFrom(cmd).config).get(dagId), Date.now()));
     });
 }

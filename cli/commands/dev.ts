@@ -12,8 +12,10 @@ export interface DevSession {
 
 /** Start stack + in-process worker; shared by `dev` and `demo`. */
 export async function startDevSession(cmd: Command, opts: { worker: boolean }): Promise<DevSession> {
-  const { file, config } = configFrom(cmd);
+  const { file, config: loaded } = configFrom(cmd);
   console.log(`dev: config ${file}`);
+  // dev and demo always serve the example DAGs (like Airflow's load_examples), whatever the file says.
+  const config = { ...loaded, loadExamples: true };
   const stack = await startDevStack(config);
   if (!opts.worker) {
     return { stack, workerDone: new Promise(() => {}), stopWorkers: () => {} };

@@ -31,7 +31,7 @@ export async function startDagRun(
   config: MastoflowConfig,
   opts: StartDagRunOptions,
 ): Promise<DagRunHandle> {
-  const dag = createDagCatalog().get(opts.dagId);
+  const dag = createDagCatalog(config).get(opts.dagId);
   const logicalDate = opts.logicalDate ?? yesterdayUtc(Date.now());
   if (!isValidDay(logicalDate))
     throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);

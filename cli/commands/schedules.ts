@@ -39,7 +39,7 @@ export function registerSchedulesCommand(program: Command): void {
     .option('--dry-run', 'show what would change')
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const dags = createDagCatalog().list();
+      const dags = createDagCatalog(config).list();
       const report = await withTemporalClient(config, (client) =>
         syncSchedules(client, dags, {
           taskQueue: config.temporal.taskQueue,

@@ -32,7 +32,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the grid as JSON')
     .action(async (dagId: string, opts: StatusFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
-      createDagCatalog().get(dagId); // an unknown id fails here, naming the known ones
+      createDagCatalog(config).get(dagId); // an unknown id fails here, naming the known ones
       const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(Date.now());
       const from = opts.from ? day(opts.from, '--from') : addDays(to, -27);
       if (from > to) throw new Error(`--from ${from} is after --to ${to}`);

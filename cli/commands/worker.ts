@@ -20,9 +20,3 @@ export function registerWorkerCommand(program: Command): void {
       console.log('worker: stopped');
     });
 }
-
-/** worker.ts's entry: the same command, so flags and behaviour never drift apart. */
-export async function runWorkerCommand(argv: string[]): Promise<void> {
-  const { main } = await import('../main');
-  await main(['worker', ...argv]);
-}

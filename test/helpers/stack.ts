@@ -9,6 +9,8 @@ import { createS3Client } from '../../runtime/clients';
 import { installWorkerLogging } from '../../runtime/logging';
 import { createWorkers } from '../../runtime/worker-runtime';
 import type { TestStack } from './stack-types';
+// The test DAGs join this process's registry (the catalog a test worker validates, CLI commands).
+import '../dags/registry';
 
 // Helpers for integration tests: each test gets its own task queues, bucket prefix and DuckDB
 // file on the shared real servers, so test files can run in parallel without seeing each other.
@@ -40,6 +42,8 @@ export function testConfig(name: string, extra: Record<string, unknown> = {}): M
       taskQueue: `${name}`,
       storeTaskQueue: `${name}-store`,
     },
+    // The test workers' bundle serves the example DAGs, which several tests run.
+    loadExamples: true,
     ...extra,
   };
   const parsed = parseConfig(raw, 'test-config');

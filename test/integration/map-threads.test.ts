@@ -16,7 +16,11 @@ import { dataInterval } from '../../domain/logical-date';
 import { rawPageKey } from '../../domain/keys';
 import { iterateDay } from '../../infra/mastodon-sim/generator';
 import { ensureBucket } from '../../runtime/clients';
+import { ensureThreadBundle } from '../../runtime/thread-bundle';
 import { testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
+
+/** What the worker runtime hands the pool (ActivityDeps.threadCode). */
+const threadCode = async (entry: string): Promise<string> => (await ensureThreadBundle(entry)).path;
 
 // The map step's fast path: raw pages read with the hand-signed GET inside worker threads must
 // give exactly what the in-process map over the AWS SDK gives, and fail the same clear ways.
@@ -58,7 +62,7 @@ describe('map worker threads over MinIO', () => {
       keys.push(key);
     }
     segments = await writer.finish();
-    pool = new MapThreadPool(2);
+    pool = new MapThreadPool(2, threadCode);
   });
 
   afterAll(async () => {
@@ -178,7 +182,7 @@ describe('map worker threads over MinIO', () => {
   });
 
   it('queues more parts than threads and returns each its own result', async () => {
-    const one = new MapThreadPool(1);
+    const one = new MapThreadPool(1, threadCode);
     try {
       const results = await Promise.all([0, 4, 8].map((i) => one.run(job(keys.slice(i, i + 4)), target)));
       const inputs = results.map((r) => r.counts.input);
@@ -198,7 +202,7 @@ describe('map worker threads over MinIO', () => {
     const again = await pool.run(job([keys[0]!]), target);
     expect(again.counts.input).toBe(40);
     // A thread holds two parts at once: the failed one must not hold up the one behind it.
-    const one = new MapThreadPool(1);
+    const one = new MapThreadPool(1, threadCode);
     try {
       const [failed, next] = await Promise.allSettled([
         one.run(job([missing, keys[0]!]), target),
@@ -212,7 +216,7 @@ describe('map worker threads over MinIO', () => {
   });
 
   it('idle threads exit after a second (their heaps go back before the reduce) and come back on demand', async () => {
-    const p = new MapThreadPool(2);
+    const p = new MapThreadPool(2, threadCode);
     try {
       await Promise.all([p.run(job(keys.slice(0, 2)), target), p.run(job(keys.slice(2, 4)), target)]);
       expect(p.threads).toBe(2);

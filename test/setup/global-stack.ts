@@ -6,11 +6,12 @@ import type { TestProject } from 'vitest/node';
 import { freePort } from '../../infra/ports';
 import { startMinio, startTemporalDevServer, type RunningMinio, type RunningTemporal } from '../../infra/local-servers';
 import { ensureTools, toolPath } from '../../infra/tools';
-import { WORKFLOWS_PATH } from '../../runtime/worker-runtime';
+import { TEST_WORKFLOWS_PATH } from '../dags/registry';
 import type { TestStack } from '../helpers/stack-types';
 
 // Once per test run: a real Temporal dev server and a real MinIO on free loopback ports in a temp
-// dir, and one workflow bundle shared by every test worker (bundling per file costs seconds).
+// dir, and one workflow bundle shared by every test worker (bundling per file costs seconds), built
+// from the test entry: production workflows, the example DAGs and the test DAGs (test/dags/).
 let temporal: RunningTemporal | undefined;
 let minio: RunningMinio | undefined;
 let dir: string | undefined;
@@ -44,7 +45,7 @@ export async function setup(project: TestProject): Promise<void> {
       logFile: path.join(dir, 'minio.log'),
     }),
   ]);
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS_PATH, logger: quietLogger });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   const stack: TestStack = {

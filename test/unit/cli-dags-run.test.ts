@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { formatDagList, formatDagShow } from '../../cli/commands/dags';
 import { formatSummaryTable, temporalUiLink, withPendingAttempts } from '../../cli/commands/run';
-import { getDagSpec } from '../../dags/index';
+import { main } from '../../cli/main';
+import { createDagCatalog } from '../../dags/catalog';
 import { parseConfig } from '../../domain/config';
 import { parseDagSpec } from '../../domain/dag-spec';
 import type { TaskStatesView } from '../../workflows/messages';
@@ -65,6 +69,33 @@ describe('temporalUiLink', () => {
   });
 });
 
+/** `mastoflow --config <file> dags list --json` with loadExamples set as given: the ids it prints. */
+async function listedDagIds(loadExamples: boolean | undefined): Promise<string[]> {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mastoflow-dags-list-')), 'config.json');
+  const raw = {
+    instances: [{ name: 'x.local', baseUrl: 'http://127.0.0.1:1', userAgentContact: 'mailto:a@b.c' }],
+    s3: { bucket: 'b-1' },
+    ...(loadExamples === undefined ? {} : { loadExamples }),
+  };
+  writeFileSync(file, JSON.stringify(raw));
+  const lines: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+  try {
+    await main(['--config', file, 'dags', 'list', '--json']);
+  } finally {
+    log.mockRestore();
+  }
+  return (JSON.parse(lines.join('\n')) as Array<{ id: string }>).map((d) => d.id);
+}
+
+describe('dags list honours loadExamples (no test DAGs in the production registry)', () => {
+  it('lists the example DAGs only when loadExamples is on; off by default', async () => {
+    expect(await listedDagIds(true)).toEqual(['example_chain', 'example_fanout', 'mastodon_daily']);
+    expect(await listedDagIds(false)).toEqual(['mastodon_daily']);
+    expect(await listedDagIds(undefined)).toEqual(['mastodon_daily']);
+  });
+});
+
 describe('dags list / show output', () => {
   it('lists id, schedule, task count and description', () => {
     const daily = parseDagSpec({
@@ -74,7 +105,7 @@ describe('dags list / show output', () => {
       tasks: [{ id: 'a', activity: 'noop' }],
     });
     if (!daily.ok) throw new Error('bad fixture');
-    const text = formatDagList([getDagSpec('example_chain')!, daily.value]);
+    const text = formatDagList([createDagCatalog({ loadExamples: true }).get('example_chain'), daily.value]);
     expect(text.split('\n')).toEqual([
       'dag            schedule       tasks  description',
       'example_chain  -                  4  Demo: a chain, a fan-out and a join over no-op activities',
@@ -94,7 +125,7 @@ describe('dags list / show output', () => {
     expect(text).toContain(
       '  2026-11-21T02:00:00.000Z  processes 2026-11-20\n  2026-11-22T02:00:00.000Z  processes 2026-11-21',
     );
-    expect(formatDagShow(getDagSpec('example_chain')!, 0)).not.toContain('next runs');
+    expect(formatDagShow(createDagCatalog({ loadExamples: true }).get('example_chain'), 0)).not.toContain('next runs');
   });
 });
 

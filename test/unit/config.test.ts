@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeSecrets, parseConfig } from '../../domain/config';
+import { REPO_ROOT } from '../../infra/tools';
 import { ConfigError, loadConfig } from '../../runtime/config-file';
 
 const good = () => ({
@@ -36,6 +37,14 @@ describe('config schema', () => {
     expect(r.config.duckdb.path).toBe('data/mastoflow.duckdb');
     expect(r.config.instances[0]!.sources.publicLocal).toBe(true);
     expect(r.config.schedule.cron).toBe('0 2 * * *');
+    expect(r.config.loadExamples).toBe(false);
+  });
+
+  it('loads the example DAGs in the dev config, not in the compose one', () => {
+    expect(loadConfig(path.join(REPO_ROOT, 'mastoflow.config.json')).config.loadExamples).toBe(true);
+    expect(loadConfig(path.join(REPO_ROOT, 'infra', 'compose', 'mastoflow.config.json')).config.loadExamples).toBe(
+      false,
+    );
   });
 
   // Each bad file must produce a message naming the file, the field path and what was expected.
@@ -100,9 +109,11 @@ describe('config schema', () => {
     const r = parseConfig(good(), 'cfg.json', {
       MASTOFLOW_TEMPORAL_ADDRESS: 'temporal:7233',
       MASTOFLOW_SERVE_STORE: 'false',
+      MASTOFLOW_LOAD_EXAMPLES: 'true',
     });
     expect(r.ok && r.config.temporal.address).toBe('temporal:7233');
     expect(r.ok && r.config.worker.serveStore).toBe(false);
+    expect(r.ok && r.config.loadExamples).toBe(true);
   });
 
   it('describes secrets by env var name and presence only', () => {

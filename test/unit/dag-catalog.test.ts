@@ -1,18 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { activityNames } from '../../activities';
-import { createDagCatalog } from '../../dags/catalog';
-import { ALL_DAGS, dagIds, getDagSpec, lookupDag } from '../../dags/index';
+import { catalogDags, createDagCatalog } from '../../dags/catalog';
+import { EXAMPLE_DAGS } from '../../dags/examples';
+import { dagIds, getDagSpec, loadedDags, lookupDag, PRODUCTION_DAGS, registerDags } from '../../dags/index';
 import { createDagRegistry, DagRegistryError } from '../../dags/registry';
-import { TEST_DAG_PREFIX, TEST_DAGS } from '../../dags/testing';
-import type { DagSpecInput } from '../../domain/dag-spec';
+import { defineDag, type DagSpecInput } from '../../domain/dag-spec';
+import { TEST_DAG_PREFIX, TEST_DAGS } from '../dags/testing';
+
+// This file imports dags/ but not test/dags/registry.ts: it checks what production code loads.
 
 describe('the DAG catalog', () => {
-  it("loads every DAG of the build against the worker's activity names", () => {
-    const catalog = createDagCatalog();
-    expect(catalog.ids()).toEqual(dagIds());
-    expect(catalog.ids()).toEqual(
-      expect.arrayContaining(['example_chain', 'example_fanout', 'test_trigger_rules', 'test_fanout']),
-    );
+  it('holds only the production DAGs with loadExamples off: no example or test DAGs', () => {
+    expect(createDagCatalog({ loadExamples: false }).ids()).toEqual(['mastodon_daily']);
+    expect(dagIds()).toEqual(['mastodon_daily']);
+  });
+
+  it('adds the example DAGs with loadExamples on, validated against the activity names', () => {
+    expect(createDagCatalog({ loadExamples: true }).ids()).toEqual([
+      'example_chain',
+      'example_fanout',
+      'mastodon_daily',
+    ]);
+    expect(EXAMPLE_DAGS.every((d) => d.id.startsWith('example_') && (d.schedule ?? null) === null)).toBe(true);
+  });
+
+  it('validates the test DAGs against the activity names too', () => {
+    expect(createDagRegistry([...PRODUCTION_DAGS, ...TEST_DAGS], activityNames()).ids()).toContain('test_fanout');
   });
 
   it("lists the builtin activities among the worker's", () => {
@@ -35,11 +48,7 @@ describe('the DAG catalog', () => {
       expect(dag.id.startsWith(TEST_DAG_PREFIX)).toBe(true);
       expect(dag.schedule ?? null).toBeNull();
     }
-    expect(ALL_DAGS.filter((d) => !d.id.startsWith(TEST_DAG_PREFIX)).map((d) => d.id)).toEqual([
-      'example_chain',
-      'example_fanout',
-      'mastodon_daily',
-    ]);
+    expect(PRODUCTION_DAGS.some((d) => d.id.startsWith(TEST_DAG_PREFIX))).toBe(false);
   });
 
   it('refuses an invalid DAG with errors naming the DAG, the task and the problem', () => {
@@ -52,7 +61,7 @@ describe('the DAG catalog', () => {
     };
     let error: unknown;
     try {
-      createDagRegistry([...ALL_DAGS, broken], activityNames());
+      createDagRegistry([...catalogDags({ loadExamples: true }), broken], activityNames());
     } catch (err) {
       error = err;
     }
@@ -66,6 +75,19 @@ describe('the DAG catalog', () => {
 });
 
 describe('lookupDag (what runDag uses inside the workflow sandbox)', () => {
+  it('knows a registered DAG only after registration (what the workflow entries do at module load)', () => {
+    const found = lookupDag('example_chain');
+    expect(found.ok).toBe(false);
+    if (!found.ok) expect(found.message).toBe('unknown DAG "example_chain" (known: mastodon_daily)');
+    registerDags(EXAMPLE_DAGS);
+    registerDags(EXAMPLE_DAGS); // the same definitions again: a no-op
+    expect(loadedDags().map((d) => d.id)).toEqual(['mastodon_daily', 'example_chain', 'example_fanout']);
+    expect(() => registerDags([defineDag({ id: 'example_chain', tasks: [{ id: 'a', activity: 'noop' }] })])).toThrow(
+      'registerDags: DAG id "example_chain" is already loaded by another definition',
+    );
+    registerDags(TEST_DAGS);
+  });
+
   it('parses a known DAG, defaults filled in', () => {
     const dag = getDagSpec('example_chain');
     expect(dag?.maxActiveTasks).toBe(4);

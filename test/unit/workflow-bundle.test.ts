@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/tools';
-import { DEFAULT_HASH_INPUTS, ensureWorkflowBundle, workflowBundleHash } from '../../runtime/workflow-bundle';
+import {
+  DEFAULT_HASH_INPUTS,
+  ensureWorkflowBundle,
+  WORKFLOWS_PATH,
+  WORKFLOWS_WITH_EXAMPLES_PATH,
+  workflowBundleHash,
+  workflowsPathFor,
+} from '../../runtime/workflow-bundle';
+import { TEST_WORKFLOWS_PATH } from '../dags/registry';
 
 // ensureWorkflowBundle builds in a child process (webpack: seconds) and caches by a content hash.
 // Builds go to temp cache dirs; the real sources are only read.
@@ -36,6 +44,15 @@ describe('workflowBundleHash', () => {
     writeFileSync(path.join(dir, 'new.ts'), '');
     expect(workflowBundleHash({ hashInputs: inputs })).not.toBe(first);
   });
+
+  it('keys each workflow entry apart: production, with the example DAGs, the test workers', () => {
+    expect(workflowsPathFor({ loadExamples: false })).toBe(WORKFLOWS_PATH);
+    expect(workflowsPathFor({ loadExamples: true })).toBe(WORKFLOWS_WITH_EXAMPLES_PATH);
+    const hashes = [WORKFLOWS_PATH, WORKFLOWS_WITH_EXAMPLES_PATH, TEST_WORKFLOWS_PATH].map((workflowsPath) =>
+      workflowBundleHash({ workflowsPath }),
+    );
+    expect(new Set(hashes).size).toBe(3);
+  });
 });
 
 describe('ensureWorkflowBundle', () => {
@@ -52,6 +69,10 @@ describe('ensureWorkflowBundle', () => {
     expect(code.length).toBeGreaterThan(100_000);
     expect(code).toContain('runDag');
     expect(code).toContain('scheduledDagRun');
+    // The production DAGs only: example DAGs need loadExamples (another entry), test DAGs the test entry.
+    expect(code).toContain("'mastodon_daily'");
+    expect(code).not.toContain("'example_chain'");
+    expect(code).not.toContain("'test_trigger_rules'");
     expect(code).toContain('@temporalio/workflow/lib/worker-interface.js');
     // The inline source map the SDK requires, mapping to the .ts files, without their text.
     const mapAt = code.lastIndexOf('//# sourceMappingURL=data:application/json');
@@ -67,6 +88,16 @@ describe('ensureWorkflowBundle', () => {
     expect(again).toEqual({ path: built.path, hash: built.hash, cached: true });
     expect(statSync(built.path).mtimeMs).toBe(mtime);
     expect(lines.at(-1)).toBe(`workflow bundle: cached ${built.path}`);
+  });
+
+  it('builds the entry with the example DAGs when loadExamples is on', { timeout: 120_000 }, async () => {
+    const cacheDir = tempDir(os.tmpdir(), 'wf-cache-');
+    const built = await ensureWorkflowBundle({ workflowsPath: WORKFLOWS_WITH_EXAMPLES_PATH, cacheDir, log: quiet });
+    expect(built.uncovered).toEqual([]);
+    const code = readFileSync(built.path, 'utf8');
+    expect(code).toContain("'example_chain'");
+    expect(code).toContain("'example_fanout'");
+    expect(code).not.toContain("'test_trigger_rules'");
   });
 
   it('builds a new bundle when a hash input changes', { timeout: 120_000 }, async () => {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineDag, type DagSpecInput } from '../domain/dag-spec';
+import { defineDag, type DagSpecInput } from '../../domain/dag-spec';
 
-// DAGs for the integration tests and the orchestration benchmark. They live in ALL_DAGS (ids
-// prefixed `test_`) because the worker's workflow bundle is where runDag looks DAGs up: a DAG
-// defined inside a test file would be unknown to the workflow. They use builtin activities only,
-// have no schedule, and `mastoflow dags list` hides them unless asked (`--all`).
+// DAGs for the integration tests and the orchestration benchmark (ids prefixed `test_`). They are
+// not in the production registry: test/dags/registry.ts registers them in the test process and
+// test/dags/workflows.ts in the workflow bundle of the workers tests and benchmarks start (runDag
+// looks DAGs up inside the bundle). They use builtin activities only and have no schedule.
 
 const fast = { retries: 0, initialBackoff: '100ms', maxBackoff: '1s', startToCloseTimeout: '30s' } as const;
 
