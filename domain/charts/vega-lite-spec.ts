@@ -68,6 +68,21 @@ const isTime = (t: ColumnType): boolean => t === 'DATE' || t === 'TIMESTAMP';
 type Decl<K extends ChartDeclaration['kind']> = Extract<ChartDeclaration, { kind: K }>;
 type Body = Record<string, unknown>;
 
+/** Facet rows by instance, the instance named above each panel. */
+const INSTANCE_ROW = {
+  field: 'instance',
+  type: 'nominal',
+  title: null,
+  header: {
+    labelOrient: 'top',
+    labelAngle: 0,
+    labelAlign: 'left',
+    labelAnchor: 'start',
+    labelFontWeight: 'bold',
+    labelFontSize: 12,
+  },
+};
+
 function lineBody(view: ViewDeclaration, decl: Decl<'line'>, rows: readonly ViewRow[]): Body {
   const xCol = columnInfo(view, decl.x ?? 'day');
   const seriesCol = columnInfo(view, decl.series ?? 'instance');
@@ -108,13 +123,15 @@ function barTopkBody(view: ViewDeclaration, decl: Decl<'bar_topk'>, rows: readon
 
 function leaderboardBody(view: ViewDeclaration, decl: Decl<'leaderboard'>, rows: readonly ViewRow[]): Body {
   const multi = spansInstances(rows);
+  const values = leaderboardData(decl, rows);
   return {
-    data: { values: leaderboardData(decl, rows) },
+    data: { values },
     encoding: {
       y: {
         field: 'label',
         type: 'nominal',
-        sort: { field: 'rank', order: 'ascending' },
+        // Rank order as an explicit list: both layers then agree on the domain's order.
+        sort: values.map((d) => d.label),
         title: axisTitle(columnInfo(view, decl.label)),
         axis: { labelLimit: 260 },
       },
@@ -148,9 +165,7 @@ function heatmapBody(view: ViewDeclaration, decl: Decl<'heatmap_day_hour'>, rows
       },
       y: { field: 'date', type: 'ordinal', title: 'Day' },
       color: { field: 'value', type: 'quantitative', title: axisTitle(columnInfo(view, decl.value)) },
-      ...(multi
-        ? { row: { field: 'instance', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left' } } }
-        : {}),
+      ...(multi ? { row: INSTANCE_ROW } : {}),
     },
   };
 }
@@ -164,6 +179,7 @@ function stackedBody(view: ViewDeclaration, decl: Decl<'stacked'>, rows: readonl
     ...d,
     x: d.x.slice(0, isTime(xCol.type) ? 10 : undefined),
     part: partLabel(d.part),
+    stackOrder: decl.parts ? decl.parts.indexOf(d.part) : 0,
   }));
   // The value axis is titled by the parts' common unit ("Toots", "Share"), not by one part.
   const valueCols = (decl.parts ?? (decl.value ? [decl.value] : [])).map((c) => columnInfo(view, c));
@@ -189,8 +205,10 @@ function stackedBody(view: ViewDeclaration, decl: Decl<'stacked'>, rows: readonl
         title: decl.category ? columnInfo(view, decl.category).label : null,
         ...(decl.parts ? { sort: decl.parts.map(partLabel) } : {}),
       },
-      order: { field: 'part', type: 'ordinal' },
-      ...(multi ? { xOffset: { field: 'instance', type: 'nominal' } } : {}),
+      // Stack in legend order (declared parts bottom-up), not alphabetically.
+      order: { field: 'stackOrder', type: 'quantitative' },
+      // Several instances: one panel each, named, rather than unlabelled bars side by side.
+      ...(multi ? { row: INSTANCE_ROW } : {}),
     },
   };
 }
@@ -213,7 +231,7 @@ export function chartSpec(view: ViewDeclaration, rows: readonly ViewRow[], optio
         return stackedBody(view, decl, rows);
     }
   })();
-  // Facets (several instances on a heatmap) cannot be fitted to a total size; they grow instead.
+  // Facets (several instances on a heatmap or stacked bars) cannot be fitted to a total size; they grow instead.
   const faceted = 'row' in ((body.encoding as Body | undefined) ?? {});
   const width = options.width ?? DEFAULT_CHART_WIDTH;
   const height = options.height ?? DEFAULT_CHART_HEIGHT;
@@ -222,7 +240,7 @@ export function chartSpec(view: ViewDeclaration, rows: readonly ViewRow[], optio
     title: options.subtitle ? { text: decl.title, subtitle: options.subtitle } : { text: decl.title },
     description: view.description,
     ...(faceted
-      ? { width: width - 200, height: { step: 14 } }
+      ? { width: width - 200, height: decl.kind === 'heatmap_day_hour' ? { step: 14 } : Math.round(height / 2) }
       : { width, height, autosize: { type: 'fit', contains: 'padding' } }),
     padding: 12,
     background: 'white',

@@ -79,7 +79,8 @@ describe('chart specs from catalog declarations', () => {
     ]);
     const s = spec('v_top_accounts_by_engagement');
     expect(s.layer.map((l: Json) => l.mark.type)).toEqual(['bar', 'text']);
-    expect(s.encoding.y.sort).toEqual({ field: 'rank', order: 'ascending' });
+    expect(s.encoding.y.sort).toEqual(values(s).map((d) => d.label));
+    expect(values(s).map((d) => d.rank)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('heatmap_day_hour: one cell per day × hour of the TIMESTAMP, all 24 hours on the axis', () => {
@@ -97,11 +98,12 @@ describe('chart specs from catalog declarations', () => {
   it('stacked: parts folded per (instance, x), legend in declaration order', () => {
     const s = spec('v_sentiment_daily');
     expect(s.encoding.y.stack).toBe('zero');
+    expect(s.encoding.row.field).toBe('instance'); // two instances: one named panel each
     expect(s.encoding.color.sort).toEqual(['Negative', 'Neutral', 'Positive']);
     expect(values(s).filter((d) => d.instance === 'alpha.social' && d.x === '2026-03-01')).toEqual([
-      { instance: 'alpha.social', x: '2026-03-01', part: 'Negative', value: 10 },
-      { instance: 'alpha.social', x: '2026-03-01', part: 'Neutral', value: 20 },
-      { instance: 'alpha.social', x: '2026-03-01', part: 'Positive', value: 15 },
+      { instance: 'alpha.social', x: '2026-03-01', part: 'Negative', value: 10, stackOrder: 0 },
+      { instance: 'alpha.social', x: '2026-03-01', part: 'Neutral', value: 20, stackOrder: 1 },
+      { instance: 'alpha.social', x: '2026-03-01', part: 'Positive', value: 15, stackOrder: 2 },
     ]);
   });
 
