@@ -10,6 +10,7 @@ import { registerBackfillCommand } from './commands/backfill';
 import { registerSchedulesCommand } from './commands/schedules';
 import { registerStatusCommand } from './commands/status';
 import { registerSqlCommand } from './commands/sql';
+import { registerChartsCommand } from './commands/charts';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -28,6 +29,12 @@ export function buildProgram(): Command {
   registerDagsCommands(program);
   registerRunCommand(program);
   registerSqlCommand(program);
+  registerChartsCommand(
+    program,
+    // Loaded on use: chart rendering pulls in Vega, which other commands do not need.
+    // @ts-expect-error domain/metrics/catalog.ts arrives with the catalog branch; delete this line then.
+    async () => (await import('../domain/metrics/catalog')).VIEW_CATALOG,
+  );
   return program;
 }
 

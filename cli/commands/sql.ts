@@ -4,7 +4,7 @@ import { configFrom } from '../context';
 import { renderTable } from '../table';
 
 /** DuckDB values as plain JS: BIGINT → number when exact, dates/decimals/lists → their text. */
-function plain(v: unknown): unknown {
+export function plain(v: unknown): unknown {
   if (typeof v === 'bigint')
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (v !== null && typeof v === 'object') return String(v);
