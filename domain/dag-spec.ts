@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tryParseDuration } from './durations';
 import { isValidDay } from './logical-date';
+import { formatIssues } from './zod-issues';
 
 // DAG specs as data. Each schema is defined once here; types are derived from them. A DAG file
 // is TypeScript (it carries a zod schema for its params), so authors write the *input* shape
@@ -200,62 +201,6 @@ export function dagError(code: DagErrorCode, dagId: string, taskId: string | und
 }
 
 // ---------------------------------------------------------------------------------------------
-// Turning zod issues into messages people can act on: "<path>: expected X, got Y"
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  return 'an object';
-}
-
-/** `['tasks', 2, 'deps', 0]` → `tasks[2].deps[0]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-type Issue = z.core.$ZodIssue;
-
-function issueText(issue: Issue): string {
-  const input = (issue as { input?: unknown }).input;
-  switch (issue.code) {
-    case 'invalid_type':
-      return input === undefined
-        ? `required, expected ${issue.expected}`
-        : `expected ${issue.expected}, got ${describeValue(input)}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}`;
-    default: {
-      // zod's own messages read "Too small: expected ..."; keep the part that says what was expected.
-      const text = issue.message.replace(/^[A-Z][A-Za-z ]*: (?=expected)/, '');
-      return 'input' in issue ? `${text}, got ${describeValue(input)}` : text;
-    }
-  }
-}
-
-/** One line per problem, each led by the field path (`root` when the whole value is wrong). */
-export function formatIssues(issues: ReadonlyArray<Issue>, pathPrefix: ReadonlyArray<PropertyKey> = []): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const base = [...pathPrefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${formatPath([...base, key])}: unknown field`);
-      continue;
-    }
-    lines.push(`${formatPath(base) || 'root'}: ${issueText(issue)}`);
-  }
-  return lines;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Parsing a DAG spec
 
 export type DagParseResult = { ok: true; value: DagSpec } | { ok: false; errors: DagError[] };
@@ -325,5 +270,5 @@ export function parseRunDagInput(raw: unknown): ParseOutcome<RunDagInput> {
 export function parseDagParams(dag: DagSpec, raw: unknown): ParseOutcome<unknown> {
   const result = dag.params.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, message: formatIssues(result.error.issues, ['params']).join('; ') };
+  return { ok: false, message: formatIssues(result.error.issues, { pathPrefix: ['params'] }).join('; ') };
 }

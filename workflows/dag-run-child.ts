@@ -13,6 +13,7 @@ import { reuseAllowed, reusePolicyFor, type DayOutcome, type ReprocessMode } fro
 import { dagRunWorkflowId } from '../domain/keys';
 import { dagRunSearchAttributes, type RunTypeValue } from '../domain/search-attributes';
 import { dayStateFromStatus } from '../domain/status-grid';
+import { RUN_DAG_WORKFLOW_TYPE, type RunDagWorkflow } from './contracts';
 
 // Start one day's runDag as a child of a backfill or a scheduled run, or attach to it.
 //
@@ -29,9 +30,6 @@ const { awaitDagRun } = proxyActivities<DagRunActivities>({
   heartbeatTimeout: '1m',
   retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
 });
-
-/** The workflow type and input of runDag (workflows/run-dag.ts): the contract, kept by name. */
-export const RUN_DAG_WORKFLOW_TYPE = 'runDag';
 
 export interface DayRunRequest {
   dagId: string;
@@ -63,9 +61,9 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
   const workflowId = dagRunWorkflowId(req.dagId, req.day);
   const memo = inheritedRunMemo();
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    let handle: ChildWorkflowHandle<(input: unknown) => Promise<unknown>>;
+    let handle: ChildWorkflowHandle<RunDagWorkflow>;
     try {
-      handle = await startChild<(input: unknown) => Promise<unknown>>(RUN_DAG_WORKFLOW_TYPE, {
+      handle = await startChild<RunDagWorkflow>(RUN_DAG_WORKFLOW_TYPE, {
         workflowId,
         args: [
           {

@@ -1,5 +1,6 @@
 import { heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../../domain/failures';
 import { latePagesParts, numberParts, planMapParts, type MapPart, type ReduceGroup } from '../../domain/aggregate-plan';
 import { fetchWindow } from '../../domain/paging';
 import { snowflakeFromMs } from '../../domain/snowflake';
@@ -91,14 +92,17 @@ async function readManifest(deps: ActivityDeps, key: string): Promise<SourceMani
   if (!parsed.success)
     throw ApplicationFailure.nonRetryable(
       `manifest ${key} is not a valid SourceManifest: ${parsed.error.issues[0]?.message}`,
-      'BadManifest',
+      FAILURE_TYPES.badManifest,
     );
   return parsed.data;
 }
 
 function itemOf<T>(ctx: TaskContext, what: string): T {
   if (ctx.item === undefined)
-    throw ApplicationFailure.nonRetryable(`${ctx.taskId}: expected a fan-out item (${what})`, 'BadTaskInput');
+    throw ApplicationFailure.nonRetryable(
+      `${ctx.taskId}: expected a fan-out item (${what})`,
+      FAILURE_TYPES.invalidInput,
+    );
   return ctx.item as T;
 }
 
@@ -116,7 +120,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
             const m = await readManifest(deps, manifestKey);
             if (!m || m.unavailable || m.pages.length === 0) continue;
             if (!m.complete)
-              throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
+              throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, FAILURE_TYPES.incompleteFetch);
             parts.push(
               ...withReads(
                 planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART),
@@ -160,7 +164,8 @@ export function createAggregateActivities(deps: ActivityDeps) {
         pages = pageReads(keys, part.segments, part.fromPage, part.toPage);
       } else {
         const m = await readManifest(deps, part.manifestKey);
-        if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
+        if (!m)
+          throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, FAILURE_TYPES.missingObject);
         pages = pageReads(m.pages, undefined, part.fromPage, part.toPage);
       }
       const { start, end } = dataInterval(part.day);
@@ -180,7 +185,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         if (err instanceof MissingPageError)
           throw ApplicationFailure.nonRetryable(
             `raw object ${err.key} listed in ${part.manifestKey} is missing`,
-            'MissingPage',
+            FAILURE_TYPES.missingObject,
           );
         throw err;
       }
@@ -206,7 +211,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         heap.check();
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
         const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
-        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
+        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, FAILURE_TYPES.missingObject);
         let cur: Entry = { p, ids: compactIds(p.ids), size: 1 };
         p.ids = [];
         while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) cur = merge(stack.pop()!, cur);
@@ -250,7 +255,8 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
       const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       const rows = await getJson<KvRow[]>(deps.s3, deps.bucket, rowsKey);
-      if (!rows) throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, 'MissingRows');
+      if (!rows)
+        throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, FAILURE_TYPES.missingObject);
       const loaded = await withTransaction(deps.duckdbPath, async (conn) => {
         await ensureMetricsSchema(conn);
         return replacePartition(conn, { instance: g.instance, day: g.day, runId: ctx.runId, rows });

@@ -3,7 +3,7 @@ import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, log } 
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { planFetchDay, type FetchItem } from '../../domain/fetch-plan';
-import { formatIssues } from '../../domain/dag-spec';
+import { FAILURE_TYPES, parseOrFail } from '../../domain/failures';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
@@ -87,12 +87,7 @@ export type FetchItemInput = FetchItem & {
 };
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, activity: string): z.output<S> {
-  const r = schema.safeParse(raw, { reportInput: true });
-  if (r.success) return r.data;
-  throw ApplicationFailure.nonRetryable(
-    `${activity}: bad input: ${formatIssues(r.error.issues).join('; ')}`,
-    'InvalidFetchInput',
-  );
+  return parseOrFail(schema, raw, `${activity}: bad input`);
 }
 
 function instanceOf(deps: ActivityDeps, name: string): InstanceConfig {
@@ -100,7 +95,7 @@ function instanceOf(deps: ActivityDeps, name: string): InstanceConfig {
   if (!inst) {
     throw ApplicationFailure.nonRetryable(
       `unknown instance "${name}" (configured: ${deps.config.instances.map((i) => i.name).join(', ')})`,
-      'UnknownInstance',
+      FAILURE_TYPES.unknownInstance,
     );
   }
   return inst;
@@ -164,7 +159,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       } catch (err) {
         throw ApplicationFailure.nonRetryable(
           `planFetchDay: ${err instanceof Error ? err.message : String(err)}`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
       }
     },
@@ -262,7 +257,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       default:
         throw ApplicationFailure.nonRetryable(
           `unknown fetch kind ${JSON.stringify((item as { kind?: unknown }).kind)}`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
     }
   };
@@ -291,7 +286,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       if (!item || typeof item !== 'object' || typeof item.kind !== 'string') {
         throw ApplicationFailure.nonRetryable(
           `mastodonFetchSource (task "${ctx.taskId}"): expected a fetch item from plan_fetch`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
       }
       const knobs = ctx.args ?? {};

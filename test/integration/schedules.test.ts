@@ -13,7 +13,7 @@ import {
   unpauseSchedule,
   type SyncOptions,
 } from '../../runtime/schedules';
-import type { ScheduledRunResult } from '../../workflows/scheduled-run';
+import { RUN_DAG_WORKFLOW_TYPE, SCHEDULED_RUN_WORKFLOW_TYPE, type ScheduledRunResult } from '../../workflows/contracts';
 import { startTestWorkers, testClient, testConfig, uniqueName } from '../helpers/stack';
 
 // Schedule sync against a real Temporal server: what `mastoflow schedules sync` creates, updates
@@ -96,7 +96,7 @@ describe('schedules on the real stack', () => {
       minute: [{ start: 0, end: 0, step: 1 }],
     });
     expect(da.action).toMatchObject({
-      workflowType: 'scheduledDagRun',
+      workflowType: SCHEDULED_RUN_WORKFLOW_TYPE,
       workflowId: `scheduled/${a}`,
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: a }],
@@ -228,7 +228,7 @@ describe('schedules on the real stack', () => {
     expect(Date.parse(result.scheduledTime!)).toBe(Math.floor(action.scheduledAt.getTime() / 1000) * 1000);
 
     const run = await client.workflow.getHandle(dagRunWorkflowId(id, day)).describe();
-    expect(run.type).toBe('runDag');
+    expect(run.type).toBe(RUN_DAG_WORKFLOW_TYPE);
     expect(run.status.name).toBe('COMPLETED');
     expect(run.typedSearchAttributes.get(RunTypeKey)).toBe('scheduled');
     expect(run.typedSearchAttributes.get(LogicalDateKey)?.toISOString()).toBe(`${day}T00:00:00.000Z`);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatDagList, formatDagShow } from '../../cli/commands/dags';
-import { formatSummaryTable, temporalUiLink, withPendingAttempts } from '../../cli/commands/run';
+import { formatSummaryTable } from '../../cli/commands/run';
+import { temporalUiLink, withPendingAttempts } from '../../runtime/dag-client';
 import { getDagSpec } from '../../dags/index';
 import { parseConfig } from '../../domain/config';
 import { parseDagSpec } from '../../domain/dag-spec';
-import type { TaskStatesView } from '../../workflows/messages';
+import type { TaskStatesView } from '../../workflows/contracts';
 
 function config(address: string) {
   const parsed = parseConfig(
