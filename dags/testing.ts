@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineDag, type DagSpecInput } from '../domain/dag-spec';
+import type { DagSpecInput } from '../domain/dag-spec';
+import { defineDag } from './define-dag';
 
 // DAGs for the integration tests and the orchestration benchmark. They live in ALL_DAGS (ids
 // prefixed `test_`) because the worker's workflow bundle is where runDag looks DAGs up: a DAG

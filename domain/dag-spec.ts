@@ -151,10 +151,15 @@ export const DagSpec = z.strictObject({
 export type DagSpec = z.output<typeof DagSpec>;
 export type DagSpecInput = z.input<typeof DagSpec>;
 
-/** Identity with a type: lets a DAG file be checked against the input shape where it is written. */
-export function defineDag(spec: DagSpecInput): DagSpecInput {
-  return spec;
-}
+/**
+ * A DAG spec as a DAG file writes it, with task activity names limited to `A` and its params
+ * schema `P` kept as its own type. dags/define-dag.ts fills `A` in from the activities that exist
+ * (domain/ cannot see activities/).
+ */
+export type DagSpecFor<A extends string, P extends z.ZodType> = Omit<DagSpecInput, 'tasks' | 'params'> & {
+  params?: P;
+  tasks: Array<Omit<TaskSpecInput, 'activity'> & { activity: A }>;
+};
 
 /** The DAG's defaults overlaid with the task's own options. */
 export function resolveTaskOptions(dag: DagSpec, task: TaskSpec): TaskOptions {

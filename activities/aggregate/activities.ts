@@ -31,6 +31,7 @@ import {
   trendingTagRows,
   type TrackedProfile,
 } from '../../domain/metrics/instance-facts';
+import type { MastodonDailyParams } from '../../domain/mastodon-daily-params';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
 import { SourceManifest, type SegmentEntry } from '../mastodon/manifest';
@@ -74,14 +75,13 @@ function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): Plan
   }));
 }
 
-function daysOf(ctx: TaskContext, deps: ActivityDeps): string[] {
-  const look =
-    typeof ctx.params.lookbackDays === 'number' ? ctx.params.lookbackDays : deps.config.schedule.lookbackDays;
+function daysOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): string[] {
+  const look = ctx.params.lookbackDays ?? deps.config.schedule.lookbackDays;
   return [ctx.logicalDate, ...Array.from({ length: look }, (_, i) => addDays(ctx.logicalDate, -(i + 1)))];
 }
 
-function instancesOf(ctx: TaskContext, deps: ActivityDeps): string[] {
-  const wanted = Array.isArray(ctx.params.instances) ? (ctx.params.instances as string[]) : [];
+function instancesOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): string[] {
+  const wanted = ctx.params.instances;
   return deps.config.instances.map((i) => i.name).filter((n) => wanted.length === 0 || wanted.includes(n));
 }
 
@@ -109,7 +109,7 @@ function itemOf<T>(ctx: TaskContext, what: string): T {
 export function createAggregateActivities(deps: ActivityDeps) {
   return {
     /** Which map parts and reduce groups the run needs, from the fetch manifests. */
-    mastodonPlanAggregate: taskActivity(async (ctx): Promise<AggregatePlan> => {
+    mastodonPlanAggregate: taskActivity(async (ctx: TaskContext<MastodonDailyParams>): Promise<AggregatePlan> => {
       const parts: PlannedPart[] = [];
       const groups: ReduceGroup[] = [];
       for (const instance of instancesOf(ctx, deps)) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { planFetchDay, type FetchItem } from '../../domain/fetch-plan';
 import { FAILURE_TYPES, parseOrFail } from '../../domain/failures';
+import type { MastodonDailyParams } from '../../domain/mastodon-daily-params';
 import type { TaskContext } from '../../domain/task-context';
 import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
@@ -269,14 +270,15 @@ export function createMastodonActivities(deps: ActivityDeps) {
     // DAG task wrappers (TaskContext in, envelope out): see dags/mastodon_daily.ts.
 
     /** plan_fetch: the run's items; args/params may narrow instances and set the look-back. */
-    mastodonPlanFetch: taskActivity(async (ctx: TaskContext) => {
-      const pick = (k: string) => (ctx.args?.[k] ?? ctx.params?.[k]) as unknown;
-      const lookback = pick('lookbackDays');
-      const instances = pick('instances');
+    mastodonPlanFetch: taskActivity(async (ctx: TaskContext<MastodonDailyParams>) => {
+      // The task's args (as written in the DAG) override the run's params (parsed by the DAG's schema).
+      const args = ctx.args ?? {};
+      const lookback = typeof args.lookbackDays === 'number' ? args.lookbackDays : ctx.params.lookbackDays;
+      const instances = Array.isArray(args.instances) ? (args.instances as string[]) : ctx.params.instances;
       return activities.planFetchDay({
         day: ctx.logicalDate,
-        lookbackDays: typeof lookback === 'number' ? lookback : deps.config.schedule.lookbackDays,
-        ...(Array.isArray(instances) && instances.length > 0 ? { instances: instances as string[] } : {}),
+        lookbackDays: lookback ?? deps.config.schedule.lookbackDays,
+        ...(instances.length > 0 ? { instances } : {}),
       });
     }),
 

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineDag, parseDagSpec, type DagSpec, type DagSpecInput } from '../../domain/dag-spec';
+import { parseDagSpec, type DagSpec, type DagSpecInput } from '../../domain/dag-spec';
 import { dagRunWorkflowId, scheduleId } from '../../domain/keys';
 import { logicalDateFromScheduledTime, utcDayOf, addDays } from '../../domain/logical-date';
 import { LogicalDateKey, RunTypeKey } from '../../domain/search-attributes';
@@ -21,7 +21,8 @@ import { startTestWorkers, testClient, testConfig, uniqueName } from '../helpers
 // the schedule's scheduled time and whose run must carry the canonical `dag/<id>/<day>` ID.
 
 function dag(input: Partial<DagSpecInput> & { id: string }): DagSpec {
-  const parsed = parseDagSpec(defineDag({ tasks: [{ id: 't', activity: 'noop' }], ...input }));
+  const spec: DagSpecInput = { tasks: [{ id: 't', activity: 'noop' }], ...input };
+  const parsed = parseDagSpec(spec);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('; '));
   return parsed.value;
 }
