@@ -96,13 +96,18 @@ export async function startDagRun(
       workflowIdReusePolicy: opts.workflowIdReusePolicy ?? 'ALLOW_DUPLICATE',
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const status = (await client.workflow.getHandle(workflowId).describe()).status.name;
+    if (status === 'RUNNING') {
       throw new Error(
         `DAG "${dag.id}" is already running for ${logicalDate} (workflow ${workflowId}); ` +
           'wait for it to finish, or cancel/terminate it in the Temporal UI before starting it again',
       );
     }
-    throw err;
+    throw new Error(
+      `DAG "${dag.id}" already ran for ${logicalDate} (workflow ${workflowId}, ${status}); ` +
+        `reuse policy ${opts.workflowIdReusePolicy} refuses another run`,
+    );
   }
 }
 
