@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { activityInfo, ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import { z } from 'zod';
-import { formatIssues } from '../domain/dag-spec';
+import { FAILURE_TYPES, parseOrFail } from '../domain/failures';
 import { mappedPartKey } from '../domain/keys';
 import type { TaskContext } from '../domain/task-context';
 import type { ActivityDeps } from './deps';
@@ -12,10 +12,7 @@ import { taskActivity } from './task-activity';
 // settings from the task's `args` (validated here: a bad arg fails the task at once, naming it).
 
 function parseArgs<S extends z.ZodType>(schema: S, ctx: TaskContext, activity: string): z.output<S> {
-  const parsed = schema.safeParse(ctx.args ?? {}, { reportInput: true });
-  if (parsed.success) return parsed.data;
-  const lines = formatIssues(parsed.error.issues, ['args']);
-  throw ApplicationFailure.nonRetryable(`${activity} (task "${ctx.taskId}"): ${lines.join('; ')}`, 'InvalidTaskArgs');
+  return parseOrFail(schema, ctx.args ?? {}, `${activity} (task "${ctx.taskId}")`, { pathPrefix: ['args'] });
 }
 
 const SleepArgs = z.strictObject({ ms: z.number().int().min(0).max(3_600_000).optional() });
@@ -83,7 +80,7 @@ export function createBuiltinActivities(deps: ActivityDeps) {
       if (attempt <= args.failAttempts) {
         throw ApplicationFailure.retryable(
           `flaky: deliberate failure on attempt ${attempt} of ${args.failAttempts}`,
-          'FlakyFailure',
+          FAILURE_TYPES.deliberate,
         );
       }
       return { succeededOnAttempt: attempt };

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
+import { FAILURE_TYPES } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { withTransaction } from './store/duckdb-store';
 
@@ -18,7 +19,7 @@ export function createSmokeActivities(deps: ActivityDeps) {
     async smokeWriteObject(input: SmokeObjectInput): Promise<{ key: string; bytes: number; attempt: number }> {
       const { attempt } = activityInfo();
       if (input.failFirstAttempt && attempt === 1) {
-        throw ApplicationFailure.retryable(`smoke: deliberate failure on attempt ${attempt}`, 'SmokeDeliberateFailure');
+        throw ApplicationFailure.retryable(`smoke: deliberate failure on attempt ${attempt}`, FAILURE_TYPES.deliberate);
       }
       await deps.s3.send(
         new PutObjectCommand({

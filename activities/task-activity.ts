@@ -15,10 +15,12 @@ import {
 // Activities not wrapped still work in a DAG; runDag then knows the attempt only when retries
 // were exhausted (it is then maximumAttempts).
 
-export type TaskActivityFn<O = unknown> = (ctx: TaskContext) => Promise<O>;
+export type TaskActivityFn<O = unknown, P = Record<string, unknown>> = (ctx: TaskContext<P>) => Promise<O>;
 
-export function taskActivity<O>(fn: TaskActivityFn<O>): (ctx: TaskContext) => Promise<TaskResultEnvelope> {
-  return async (ctx: TaskContext) => {
+export function taskActivity<O, P = Record<string, unknown>>(
+  fn: TaskActivityFn<O, P>,
+): (ctx: TaskContext<P>) => Promise<TaskResultEnvelope> {
+  return async (ctx: TaskContext<P>) => {
     const { attempt } = activityInfo();
     try {
       return taskResultEnvelope(await fn(ctx), attempt);

@@ -25,7 +25,7 @@ import { freePort } from '../infra/ports';
 import { ensureTools } from '../infra/tools';
 import { installWorkerLogging } from '../runtime/logging';
 import { createWorkers } from '../runtime/worker-runtime';
-import type { FetchDayResult } from '../workflows/fetch-day';
+import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayResult } from '../workflows/contracts';
 
 function flag(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, wait));
     sim.resetStats();
     const started = Date.now();
-    const handle = await client.workflow.start('fetchDay', {
+    const handle = await client.workflow.start(FETCH_DAY_WORKFLOW_TYPE, {
       workflowId: `bench-ingest-${started}`,
       taskQueue: config.temporal.taskQueue,
       args: [{ logicalDate: DAY, concurrency: 8 }],

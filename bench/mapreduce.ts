@@ -39,9 +39,9 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { parsePageBytes } from '../activities/aggregate/page-json';
 import { writeManifest, type PageEntry, type SourceManifest } from '../activities/mastodon/manifest';
 import { SegmentWriter } from '../activities/mastodon/raw-segments';
-import { liveTaskStates, type DagRunHandle } from '../cli/commands/run';
+import { liveTaskStates, startDagRun } from '../runtime/dag-client';
 import { parseConfig } from '../domain/config';
-import { dagRunWorkflowId, rawManifestKey, rawPageKey } from '../domain/keys';
+import { rawManifestKey, rawPageKey } from '../domain/keys';
 import { dataInterval } from '../domain/logical-date';
 import type { KvRow } from '../domain/metrics/types';
 import { iterateDay } from '../infra/mastodon-sim/generator';
@@ -51,7 +51,7 @@ import { freePort } from '../infra/ports';
 import { ensureTools } from '../infra/tools';
 import { createS3Client, ensureBucket } from '../runtime/clients';
 import { diffRows, runOracle, type OracleResult } from '../test/oracle/metrics-oracle';
-import type { RunDagSummary } from '../workflows/run-dag';
+import type { RunDagSummary } from '../workflows/contracts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GOAL_RATIO = 1.5;
@@ -363,12 +363,11 @@ async function runDay(
   const sampler = setInterval(() => samples.push(sample()), 100);
   samples.push(sample());
   const started = performance.now();
-  const handle = await client.workflow.start('runDag', {
-    workflowId: dagRunWorkflowId('mastodon_daily', day),
-    taskQueue: 'mastoflow',
-    memo: { storeTaskQueue: 'mastoflow-store' },
-    args: [{ dagId: 'mastodon_daily', logicalDate: day, params: { lookbackDays: 0 } }],
-  });
+  const handle = await startDagRun(
+    client,
+    { temporal: { taskQueue: 'mastoflow', storeTaskQueue: 'mastoflow-store' } },
+    { dagId: 'mastodon_daily', logicalDate: day, params: { lookbackDays: 0 } },
+  );
   let done = false;
   const result = handle.result().finally(() => {
     done = true;
@@ -377,7 +376,7 @@ async function runDay(
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
     if (done) break;
     try {
-      const tasks = await liveTaskStates(handle as DagRunHandle);
+      const tasks = await liveTaskStates(handle);
       const running = Object.entries(tasks).filter(([, t]) => t.state === 'running');
       const detail = running
         .map(([id, t]) => (t.items ? `${id} ${t.items.succeeded + t.items.failed}/${t.items.total}` : id))

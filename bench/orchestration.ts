@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { parseConfig } from '../domain/config';
-import { dagRunWorkflowId } from '../domain/keys';
 import { startMinio, startTemporalDevServer } from '../infra/local-servers';
 import { freePort } from '../infra/ports';
 import { ensureTools } from '../infra/tools';
@@ -23,8 +22,8 @@ import { installWorkerLogging } from '../runtime/logging';
 import { createWorkers } from '../runtime/worker-runtime';
 // The benchmark DAGs (test_bench_*): registered here, and served by a worker built from the test entry.
 import { TEST_WORKFLOWS_PATH } from '../test/dags/registry';
-import { liveTaskStates, type DagRunHandle } from '../cli/commands/run';
-import type { RunDagSummary } from '../workflows/run-dag';
+import { liveTaskStates, startDagRun } from '../runtime/dag-client';
+import type { RunDagSummary } from '../workflows/contracts';
 
 const GOAL_MS_PER_TASK = 100;
 const TEMPORAL_REFERENCE_MS = 75;
@@ -54,7 +53,7 @@ async function runWithProgress(handle: WorkflowHandle, label: string): Promise<{
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
     if (done) break;
     try {
-      const tasks = Object.values(await liveTaskStates(handle as DagRunHandle));
+      const tasks = Object.values(await liveTaskStates(handle));
       const finished = tasks.filter((t) => !['pending', 'running'].includes(t.state)).length;
       const items = tasks.find((t) => t.items)?.items;
       const itemText = items
@@ -160,11 +159,7 @@ async function main(): Promise<void> {
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: 'default' });
     const start = (dagId: string, day: string, params?: Record<string, unknown>) =>
-      client.workflow.start('runDag', {
-        workflowId: dagRunWorkflowId(dagId, day),
-        taskQueue: config.temporal.taskQueue,
-        args: [{ dagId, logicalDate: day, ...(params ? { params } : {}) }],
-      });
+      startDagRun(client, config, { dagId, logicalDate: day, ...(params ? { params } : {}) });
 
     log('warm-up: a 64-item fan-out ...');
     await runWithProgress(await start('test_bench_fanout', '2030-01-01', { count: 64 }), 'warm-up');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDag } from '../domain/dag-spec';
+import { defineDag } from './define-dag';
 
 // A tiny DAG that exercises the engine without touching Mastodon, S3 or DuckDB: a chain, a
 // fan-out over a list an upstream returned, and a final task that runs whatever happened.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineDag } from '../domain/dag-spec';
+import { defineDag } from './define-dag';
 
 // Demo of dynamic fan-out, the shape of a map step: one task returns a list, the next runs once
 // per item (at most 8 at a time) and writes one small object per item under mapped/, the last

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { defineDag } from '../domain/dag-spec';
+import { MastodonDailyParams } from '../domain/mastodon-daily-params';
+import { defineDag } from './define-dag';
 
 // The daily Mastodon DAG, ingestion part: raw pages and a `_manifest.json` per (instance,
 // source, day) in S3. Map/reduce/load tasks hang off `fetch` (or off `plan_fetch`, whose output
@@ -20,12 +20,7 @@ export const mastodonDaily = defineDag({
   schedule: { cron: '0 2 * * *', timezone: 'UTC', catchupWindow: '1d' },
   defaultTaskOptions: { retries: 2, initialBackoff: '1s', maxBackoff: '1m', startToCloseTimeout: '5m' },
   maxActiveTasks: 8,
-  params: z.strictObject({
-    /** Only these instances (names from the config); all when empty. */
-    instances: z.array(z.string().min(1)).default([]),
-    /** Re-scan the timelines of this many earlier days (default: the config's schedule.lookbackDays). */
-    lookbackDays: z.number().int().min(0).max(7).optional(),
-  }),
+  params: MastodonDailyParams,
   tasks: [
     { id: 'plan_fetch', activity: 'mastodonPlanFetch' },
     {

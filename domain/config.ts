@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatIssues } from './zod-issues';
 
 // The one definition of mastoflow's configuration. Secrets are never values here: the config
 // only names the environment variables that hold them, so `config check` can print the whole
@@ -185,25 +186,8 @@ export const ENV_DIRECT = ['MASTOFLOW_CONFIG'] as const;
 
 /** Format zod issues so each line names the file, the field path and what was expected. */
 export function formatConfigIssues(file: string, issues: readonly z.core.$ZodIssue[]): string {
-  const lines = issues.map((issue) => `  ${file}: ${formatPath(issue.path)}: ${describeIssue(issue)}`);
+  const lines = formatIssues(issues, { rootLabel: '(top level)' }).map((line) => `  ${file}: ${line}`);
   return `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}${issue.message.includes('received') ? `, ${issue.message.split(', ').slice(-1)[0]}` : ''}`;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    default:
-      // Our own refinement messages describe what is expected ("a URL ...", "at least one ...").
-      return /^(a|an|at least) /.test(issue.message) ? `expected ${issue.message}` : issue.message;
-  }
 }
 
 /** Parse an already-read JSON value; returns the config or a message naming every bad field. */

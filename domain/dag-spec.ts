@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tryParseDuration } from './durations';
 import { isValidDay } from './logical-date';
+import { formatIssues } from './zod-issues';
 
 // DAG specs as data. Each schema is defined once here; types are derived from them. A DAG file
 // is TypeScript (it carries a zod schema for its params), so authors write the *input* shape
@@ -150,10 +151,15 @@ export const DagSpec = z.strictObject({
 export type DagSpec = z.output<typeof DagSpec>;
 export type DagSpecInput = z.input<typeof DagSpec>;
 
-/** Identity with a type: lets a DAG file be checked against the input shape where it is written. */
-export function defineDag(spec: DagSpecInput): DagSpecInput {
-  return spec;
-}
+/**
+ * A DAG spec as a DAG file writes it, with task activity names limited to `A` and its params
+ * schema `P` kept as its own type. dags/define-dag.ts fills `A` in from the activities that exist
+ * (domain/ cannot see activities/).
+ */
+export type DagSpecFor<A extends string, P extends z.ZodType> = Omit<DagSpecInput, 'tasks' | 'params'> & {
+  params?: P;
+  tasks: Array<Omit<TaskSpecInput, 'activity'> & { activity: A }>;
+};
 
 /** The DAG's defaults overlaid with the task's own options. */
 export function resolveTaskOptions(dag: DagSpec, task: TaskSpec): TaskOptions {
@@ -197,62 +203,6 @@ export function dagError(code: DagErrorCode, dagId: string, taskId: string | und
   return taskId === undefined
     ? { code, dagId, message: `${where}: ${text}` }
     : { code, dagId, taskId, message: `${where}: ${text}` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Turning zod issues into messages people can act on: "<path>: expected X, got Y"
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  return 'an object';
-}
-
-/** `['tasks', 2, 'deps', 0]` → `tasks[2].deps[0]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-type Issue = z.core.$ZodIssue;
-
-function issueText(issue: Issue): string {
-  const input = (issue as { input?: unknown }).input;
-  switch (issue.code) {
-    case 'invalid_type':
-      return input === undefined
-        ? `required, expected ${issue.expected}`
-        : `expected ${issue.expected}, got ${describeValue(input)}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(input)}`;
-    default: {
-      // zod's own messages read "Too small: expected ..."; keep the part that says what was expected.
-      const text = issue.message.replace(/^[A-Z][A-Za-z ]*: (?=expected)/, '');
-      return 'input' in issue ? `${text}, got ${describeValue(input)}` : text;
-    }
-  }
-}
-
-/** One line per problem, each led by the field path (`root` when the whole value is wrong). */
-export function formatIssues(issues: ReadonlyArray<Issue>, pathPrefix: ReadonlyArray<PropertyKey> = []): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const base = [...pathPrefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${formatPath([...base, key])}: unknown field`);
-      continue;
-    }
-    lines.push(`${formatPath(base) || 'root'}: ${issueText(issue)}`);
-  }
-  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,5 +275,5 @@ export function parseRunDagInput(raw: unknown): ParseOutcome<RunDagInput> {
 export function parseDagParams(dag: DagSpec, raw: unknown): ParseOutcome<unknown> {
   const result = dag.params.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, message: formatIssues(result.error.issues, ['params']).join('; ') };
+  return { ok: false, message: formatIssues(result.error.issues, { pathPrefix: ['params'] }).join('; ') };
 }

@@ -7,6 +7,7 @@
 // its input, which lets the map step accept a record through a hand-written fast check
 // (domain/metrics/fast-status-check.ts) and still hand out `MastodonStatus` values.
 import { z } from 'zod';
+import { describeZodError } from './zod-issues';
 
 /** RFC 3339 date-time with `Z` or a numeric offset, as Mastodon and its forks send it. */
 export const IsoDateTime = z.iso.datetime({ offset: true });
@@ -186,12 +187,7 @@ export type MastodonInstanceV1 = z.output<typeof MastodonInstanceV1>;
 /** `/api/v1/instance/peers`: bare host names. */
 export const InstancePeers = z.array(z.string());
 
-/** One zod issue list as a short reason that names the offending field(s). */
+/** One zod issue list as a short reason that names the offending field(s), for quarantine records. */
 export function describeIssues(error: z.ZodError, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)';
-    return `${path}: ${issue.message}`;
-  });
-  if (error.issues.length > max) parts.push(`+${error.issues.length - max} more`);
-  return parts.join('; ');
+  return describeZodError(error, { rootLabel: '(record)', max });
 }

@@ -7,6 +7,15 @@ export const LogicalDateKey = defineSearchAttributeKey('LogicalDate', SearchAttr
 export const RunTypeKey = defineSearchAttributeKey('RunType', SearchAttributeType.KEYWORD);
 export const BackfillIdKey = defineSearchAttributeKey('BackfillId', SearchAttributeType.KEYWORD);
 
+/**
+ * Set by the server on every workflow a Temporal Schedule starts (manual triggers included): the
+ * time the schedule meant to fire. Read by workflows/scheduled-start-time.ts.
+ */
+export const TemporalScheduledStartTimeKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
+
 export type RunTypeValue = 'scheduled' | 'manual' | 'backfill';
 
 /** Typed search attribute pairs for a DAG run; `logicalDate` is the UTC day, stored at 00:00Z. */

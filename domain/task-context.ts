@@ -5,8 +5,12 @@ import type { DataInterval } from './logical-date';
 // Payloads carry references (S3 keys, counts, cursors), never data: Temporal warns at 256 KB per
 // payload, fails at 2 MB, and every result is kept in the run's history (50 MB cap).
 
-/** The single argument of every DAG task activity (and of each item call of a fan-out task). */
-export interface TaskContext {
+/**
+ * The single argument of every DAG task activity (and of each item call of a fan-out task). `P`
+ * is the run params as the DAG's params schema outputs them: an activity that reads params names
+ * their type, and dags/define-dag.ts lets only DAGs whose params fit call it.
+ */
+export interface TaskContext<P = Record<string, unknown>> {
   dagId: string;
   /** The run's workflow ID, `dag/<dagId>/<YYYY-MM-DD>` for runs started by mastoflow. */
   runId: string;
@@ -15,7 +19,7 @@ export interface TaskContext {
   /** [logicalDate 00:00Z, logicalDate+1 00:00Z): the data a task should read. */
   dataInterval: DataInterval;
   /** The run's params, validated against the DAG's params schema (defaults filled in). */
-  params: Record<string, unknown>;
+  params: P;
   taskId: string;
   /** The task's `args` from the DAG spec, as written (empty object when none). */
   args: Record<string, unknown>;

@@ -11,6 +11,7 @@ import type { DagSpec } from '../domain/dag-spec';
 import { parseDuration } from '../domain/durations';
 import { scheduledRunWorkflowId, scheduleId } from '../domain/keys';
 import { DagIdKey, RunTypeKey } from '../domain/search-attributes';
+import { SCHEDULED_RUN_WORKFLOW_TYPE } from '../workflows/contracts';
 
 // One Temporal Schedule per scheduled DAG, kept equal to the DAG registry by `schedules sync`.
 //
@@ -25,7 +26,6 @@ import { DagIdKey, RunTypeKey } from '../domain/search-attributes';
 // calendar, so the cron is also written into the calendar's comment (`<cron> #mastoflow cron:
 // <cron>`, Temporal's cron comment syntax) and compared there.
 
-export const SCHEDULED_RUN_WORKFLOW_TYPE = 'scheduledDagRun';
 export const MANAGED_MEMO_KEY = 'mastoflow';
 
 /** The mark on every schedule mastoflow manages (schedule memo; set at creation, immutable). */

@@ -1,15 +1,12 @@
 import {
-  ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
   isCancellation,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import {
   BackfillRequest,
   initialProgress,
@@ -23,8 +20,9 @@ import {
   type BackfillProgress,
   type DayOutcome,
 } from '../domain/backfill-plan';
-import { formatIssues } from '../domain/dag-spec';
+import { parseOrFail } from '../domain/failures';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../domain/search-attributes';
+import { backfillProgressQuery, type BackfillInput } from './contracts';
 import { runDayAsChild } from './dag-run-child';
 
 // backfillDag: run a DAG over [from, to], at most `maxActive` day runs open at once.
@@ -43,24 +41,9 @@ import { runDayAsChild } from './dag-run-child';
 // launching, waits for its open children (continue-as-new would cut them off from the parent) and
 // continues as new with the progress, so history stays far below its limits.
 
-export const BACKFILL_WORKFLOW_TYPE = 'backfillDag';
-
-/** The live bookkeeping; works on a closed backfill too (the result is the same shape). */
-export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
-
-/** The workflow input: the request, plus the progress handed over by continue-as-new. */
-export type BackfillInput = z.input<typeof BackfillRequest> & { state?: BackfillProgress };
-
 export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress> {
   const { state, ...requestRaw } = (raw ?? {}) as BackfillInput;
-  const parsed = BackfillRequest.safeParse(requestRaw, { reportInput: true });
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `bad backfill input: ${formatIssues(parsed.error.issues).join('; ')}`,
-      'BadInput',
-    );
-  }
-  const plan = planBackfill(parsed.data);
+  const plan = planBackfill(parseOrFail(BackfillRequest, requestRaw, 'bad backfill input'));
   let progress: BackfillProgress = state ?? initialProgress(plan);
   let version = 0;
   setHandler(backfillProgressQuery, () => progress);

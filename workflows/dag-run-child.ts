@@ -14,6 +14,7 @@ import { dagRunWorkflowId } from '../domain/keys';
 import { dagRunSearchAttributes, type RunTypeValue } from '../domain/search-attributes';
 import { dayStateFromStatus } from '../domain/status-grid';
 import { dayRunSummary, oneLine } from '../domain/task-summary';
+import { RUN_DAG_WORKFLOW_TYPE, type RunDagWorkflow } from './contracts';
 
 // Start one day's runDag as a child of a backfill or a scheduled run, or attach to it.
 //
@@ -34,9 +35,6 @@ function awaitDagRun(workflowId: string): ReturnType<DagRunActivities['awaitDagR
     summary: oneLine(`await ${workflowId}`),
   }).awaitDagRun({ workflowId });
 }
-
-/** The workflow type and input of runDag (workflows/run-dag.ts): the contract, kept by name. */
-export const RUN_DAG_WORKFLOW_TYPE = 'runDag';
 
 export interface DayRunRequest {
   dagId: string;
@@ -68,9 +66,9 @@ export async function runDayAsChild(req: DayRunRequest): Promise<DayRunResult> {
   const workflowId = dagRunWorkflowId(req.dagId, req.day);
   const memo = inheritedRunMemo();
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    let handle: ChildWorkflowHandle<(input: unknown) => Promise<unknown>>;
+    let handle: ChildWorkflowHandle<RunDagWorkflow>;
     try {
-      handle = await startChild<(input: unknown) => Promise<unknown>>(RUN_DAG_WORKFLOW_TYPE, {
+      handle = await startChild<RunDagWorkflow>(RUN_DAG_WORKFLOW_TYPE, {
         workflowId,
         staticSummary: dayRunSummary({ dagId: req.dagId, day: req.day, runType: req.runType }),
         args: [

@@ -1,7 +1,9 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Activities } from '../activities';
+import { FAILURE_TYPES, parseOrFail } from '../domain/failures';
 import { fetchItemLabel, type FetchItem } from '../domain/fetch-plan';
+import { FetchDayInput, type FetchDayFailure, type FetchDayItemResult, type FetchDayResult } from './contracts';
 
 // fetchDay: every enabled fetcher of every configured instance (or the ones named) for one UTC
 // day, as activities in parallel (at most `concurrency` in flight; each instance's requests are
@@ -14,68 +16,8 @@ import { fetchItemLabel, type FetchItem } from '../domain/fetch-plan';
 // retries exhausted) is listed in `failed` and the others still run: one vanished account must
 // not cost the day's timelines.
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
-
-export const FetchDayInput = z.strictObject({
-  logicalDate: Day,
-  instances: z.array(z.string().min(1)).optional(),
-  lookbackDays: z.number().int().min(0).max(7).default(0),
-  /** Fetch activities in flight at once. */
-  concurrency: z.number().int().min(1).max(64).default(8),
-  /** Heartbeat timeout of the fetch activities: how fast a dead worker's fetch moves on. */
-  heartbeatTimeoutMs: z.number().int().min(1000).default(60_000),
-  /**
-   * Attempts per fetch (5xx, timeouts, cut bodies are retried with backoff). Generous because a
-   * long fetch resumes from its cursor: attempts count sporadic errors over hours of paging,
-   * not repeated work. With the 1 min cap, a dead instance is given up after about 45 minutes.
-   */
-  maximumAttempts: z.number().int().min(1).max(1000).default(50),
-  initialRetryMs: z.number().int().min(10).default(1_000),
-  maxRetryIntervalMs: z.number().int().min(10).default(60_000),
-  pageLimit: z.number().int().min(1).max(80).optional(),
-  marginMs: z.number().int().min(0).optional(),
-  httpTimeoutMs: z.number().int().min(100).optional(),
-  maxPages: z.number().int().min(1).optional(),
-});
-export type FetchDayInput = z.input<typeof FetchDayInput>;
-
-export interface FetchDayItemResult {
-  instance: string;
-  day: string;
-  source: string;
-  manifestKey: string;
-  pages: number;
-  statusesInWindow: number;
-  complete: boolean;
-  unavailable?: { reason: string; httpStatus: number };
-}
-
-export interface FetchDayFailure {
-  instance: string;
-  day: string;
-  source: string;
-  manifestKey: string;
-  message: string;
-  type?: string;
-}
-
-export interface FetchDayResult {
-  logicalDate: string;
-  results: FetchDayItemResult[];
-  failed: FetchDayFailure[];
-  totals: { sources: number; pages: number; statusesInWindow: number; unavailable: number; failed: number };
-}
-
 export async function fetchDay(raw: unknown): Promise<FetchDayResult> {
-  const parsed = FetchDayInput.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.nonRetryable(
-      `bad fetchDay input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
-      'InvalidRunInput',
-    );
-  }
-  const input = parsed.data;
+  const input = parseOrFail(FetchDayInput, raw ?? {}, 'bad fetchDay input');
   const { planFetchDay } = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
     retry: { maximumAttempts: 3 },
@@ -145,7 +87,7 @@ function runItem(item: FetchItem, input: z.output<typeof FetchDayInput>) {
       backoffCoefficient: 2,
       maximumInterval: Math.max(input.maxRetryIntervalMs, input.initialRetryMs),
       maximumAttempts: input.maximumAttempts,
-      nonRetryableErrorTypes: ['MastodonClientError', 'InvalidFetchInput', 'UnknownInstance'],
+      nonRetryableErrorTypes: [FAILURE_TYPES.mastodonClient, FAILURE_TYPES.invalidInput, FAILURE_TYPES.unknownInstance],
     },
   });
   const base = { instance: item.instance, day: item.day };

@@ -7,7 +7,7 @@ import {
 } from '../domain/task-context';
 import { itemLabel, taskSummary, withoutItemLabel } from '../domain/task-summary';
 import { toActivityOptions, type TaskCallOptions } from './activity-options';
-import { chunkProgressQuery } from './messages';
+import { chunkProgressQuery } from './contracts';
 import { attemptsFromFailure, describeFailure } from './task-failures';
 
 // Dynamic fan-out (`expand`). runDag splits the list into chunks of EXPAND_CHUNK_SIZE items and

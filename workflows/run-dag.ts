@@ -10,7 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { lookupDag } from '../dags/index';
 import {
   isTerminalTaskState,
@@ -22,6 +22,7 @@ import {
   type TaskSpec,
   type TaskState,
 } from '../domain/dag-spec';
+import { FAILURE_TYPES, invalidInput as invalidInputFailure, nonRetryableFailure } from '../domain/failures';
 import { dagRunSearchAttributes } from '../domain/search-attributes';
 import { dataInterval, isValidDay, logicalDateFromScheduledTime, yesterdayUtc } from '../domain/logical-date';
 import { expandChunkWorkflowId } from '../domain/keys';
@@ -37,7 +38,7 @@ import { nextSchedulingStep, runFinalState } from '../domain/trigger-rules';
 import { runDetailsMarkdown } from '../domain/run-details';
 import { chunkSummary, taskSummary } from '../domain/task-summary';
 import { taskCallOptions, toActivityOptions, type RunQueues, type TaskCallOptions } from './activity-options';
-import { taskStatesQuery, type TaskRunInfo, type TaskStatesView } from './messages';
+import { taskStatesQuery, type RunDagSummary, type TaskRunInfo, type TaskStatesView } from './contracts';
 import {
   chunkRanges,
   EXPAND_CHUNK_SIZE,
@@ -49,6 +50,7 @@ import {
   withoutField,
   type ExpandChunkResult,
 } from './run-dag-expand';
+import { scheduledStartTime } from './scheduled-start-time';
 import { attemptsFromFailure, describeFailure } from './task-failures';
 
 // runDag: one run of one DAG for one logical day — the Airflow DagRun on Temporal.
@@ -56,7 +58,7 @@ import { attemptsFromFailure, describeFailure } from './task-failures';
 // Input: one JSON object `{ dagId, logicalDate?, params?, runType?, backfillId? }` (the Temporal
 // UI's start form, the CLI, schedules and backfills all send this), parsed here with zod. A bad
 // input, an unknown DAG or bad params fail the run at once with a non-retryable
-// ApplicationFailure of type InvalidRunInput whose message names the field. (Throwing a plain
+// ApplicationFailure of type InvalidInput whose message names the field. (Throwing a plain
 // Error from workflow code would instead fail the *workflow task*, which Temporal retries forever.)
 //
 // Scheduling: tasks run when their trigger rule says so (domain/trigger-rules.ts, Airflow's
@@ -67,19 +69,6 @@ import { attemptsFromFailure, describeFailure } from './task-failures';
 // upstream_failed (Airflow's leaf rule): the workflow then fails with a non-retryable
 // ApplicationFailure (type DagRunFailed) whose details hold the summary; otherwise it returns it.
 
-export const RUN_DAG_WORKFLOW_TYPE = 'runDag';
-
-export interface RunDagSummary {
-  dagId: string;
-  logicalDate: string;
-  runType: RunType;
-  backfillId?: string;
-  /** The run's workflow ID (`dag/<dagId>/<day>` when started by mastoflow). */
-  runId: string;
-  state: 'success' | 'failed';
-  tasks: TaskStatesView;
-}
-
 /**
  * Outputs shown in the query and summary at most this big; bigger ones (a fan-out's list) are
  * noted by size. Keeps the summary, which is also the result or failure details, far below
@@ -87,13 +76,10 @@ export interface RunDagSummary {
  */
 const SHOWN_OUTPUT_LIMIT_BYTES = 4 * 1024;
 
-/** Set by Temporal Schedules on the runs they start (the action's scheduled time). */
-const ScheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
-
 type TaskActivities = Record<string, (ctx: TaskContext) => Promise<unknown>>;
 
 function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid runDag input: ${message}`, 'InvalidRunInput');
+  return invalidInputFailure('invalid runDag input', message);
 }
 
 interface RunSetup {
@@ -104,20 +90,6 @@ interface RunSetup {
   params: Record<string, unknown>;
 }
 
-/** The scheduled time of a run started by a Temporal Schedule, if this is one. */
-function scheduledStartTime(): Date | undefined {
-  const info = workflowInfo();
-  const typed = info.typedSearchAttributes.get(ScheduledStartTimeKey);
-  if (typed instanceof Date && Number.isFinite(typed.getTime())) return typed;
-  // Older servers/SDK paths only fill the untyped map (values may arrive as ISO strings).
-  const untyped = info.searchAttributes?.TemporalScheduledStartTime?.[0];
-  if (untyped instanceof Date || typeof untyped === 'string') {
-    const date = new Date(untyped as string | Date);
-    if (Number.isFinite(date.getTime())) return date;
-  }
-  return undefined;
-}
-
 function prepareRun(raw: unknown): RunSetup {
   const parsed = parseRunDagInput(raw);
   if (!parsed.ok) throw invalidInput(parsed.message);
@@ -125,7 +97,7 @@ function prepareRun(raw: unknown): RunSetup {
   const found = lookupDag(input.dagId);
   if (!found.ok) {
     if (found.reason === 'unknown') throw invalidInput(`dagId: ${found.message}`);
-    throw ApplicationFailure.nonRetryable(`DAG "${input.dagId}" is invalid: ${found.message}`, 'InvalidDag');
+    throw nonRetryableFailure(FAILURE_TYPES.invalidDag, `DAG "${input.dagId}" is invalid: ${found.message}`);
   }
   const params = parseDagParams(found.dag, input.params);
   if (!params.ok) throw invalidInput(params.message);
@@ -376,7 +348,7 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
     if (Object.values(tasks).every((t) => isTerminalTaskState(t.state))) break;
     if (inFlight === 0) {
       // Cannot happen with a valid graph: every rule decides once its upstreams are done.
-      throw ApplicationFailure.nonRetryable(`DAG "${dag.id}": no task can run and none is running`, 'DagRunStuck');
+      throw nonRetryableFailure(FAILURE_TYPES.dagRunStuck, `DAG "${dag.id}": no task can run and none is running`);
     }
     changed = false;
     await condition(() => changed);
@@ -403,7 +375,7 @@ export async function runDag(raw?: unknown): Promise<RunDagSummary> {
       .map(([id]) => id);
     log.info('DAG run failed', { dagId: dag.id, logicalDate, failed, upstreamFailed });
     throw ApplicationFailure.create({
-      type: 'DagRunFailed',
+      type: FAILURE_TYPES.dagRunFailed,
       nonRetryable: true,
       message:
         `DAG "${dag.id}" run for ${logicalDate} failed: failed tasks ${failed.join(', ') || 'none'}` +

@@ -1,11 +1,11 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { z } from 'zod';
-import { formatIssues, Slug } from '../domain/dag-spec';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { FAILURE_TYPES, nonRetryableFailure, parseOrFail } from '../domain/failures';
 import { dagRunWorkflowId } from '../domain/keys';
-import { addDays, isValidDay, logicalDateFromScheduledTime } from '../domain/logical-date';
+import { addDays, logicalDateFromScheduledTime } from '../domain/logical-date';
 import { LogicalDateKey } from '../domain/search-attributes';
-import { runDayAsChild, type DayRunResult } from './dag-run-child';
+import { ScheduledRunInput, type ScheduledRunResult } from './contracts';
+import { runDayAsChild } from './dag-run-child';
+import { scheduledStartTime } from './scheduled-start-time';
 
 // scheduledDagRun: what a DAG's Temporal Schedule starts.
 //
@@ -22,52 +22,14 @@ import { runDayAsChild, type DayRunResult } from './dag-run-child';
 // backfill) but does re-run a failed one (reuse ALLOW_DUPLICATE_FAILED_ONLY); a day running
 // elsewhere is waited for. Cancelling this workflow cancels its day run (REQUEST_CANCEL).
 
-export const SCHEDULED_RUN_WORKFLOW_TYPE = 'scheduledDagRun';
-
-/** Set by the server on every workflow a schedule starts (manual triggers included). */
-export const TemporalScheduledStartTimeKey = defineSearchAttributeKey(
-  'TemporalScheduledStartTime',
-  SearchAttributeType.DATETIME,
-);
-
-export const ScheduledRunInput = z.strictObject({
-  dagId: Slug,
-  params: z.record(z.string(), z.unknown()).optional(),
-  /**
-   * Also re-run this many days before the logical date, one after another, once the day itself
-   * has run (re-processing them picks up late-federated posts). 0 = off.
-   */
-  rerunPreviousDays: z.number().int().min(0).max(7).default(0),
-  /** Only for starting this workflow by hand outside a schedule: the day to process. */
-  logicalDate: z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' }).optional(),
-});
-export type ScheduledRunInput = z.input<typeof ScheduledRunInput>;
-
-export interface ScheduledRunResult {
-  dagId: string;
-  /** ISO-8601, from TemporalScheduledStartTime (absent when started by hand with a logicalDate). */
-  scheduledTime?: string;
-  logicalDate: string;
-  workflowId: string;
-  outcome: DayRunResult['kind'];
-  reruns: Array<{ logicalDate: string; workflowId: string; outcome: DayRunResult['kind'] }>;
-}
-
 export async function scheduledDagRun(raw: ScheduledRunInput): Promise<ScheduledRunResult> {
-  const parsed = ScheduledRunInput.safeParse(raw ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `bad scheduled run input: ${formatIssues(parsed.error.issues).join('; ')}`,
-      'BadInput',
-    );
-  }
-  const input = parsed.data;
+  const input = parseOrFail(ScheduledRunInput, raw ?? {}, 'bad scheduled run input');
   const scheduled = scheduledStartTime();
   const logicalDate = input.logicalDate ?? (scheduled ? logicalDateFromScheduledTime(scheduled) : undefined);
   if (logicalDate === undefined) {
-    throw ApplicationFailure.nonRetryable(
+    throw nonRetryableFailure(
+      FAILURE_TYPES.invalidInput,
       'scheduledDagRun was not started by a schedule (no TemporalScheduledStartTime search attribute): pass logicalDate, or start runDag instead',
-      'BadInput',
     );
   }
   upsertSearchAttributes([{ key: LogicalDateKey, value: new Date(`${logicalDate}T00:00:00.000Z`) }]);
@@ -103,22 +65,11 @@ export async function scheduledDagRun(raw: ScheduledRunInput): Promise<Scheduled
   setCurrentDetails(`Scheduled at ${result.scheduledTime ?? '(by hand)'} → **${workflowId}**: ${main.kind}${detail}`);
   // A failed day fails this workflow too, so the schedule's recent actions show it.
   if (main.kind === 'failed') {
-    throw ApplicationFailure.nonRetryable(
+    throw nonRetryableFailure(
+      FAILURE_TYPES.dagRunFailed,
       `${workflowId} failed: ${main.message ?? 'see the run'}`,
-      'DagRunFailed',
       result,
     );
   }
   return result;
-}
-
-function scheduledStartTime(): Date | undefined {
-  const info = workflowInfo();
-  const typed = info.typedSearchAttributes.get(TemporalScheduledStartTimeKey);
-  if (typed instanceof Date) return typed;
-  // Older servers send it without the type metadata the typed view needs.
-  const untyped = info.searchAttributes?.TemporalScheduledStartTime?.[0];
-  if (untyped instanceof Date) return untyped;
-  if (typeof untyped === 'string' && Number.isFinite(Date.parse(untyped))) return new Date(Date.parse(untyped));
-  return undefined;
 }

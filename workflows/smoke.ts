@@ -1,22 +1,8 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { z } from 'zod';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, StoreActivities } from '../activities';
+import { parseOrFail } from '../domain/failures';
 import { smokeObjectKey } from '../domain/keys';
-
-export const SmokeInput = z
-  .object({
-    runId: z.string().min(1).optional(),
-    failFirstAttempt: z.boolean().default(true),
-    storeTaskQueue: z.string().min(1).default('mastoflow-store'),
-  })
-  .strict();
-export type SmokeInput = z.input<typeof SmokeInput>;
-
-export interface SmokeResult {
-  objectKey: string;
-  objectAttempt: number;
-  duckdbRows: number;
-}
+import { SmokeInput, type SmokeResult } from './contracts';
 
 const { smokeWriteObject } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -26,15 +12,7 @@ const { smokeWriteObject } = proxyActivities<Activities>({
 
 /** Proves the stack end to end: S3 write with one visible retry, then a DuckDB row on the store queue. */
 export async function smokeWorkflow(raw: unknown = {}): Promise<SmokeResult> {
-  const parsed = SmokeInput.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw ApplicationFailure.nonRetryable(
-      `bad smoke input: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
-      'BadInput',
-    );
-  }
-  const input = parsed.data;
+  const input = parseOrFail(SmokeInput, raw ?? {}, 'bad smoke input');
   const runId = input.runId ?? workflowInfo().workflowId;
   const { smokeRecordRun } = proxyActivities<StoreActivities>({
     taskQueue: input.storeTaskQueue,

@@ -9,6 +9,7 @@ import {
   type MapPart,
   type ReduceGroup,
 } from '../../domain/aggregate-plan';
+import { FAILURE_TYPES } from '../../domain/failures';
 import { fetchWindow } from '../../domain/paging';
 import { snowflakeFromMs } from '../../domain/snowflake';
 import { addDays, dataInterval } from '../../domain/logical-date';
@@ -38,6 +39,7 @@ import {
   trendingTagRows,
   type TrackedProfile,
 } from '../../domain/metrics/instance-facts';
+import type { MastodonDailyParams } from '../../domain/mastodon-daily-params';
 import type { TaskContext } from '../../domain/task-context';
 import type { ItemLabel } from '../../domain/task-summary';
 import type { ActivityDeps } from '../deps';
@@ -83,14 +85,13 @@ function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): Plan
   }));
 }
 
-function daysOf(ctx: TaskContext, deps: ActivityDeps): string[] {
-  const look =
-    typeof ctx.params.lookbackDays === 'number' ? ctx.params.lookbackDays : deps.config.schedule.lookbackDays;
+function daysOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): string[] {
+  const look = ctx.params.lookbackDays ?? deps.config.schedule.lookbackDays;
   return [ctx.logicalDate, ...Array.from({ length: look }, (_, i) => addDays(ctx.logicalDate, -(i + 1)))];
 }
 
-function instancesOf(ctx: TaskContext, deps: ActivityDeps): string[] {
-  const wanted = Array.isArray(ctx.params.instances) ? (ctx.params.instances as string[]) : [];
+function instancesOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): string[] {
+  const wanted = ctx.params.instances;
   return deps.config.instances.map((i) => i.name).filter((n) => wanted.length === 0 || wanted.includes(n));
 }
 
@@ -101,21 +102,24 @@ async function readManifest(deps: ActivityDeps, key: string): Promise<SourceMani
   if (!parsed.success)
     throw ApplicationFailure.nonRetryable(
       `manifest ${key} is not a valid SourceManifest: ${parsed.error.issues[0]?.message}`,
-      'BadManifest',
+      FAILURE_TYPES.badManifest,
     );
   return parsed.data;
 }
 
 function itemOf<T>(ctx: TaskContext, what: string): T {
   if (ctx.item === undefined)
-    throw ApplicationFailure.nonRetryable(`${ctx.taskId}: expected a fan-out item (${what})`, 'BadTaskInput');
+    throw ApplicationFailure.nonRetryable(
+      `${ctx.taskId}: expected a fan-out item (${what})`,
+      FAILURE_TYPES.invalidInput,
+    );
   return ctx.item as T;
 }
 
 export function createAggregateActivities(deps: ActivityDeps) {
   return {
     /** Which map parts and reduce groups the run needs, from the fetch manifests. */
-    mastodonPlanAggregate: taskActivity(async (ctx): Promise<AggregatePlan> => {
+    mastodonPlanAggregate: taskActivity(async (ctx: TaskContext<MastodonDailyParams>): Promise<AggregatePlan> => {
       const parts: PlannedPart[] = [];
       const groups: ReduceGroup[] = [];
       for (const instance of instancesOf(ctx, deps)) {
@@ -126,7 +130,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
             const m = await readManifest(deps, manifestKey);
             if (!m || m.unavailable || m.pages.length === 0) continue;
             if (!m.complete)
-              throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, 'IncompleteFetch');
+              throw ApplicationFailure.retryable(`${manifestKey} is not complete yet`, FAILURE_TYPES.incompleteFetch);
             parts.push(
               ...withReads(
                 planMapParts({ instance, day, source, manifestKey, pages: m.pages }, PAGES_PER_PART),
@@ -175,7 +179,8 @@ export function createAggregateActivities(deps: ActivityDeps) {
         pages = pageReads(keys, part.segments, part.fromPage, part.toPage);
       } else {
         const m = await readManifest(deps, part.manifestKey);
-        if (!m) throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, 'MissingManifest');
+        if (!m)
+          throw ApplicationFailure.nonRetryable(`manifest ${part.manifestKey} is missing`, FAILURE_TYPES.missingObject);
         pages = pageReads(m.pages, undefined, part.fromPage, part.toPage);
       }
       const { start, end } = dataInterval(part.day);
@@ -195,7 +200,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         if (err instanceof MissingPageError)
           throw ApplicationFailure.nonRetryable(
             `raw object ${err.key} listed in ${part.manifestKey} is missing`,
-            'MissingPage',
+            FAILURE_TYPES.missingObject,
           );
         throw err;
       }
@@ -221,7 +226,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         heap.check();
         const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
         const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
-        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, 'MissingPartial');
+        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, FAILURE_TYPES.missingObject);
         let cur: Entry = { p, ids: compactIds(p.ids), size: 1 };
         p.ids = [];
         while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) cur = merge(stack.pop()!, cur);
@@ -265,7 +270,8 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
       const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       const rows = await getJson<KvRow[]>(deps.s3, deps.bucket, rowsKey);
-      if (!rows) throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, 'MissingRows');
+      if (!rows)
+        throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, FAILURE_TYPES.missingObject);
       const loaded = await withTransaction(deps.duckdbPath, async (conn) => {
         await ensureMetricsSchema(conn);
         return replacePartition(conn, { instance: g.instance, day: g.day, runId: ctx.runId, rows });

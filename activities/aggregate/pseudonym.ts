@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../../domain/failures';
 import type { ActivityDeps } from '../deps';
 
 /**
@@ -14,7 +15,7 @@ export function accountKeyFn(deps: ActivityDeps): ((acct: string) => string) | u
   if (!key) {
     throw ApplicationFailure.nonRetryable(
       `privacy.pseudonymise is on but ${p.keyEnv} is not set in the worker's environment`,
-      'MissingPseudonymKey',
+      FAILURE_TYPES.missingPseudonymKey,
     );
   }
   return (acct) => `anon:${createHmac('sha256', key).update(acct.toLowerCase()).digest('hex').slice(0, 16)}`;

@@ -3,7 +3,8 @@ import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, log } 
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { fetchItemLabel, planFetchDay, type FetchItem } from '../../domain/fetch-plan';
-import { formatIssues } from '../../domain/dag-spec';
+import { FAILURE_TYPES, parseOrFail } from '../../domain/failures';
+import type { MastodonDailyParams } from '../../domain/mastodon-daily-params';
 import type { TaskContext } from '../../domain/task-context';
 import type { ItemLabel } from '../../domain/task-summary';
 import type { ActivityDeps } from '../deps';
@@ -88,12 +89,7 @@ export type FetchItemInput = FetchItem & {
 };
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, activity: string): z.output<S> {
-  const r = schema.safeParse(raw, { reportInput: true });
-  if (r.success) return r.data;
-  throw ApplicationFailure.nonRetryable(
-    `${activity}: bad input: ${formatIssues(r.error.issues).join('; ')}`,
-    'InvalidFetchInput',
-  );
+  return parseOrFail(schema, raw, `${activity}: bad input`);
 }
 
 function instanceOf(deps: ActivityDeps, name: string): InstanceConfig {
@@ -101,7 +97,7 @@ function instanceOf(deps: ActivityDeps, name: string): InstanceConfig {
   if (!inst) {
     throw ApplicationFailure.nonRetryable(
       `unknown instance "${name}" (configured: ${deps.config.instances.map((i) => i.name).join(', ')})`,
-      'UnknownInstance',
+      FAILURE_TYPES.unknownInstance,
     );
   }
   return inst;
@@ -165,7 +161,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       } catch (err) {
         throw ApplicationFailure.nonRetryable(
           `planFetchDay: ${err instanceof Error ? err.message : String(err)}`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
       }
     },
@@ -263,7 +259,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       default:
         throw ApplicationFailure.nonRetryable(
           `unknown fetch kind ${JSON.stringify((item as { kind?: unknown }).kind)}`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
     }
   };
@@ -275,14 +271,15 @@ export function createMastodonActivities(deps: ActivityDeps) {
     // DAG task wrappers (TaskContext in, envelope out): see dags/mastodon_daily.ts.
 
     /** plan_fetch: the run's items; args/params may narrow instances and set the look-back. */
-    mastodonPlanFetch: taskActivity(async (ctx: TaskContext) => {
-      const pick = (k: string) => (ctx.args?.[k] ?? ctx.params?.[k]) as unknown;
-      const lookback = pick('lookbackDays');
-      const instances = pick('instances');
+    mastodonPlanFetch: taskActivity(async (ctx: TaskContext<MastodonDailyParams>) => {
+      // The task's args (as written in the DAG) override the run's params (parsed by the DAG's schema).
+      const args = ctx.args ?? {};
+      const lookback = typeof args.lookbackDays === 'number' ? args.lookbackDays : ctx.params.lookbackDays;
+      const instances = Array.isArray(args.instances) ? (args.instances as string[]) : ctx.params.instances;
       const { items } = await activities.planFetchDay({
         day: ctx.logicalDate,
-        lookbackDays: typeof lookback === 'number' ? lookback : deps.config.schedule.lookbackDays,
-        ...(Array.isArray(instances) && instances.length > 0 ? { instances: instances as string[] } : {}),
+        lookbackDays: lookback ?? deps.config.schedule.lookbackDays,
+        ...(instances.length > 0 ? { instances } : {}),
       });
       // Each item named for the Temporal UI (runDag strips the label before the fetch sees it).
       return { items: items.map((item): FetchItem & ItemLabel => ({ ...item, label: fetchItemLabel(item) })) };
@@ -294,7 +291,7 @@ export function createMastodonActivities(deps: ActivityDeps) {
       if (!item || typeof item !== 'object' || typeof item.kind !== 'string') {
         throw ApplicationFailure.nonRetryable(
           `mastodonFetchSource (task "${ctx.taskId}"): expected a fetch item from plan_fetch`,
-          'InvalidFetchInput',
+          FAILURE_TYPES.invalidInput,
         );
       }
       const knobs = ctx.args ?? {};

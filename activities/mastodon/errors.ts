@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../../domain/failures';
 import type { Exchange } from './http';
 
 // What a failed exchange means for the fetch, in one place:
@@ -12,12 +13,12 @@ import type { Exchange } from './http';
 // Messages never contain request headers, so no token can leak through a failure.
 
 export const ERROR_TYPES = {
-  server: 'MastodonServerError',
-  timeout: 'MastodonTimeout',
-  network: 'MastodonNetworkError',
-  invalidBody: 'MastodonInvalidBody',
-  rateLimited: 'MastodonRateLimited',
-  client: 'MastodonClientError',
+  server: FAILURE_TYPES.mastodonServer,
+  timeout: FAILURE_TYPES.mastodonTimeout,
+  network: FAILURE_TYPES.mastodonNetwork,
+  invalidBody: FAILURE_TYPES.mastodonInvalidBody,
+  rateLimited: FAILURE_TYPES.mastodonRateLimited,
+  client: FAILURE_TYPES.mastodonClient,
 } as const;
 
 export interface FailureContext {

@@ -10,13 +10,14 @@ import {
   type BackfillRequestInput,
   type DryRunDay,
 } from '../../domain/backfill-plan';
-import { formatIssues, parseDagParams, type DagSpec } from '../../domain/dag-spec';
+import { parseDagParams, type DagSpec } from '../../domain/dag-spec';
+import { describeZodError } from '../../domain/zod-issues';
 import { dagRunWorkflowId } from '../../domain/keys';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../../domain/search-attributes';
 import { createDagCatalog } from '../../dags/catalog';
 import { withTemporalClient } from '../../runtime/clients';
 import { fetchDayStates } from '../../runtime/status-grid';
-import { BACKFILL_WORKFLOW_TYPE, backfillProgressQuery } from '../../workflows/backfill';
+import { BACKFILL_WORKFLOW_TYPE, backfillProgressQuery, type BackfillWorkflow } from '../../workflows/contracts';
 import { configFrom } from '../context';
 import { ProgressPrinter, type ProgressOutput } from '../progress-bar';
 
@@ -47,7 +48,7 @@ export function backfillRequestFor(dag: DagSpec, opts: BackfillCliOptions): Back
   };
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   const parsed = BackfillRequest.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new Error(`invalid backfill: ${formatIssues(parsed.error.issues).join('; ')}`);
+  if (!parsed.success) throw new Error(`invalid backfill: ${describeZodError(parsed.error)}`);
   if (opts.params) {
     const params = parseDagParams(dag, opts.params);
     if (!params.ok) throw new Error(`invalid params for DAG "${dag.id}": ${params.message}`);
@@ -76,7 +77,7 @@ export async function startOrAttachBackfill(
   const handle = client.workflow.getHandle(backfillId);
   const running = await isRunning(handle);
   if (!running) {
-    await client.workflow.start(BACKFILL_WORKFLOW_TYPE, {
+    await client.workflow.start<BackfillWorkflow>(BACKFILL_WORKFLOW_TYPE, {
       workflowId: backfillId,
       taskQueue,
       args: [request],

@@ -8,7 +8,8 @@ import { startMastodonSim, type MastodonSim } from '../../infra/mastodon-sim/ser
 import { connectTemporalClient } from '../../runtime/clients';
 import { renderTable } from '../table';
 import { querySql } from './sql';
-import { followDagRun, startDagRun, temporalUiLink } from './run';
+import { startDagRun, temporalUiLink, temporalUiRunsLink } from '../../runtime/dag-client';
+import { followDagRun } from './run';
 import { holdUntilSignal, printStackUrls, startDevSession } from './dev';
 
 // `npm run demo`: the embedded stack, a simulated Mastodon instance on the config's loopback
@@ -103,9 +104,7 @@ export function registerDemoCommand(program: Command): void {
         );
         console.log(`\n${renderTable(tags, { maxWidth: 90 })}`);
         printStackUrls(session.stack);
-        console.log(
-          `  Runs:         ${temporalUiLink(config, `dag/mastodon_daily/${last}`)?.replace(/\/workflows\/.*/, '/workflows') ?? ''}?query=DagId%3D%22mastodon_daily%22`,
-        );
+        console.log(`  Runs:         ${temporalUiRunsLink(config, 'mastodon_daily') ?? ''}`);
         console.log(`  Query more:   npx mastoflow sql "SELECT * FROM v_languages ORDER BY toots DESC LIMIT 10"\n`);
         if (failures.length) throw new Error(`demo runs failed:\n  ${failures.join('\n  ')}`);
       } catch (err) {

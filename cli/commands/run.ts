@@ -1,160 +1,17 @@
 import type { Command } from 'commander';
-import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
-import { createDagCatalog } from '../../dags/catalog';
-import type { MastoflowConfig } from '../../domain/config';
-import { parseDagParams, type RunDagInput } from '../../domain/dag-spec';
-import { dagRunWorkflowId, expandChunkWorkflowId } from '../../domain/keys';
-import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
-import { dagRunSearchAttributes } from '../../domain/search-attributes';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { connectTemporalClient } from '../../runtime/clients';
-import { chunkProgressQuery, taskStatesQuery, type TaskRunInfo, type TaskStatesView } from '../../workflows/messages';
-import type { runDag, RunDagSummary } from '../../workflows/run-dag';
+import { startDagRun, temporalUiLink, watchDagRun, type DagRunOutcome } from '../../runtime/dag-client';
+import type { TaskRunInfo, TaskStatesView } from '../../workflows/contracts';
 import { configFrom } from '../context';
 
 // `mastoflow run <dag>`: a manual run of one DAG for one day, as the workflow `runDag` with ID
 // `dag/<dagId>/<day>`. A day that is running is never started twice (conflict policy FAIL); a
 // finished day may be run again (reuse policy ALLOW_DUPLICATE: a manual run means "do it again").
-
-export interface StartDagRunOptions {
-  dagId: string;
-  /** Default: yesterday (UTC). */
-  logicalDate?: string;
-  params?: Record<string, unknown>;
-}
-
-export type DagRunHandle = WorkflowHandle<typeof runDag>;
-
-/** Validate locally (DAG, day, params), then start the run; a running day is a clear error. */
-export async function startDagRun(
-  client: Client,
-  config: MastoflowConfig,
-  opts: StartDagRunOptions,
-): Promise<DagRunHandle> {
-  const dag = createDagCatalog(config).get(opts.dagId);
-  const logicalDate = opts.logicalDate ?? yesterdayUtc(Date.now());
-  if (!isValidDay(logicalDate))
-    throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);
-  const params = parseDagParams(dag, opts.params ?? {});
-  if (!params.ok) throw new Error(`invalid params for DAG "${dag.id}": ${params.message}`);
-
-  const workflowId = dagRunWorkflowId(dag.id, logicalDate);
-  const input: RunDagInput = {
-    dagId: dag.id,
-    logicalDate,
-    runType: 'manual',
-    ...(opts.params ? { params: opts.params } : {}),
-  };
-  try {
-    return await client.workflow.start<typeof runDag>('runDag', {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      typedSearchAttributes: dagRunSearchAttributes({
-        dagId: dag.id,
-        logicalDate,
-        runType: 'manual',
-      }) as SearchAttributePair[],
-      // Tells runDag which queue is the store queue here (tasks that name 'mastoflow-store').
-      memo: { storeTaskQueue: config.temporal.storeTaskQueue },
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new Error(
-        `DAG "${dag.id}" is already running for ${logicalDate} (workflow ${workflowId}); ` +
-          'wait for it to finish, or cancel/terminate it in the Temporal UI before starting it again',
-      );
-    }
-    throw err;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// up_for_retry: runDag cannot see Temporal's retries, but the server can. Pending activities
-// carry the task ID as activity ID, their attempt and the last failure.
-
-interface PendingActivityLike {
-  activityId?: string | null;
-  attempt?: number | null;
-  /** 1 scheduled (waiting for a worker or for the retry backoff), 2 started, 3 cancel requested. */
-  state?: number | null;
-  lastFailure?: { message?: string | null } | null;
-}
-
-const PENDING_SCHEDULED = 1;
-
-/**
- * The query's task states with Temporal's view of running tasks folded in: a running task whose
- * activity is on attempt > 1 shows that attempt, and is `up_for_retry` while it waits for the
- * next attempt (with the last failure as its error), as in Airflow.
- */
-export function withPendingAttempts(
-  states: TaskStatesView,
-  pending: readonly PendingActivityLike[] | null | undefined,
-): TaskStatesView {
-  const merged: TaskStatesView = { ...states };
-  for (const activity of pending ?? []) {
-    const id = activity.activityId ?? '';
-    const task = merged[id];
-    const attempt = activity.attempt ?? 1;
-    if (task?.state !== 'running' || attempt <= 1) continue;
-    const waiting = activity.state === PENDING_SCHEDULED;
-    merged[id] = {
-      ...task,
-      state: waiting ? 'up_for_retry' : 'running',
-      attempts: attempt,
-      ...(activity.lastFailure?.message ? { error: activity.lastFailure.message } : {}),
-    };
-  }
-  return merged;
-}
-
-/**
- * A running fan-out task's counts with its running chunk's live counts added (runDag itself
- * learns a chunk's counts only when the chunk ends).
- */
-async function withLiveChunks(handle: DagRunHandle, states: TaskStatesView): Promise<TaskStatesView> {
-  const merged: TaskStatesView = { ...states };
-  await Promise.all(
-    Object.entries(states).map(async ([id, task]) => {
-      if (task.state !== 'running' || !task.items || task.items.chunksDone >= task.items.chunks) return;
-      try {
-        const chunkId = expandChunkWorkflowId(handle.workflowId, id, task.items.chunksDone);
-        const live = await handle.client.getHandle(chunkId).query(chunkProgressQuery);
-        merged[id] = {
-          ...task,
-          items: {
-            ...task.items,
-            succeeded: task.items.succeeded + live.succeeded,
-            failed: task.items.failed + live.failed,
-          },
-        };
-      } catch {
-        // the chunk is starting or just ended: the parent's counts will do
-      }
-    }),
-  );
-  return merged;
-}
-
-/** The run's task states as a client can best see them: query + pending activities + live chunks. */
-export async function liveTaskStates(handle: DagRunHandle): Promise<TaskStatesView> {
-  const [states, description] = await Promise.all([handle.query(taskStatesQuery), handle.describe()]);
-  return withLiveChunks(handle, withPendingAttempts(states, description.raw.pendingActivities));
-}
+// Starting and following live in runtime/dag-client.ts; this file parses arguments and prints.
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-/** The Temporal UI page of a workflow, when the server is a local dev server (loopback). */
-export function temporalUiLink(config: MastoflowConfig, workflowId: string): string | undefined {
-  const host = config.temporal.address.replace(/:\d+$/, '');
-  const loopback = host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '[::1]';
-  if (!loopback) return undefined;
-  return `http://${host}:${config.dev.temporalUiPort}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
 
 function clock(): string {
   return new Date().toISOString().slice(11, 19);
@@ -192,33 +49,15 @@ export function formatSummaryTable(tasks: TaskStatesView): string {
   return lines.join('\n');
 }
 
-/** The summary of a finished run: its result, or the details of its DagRunFailed failure. */
-export async function runOutcome(handle: DagRunHandle): Promise<{ summary?: RunDagSummary; error?: string }> {
-  try {
-    return { summary: await handle.result() };
-  } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-      const summary = err.cause.details?.[0] as RunDagSummary | undefined;
-      return { ...(summary?.tasks ? { summary } : {}), error: err.cause.message };
-    }
-    if (err instanceof WorkflowFailedError) return { error: err.cause?.message ?? err.message };
-    throw err;
-  }
-}
-
 /**
  * Print a line per task state change until the run ends (polling the taskStates query and the
  * pending activities), then return its outcome.
  */
 export async function followDagRun(
-  handle: DagRunHandle,
+  handle: WorkflowHandle,
   opts: { intervalMs?: number; print?: (line: string) => void } = {},
-): Promise<{ summary?: RunDagSummary; error?: string }> {
+): Promise<DagRunOutcome> {
   const print = opts.print ?? ((line: string) => console.log(line));
-  let finished = false;
-  const outcome = runOutcome(handle).finally(() => {
-    finished = true;
-  });
   const seen = new Map<string, string>();
   const report = (tasks: TaskStatesView): void => {
     const width = Math.max(...Object.keys(tasks).map((id) => id.length), 4);
@@ -229,17 +68,10 @@ export async function followDagRun(
       print(`${clock()}  ${id.padEnd(width)}  ${text}`);
     }
   };
-  while (!finished) {
-    try {
-      report(await liveTaskStates(handle));
-    } catch {
-      // Not answerable yet (no worker has picked the run up) or already closed: try again.
-    }
-    await Promise.race([outcome, new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 500))]);
-  }
-  const result = await outcome;
-  if (result.summary) report(result.summary.tasks);
-  return result;
+  return watchDagRun(handle, {
+    ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    onStates: report,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

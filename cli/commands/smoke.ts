@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { MastoflowConfig } from '../../domain/config';
 import { smokeWorkflowId } from '../../domain/keys';
 import { withTemporalClient } from '../../runtime/clients';
-import type { SmokeResult } from '../../workflows/smoke';
+import { SMOKE_WORKFLOW_TYPE, type SmokeResult } from '../../workflows/contracts';
 import { configFrom } from '../context';
 
 /** Start the smoke workflow and wait for it; the printed IDs find it in the Temporal UI. */
@@ -12,7 +12,7 @@ export async function runSmoke(
 ): Promise<{ workflowId: string; result: SmokeResult }> {
   const workflowId = smokeWorkflowId(runId);
   const result = await withTemporalClient(config, (client) =>
-    client.workflow.execute('smokeWorkflow', {
+    client.workflow.execute(SMOKE_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [{ runId, storeTaskQueue: config.temporal.storeTaskQueue }],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineDag, type DagSpecInput } from '../../domain/dag-spec';
+import type { DagSpecInput } from '../../domain/dag-spec';
+import { defineDag } from '../../dags/define-dag';
 
 // DAGs for the integration tests and the orchestration benchmark (ids prefixed `test_`). They are
 // not in the production registry: test/dags/registry.ts registers them in the test process and

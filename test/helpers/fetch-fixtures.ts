@@ -5,7 +5,7 @@ import { configureInstanceThrottles } from '../../activities/mastodon/rate-limit
 import type { MastoflowConfig } from '../../domain/config';
 import { fetchWindow } from '../../domain/paging';
 import { startMastodonSim, type MastodonSim, type MastodonSimOptions } from '../../infra/mastodon-sim/server';
-import type { FetchDayInput, FetchDayResult } from '../../workflows/fetch-day';
+import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayInput, type FetchDayResult } from '../../workflows/contracts';
 import { testConfig, testStack, uniqueName } from './stack';
 
 // Shared by the fetch integration tests: a simulated instance wired into a test config, the
@@ -86,7 +86,7 @@ export async function runFetchDay(
   input: FetchDayInput,
   workflowId = uniqueName('fetch-day'),
 ) {
-  const handle = await client.workflow.start('fetchDay', {
+  const handle = await client.workflow.start(FETCH_DAY_WORKFLOW_TYPE, {
     workflowId,
     taskQueue: config.temporal.taskQueue,
     args: [input],

@@ -10,9 +10,10 @@ import { BackfillRequest, type BackfillProgress, type BackfillRequestInput } fro
 import { backfillWorkflowId, dagRunWorkflowId } from '../../domain/keys';
 import { daysInRange } from '../../domain/logical-date';
 import { BackfillIdKey, dagRunSearchAttributes, RunTypeKey } from '../../domain/search-attributes';
-import { dayRunsQuery } from '../../runtime/status-grid';
+import { dayRunsQuery } from '../../runtime/dag-client';
 import { REPO_ROOT } from '../../infra/tools';
 import { startTestWorkers, testClient, testConfig, testStack, uniqueName } from '../helpers/stack';
+import { RUN_DAG_WORKFLOW_TYPE } from '../../workflows/contracts';
 
 // Backfills on the real stack: the backfillDag workflow starting real runDag children of the
 // `example_chain` DAG (noop + sleepMs tasks, the sleep set by the `sleepMs` param), checked
@@ -106,7 +107,7 @@ describe('backfills on the real stack', () => {
 
   /** Run a day directly, as `mastoflow run` or the UI would, to give it a prior state. */
   async function runDay(day: string, params: Record<string, unknown>): Promise<void> {
-    const handle = await client.workflow.start('runDag', {
+    const handle = await client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params }],
@@ -252,7 +253,7 @@ describe('backfills on the real stack', () => {
   it('attaches to a day that is already running instead of starting it twice', async () => {
     const [from, to] = ['1996-02-01', '1996-02-03'];
     const day = '1996-02-02';
-    const manual = await client.workflow.start('runDag', {
+    const manual = await client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params: { sleepMs: 2000 } }],

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rawManifestKey, rawPageKey, rawSourcePrefix } from '../../domain/keys';
 import { REPO_ROOT } from '../../infra/tools';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { FetchDayResult } from '../../workflows/fetch-day';
+import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayResult } from '../../workflows/contracts';
 import type { Checkpoint, FetchRuntime } from '../../activities/mastodon/fetch-context';
 import { rateLimiterFor } from '../../activities/mastodon/rate-limiter';
 import { MastodonSession } from '../../activities/mastodon/session';
@@ -91,7 +91,7 @@ describe('worker crash mid-fetch', () => {
 
     const temporal = await testClient();
     try {
-      const handle = await temporal.client.workflow.start('fetchDay', {
+      const handle = await temporal.client.workflow.start(FETCH_DAY_WORKFLOW_TYPE, {
         workflowId: uniqueName('fetch-crash'),
         taskQueue: config.temporal.taskQueue,
         args: [

@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { RunDagSummary } from '../../workflows/run-dag';
+import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
 import { DAY, groundTruth, manifestOf, simConfig, startSim } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
@@ -41,7 +41,7 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
   });
 
   it("fetches every planned item of the logical day (and the look-back day's timelines)", async () => {
-    const handle = await temporal.client.workflow.start('runDag', {
+    const handle = await temporal.client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId: uniqueName('dag/mastodon_daily'),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: 'mastodon_daily', logicalDate: DAY, params: { lookbackDays: 1 } }],

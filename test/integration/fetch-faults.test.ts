@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { FetchDayInput } from '../../workflows/fetch-day';
+import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayInput } from '../../workflows/contracts';
 import { DAY, groundTruth, manifestOf, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
@@ -55,7 +55,7 @@ describe('fetch faults', () => {
       await workers.stop();
       await sim.close();
     });
-    const handle: WorkflowHandle = await temporal.client.workflow.start('fetchDay', {
+    const handle: WorkflowHandle = await temporal.client.workflow.start(FETCH_DAY_WORKFLOW_TYPE, {
       workflowId: uniqueName('fetch-fault'),
       taskQueue: config.temporal.taskQueue,
       args: [{ logicalDate: DAY, ...FAST_RETRY, ...input }],

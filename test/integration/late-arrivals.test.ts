@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dayStartMs } from '../../domain/logical-date';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { RunDagSummary } from '../../workflows/run-dag';
+import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
 import { DAY, NOW, simConfig, startSim } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, uniqueName } from '../helpers/stack';
 
@@ -30,7 +30,7 @@ describe('late-federated statuses are attributed to their day by the look-back r
   });
 
   async function run(day: string, lookbackDays: number): Promise<void> {
-    const handle = await temporal.client.workflow.start('runDag', {
+    const handle = await temporal.client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId: uniqueName(`dag/mastodon_daily/${day}`),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: 'mastodon_daily', logicalDate: day, params: { lookbackDays } }],

@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDagRun } from '../../cli/commands/run';
+import { startDagRun } from '../../runtime/dag-client';
 import { installWorkerLogging } from '../../runtime/logging';
 import { createWorkers } from '../../runtime/worker-runtime';
 import { testClient, testConfig, testEnv, testStack, uniqueName } from '../helpers/stack';

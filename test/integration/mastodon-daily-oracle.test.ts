@@ -12,7 +12,7 @@ import { rawManifestKey, rawSourcePrefix } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
 import type { KvRow } from '../../domain/metrics/types';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { RunDagSummary } from '../../workflows/run-dag';
+import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
 import { DAY, getObject, startSim } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
 import { diffRows, ORACLE_SENTIMENT_METRICS, ORACLE_SQL_METRICS, runOracle } from '../oracle/metrics-oracle';
@@ -67,7 +67,7 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
   });
 
   async function runDay(): Promise<RunDagSummary> {
-    const handle = await temporal.client.workflow.start('runDag', {
+    const handle = await temporal.client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       memo: { storeTaskQueue: config.temporal.storeTaskQueue },

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smokeObjectKey } from '../../domain/keys';
 import { startTestWorkers, testClient, testConfig, testS3, uniqueName } from '../helpers/stack';
+import { SMOKE_WORKFLOW_TYPE } from '../../workflows/contracts';
 
 // The platform proof: a workflow whose activity fails once, then writes to MinIO and DuckDB.
 // Everything is real: the Temporal dev server, MinIO and a DuckDB file on disk.
@@ -25,7 +26,7 @@ describe('platform smoke workflow on the real stack', () => {
 
   it('records the retry in history, writes the object and the DuckDB row', async () => {
     const runId = uniqueName('run');
-    const handle = await temporal.client.workflow.start('smokeWorkflow', {
+    const handle = await temporal.client.workflow.start(SMOKE_WORKFLOW_TYPE, {
       workflowId: `smoke/${runId}`,
       taskQueue: config.temporal.taskQueue,
       args: [{ runId, storeTaskQueue: config.temporal.storeTaskQueue }],
@@ -63,7 +64,7 @@ describe('platform smoke workflow on the real stack', () => {
   });
 
   it('fails fast with a non-retryable error on a bad input', async () => {
-    const handle = await temporal.client.workflow.start('smokeWorkflow', {
+    const handle = await temporal.client.workflow.start(SMOKE_WORKFLOW_TYPE, {
       workflowId: uniqueName('smoke/bad'),
       taskQueue: config.temporal.taskQueue,
       args: [{ failFirstAttempt: 'yes' }],

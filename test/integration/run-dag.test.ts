@@ -4,12 +4,12 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followDagRun, startDagRun, temporalUiLink } from '../../cli/commands/run';
+import { followDagRun } from '../../cli/commands/run';
+import { startDagRun, temporalUiLink } from '../../runtime/dag-client';
 import { dagRunWorkflowId, expandChunkWorkflowId, mappedPrefix } from '../../domain/keys';
 import { yesterdayUtc } from '../../domain/logical-date';
 import { DagIdKey, LogicalDateKey, RunTypeKey } from '../../domain/search-attributes';
-import { taskStatesQuery } from '../../workflows/messages';
-import type { RunDagSummary } from '../../workflows/run-dag';
+import { RUN_DAG_WORKFLOW_TYPE, taskStatesQuery, type RunDagSummary } from '../../workflows/contracts';
 import { startTestWorkers, testClient, testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
 
 // runDag on the real stack: a Temporal dev server, MinIO and the real worker runtime. Each run is
@@ -179,7 +179,7 @@ describe('runDag on the real stack', () => {
     const handle = await startDag('test_retry', '2031-01-02');
     // While Temporal waits out the backoff, a client sees the task up_for_retry on attempt 2.
     const lines: string[] = [];
-    await followDagRun(handle as Parameters<typeof followDagRun>[0], { intervalMs: 100, print: (l) => lines.push(l) });
+    await followDagRun(handle, { intervalMs: 100, print: (l) => lines.push(l) });
     expect(
       lines.some((l) => /\bflaky\s+up_for_retry · attempt 2 · flaky: deliberate failure on attempt 1 of 1$/.test(l)),
     ).toBe(true);
@@ -223,7 +223,7 @@ describe('runDag on the real stack', () => {
     expect(summary.tasks.silent?.error).toBe('activity timed out (HEARTBEAT)');
     expect(summary.tasks.exhausted).toMatchObject({
       attempts: 2,
-      error: 'FlakyFailure: flaky: deliberate failure on attempt 2 of 9',
+      error: 'DeliberateFailure: flaky: deliberate failure on attempt 2 of 9',
     });
     // retries: 3, but the failure is non-retryable: one attempt.
     expect(summary.tasks.non_retryable).toMatchObject({ attempts: 1, error: 'DeliberateFailure: deliberate failure' });
@@ -237,7 +237,7 @@ describe('runDag on the real stack', () => {
     const handle = await startDag('test_fanout', day, { count: 2000 });
     // Followed like `mastoflow run --wait`: item counts move while a chunk runs (chunkProgress query).
     const lines: string[] = [];
-    await followDagRun(handle as Parameters<typeof followDagRun>[0], { intervalMs: 300, print: (l) => lines.push(l) });
+    await followDagRun(handle, { intervalMs: 300, print: (l) => lines.push(l) });
     const counts = lines.flatMap((l) => /\bmap\s+running · (\d+)\/2000 items/.exec(l)?.[1] ?? []).map(Number);
     expect(counts.some((n) => n > 0 && n < 2000 && n % 1000 !== 0)).toBe(true);
     const { summary, failure } = await outcome(handle);
@@ -353,7 +353,7 @@ describe('runDag on the real stack', () => {
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause).toBeInstanceOf(ApplicationFailure);
-      expect(cause.type).toBe('InvalidRunInput');
+      expect(cause.type).toBe('InvalidInput');
       expect(cause.nonRetryable).toBe(true);
       expect(cause.message).toMatch(message);
       expect((await handle.describe()).status.name).toBe('FAILED');
@@ -371,7 +371,7 @@ describe('runDag on the real stack', () => {
       spec: { cronExpressions: ['0 2 * * *'] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'runDag',
+        workflowType: RUN_DAG_WORKFLOW_TYPE,
         workflowId: uniqueName('scheduled/test_absorbed_failure'),
         taskQueue: config.temporal.taskQueue,
         args: [{ dagId: 'test_absorbed_failure' }],

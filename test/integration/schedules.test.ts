@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineDag, parseDagSpec, type DagSpec, type DagSpecInput } from '../../domain/dag-spec';
+import { parseDagSpec, type DagSpec, type DagSpecInput } from '../../domain/dag-spec';
 import { dagRunWorkflowId, scheduleId } from '../../domain/keys';
 import { logicalDateFromScheduledTime, utcDayOf, addDays } from '../../domain/logical-date';
 import { LogicalDateKey, RunTypeKey } from '../../domain/search-attributes';
@@ -13,7 +13,7 @@ import {
   unpauseSchedule,
   type SyncOptions,
 } from '../../runtime/schedules';
-import type { ScheduledRunResult } from '../../workflows/scheduled-run';
+import { RUN_DAG_WORKFLOW_TYPE, SCHEDULED_RUN_WORKFLOW_TYPE, type ScheduledRunResult } from '../../workflows/contracts';
 import { startTestWorkers, testClient, testConfig, uniqueName } from '../helpers/stack';
 
 // Schedule sync against a real Temporal server: what `mastoflow schedules sync` creates, updates
@@ -21,7 +21,8 @@ import { startTestWorkers, testClient, testConfig, uniqueName } from '../helpers
 // the schedule's scheduled time and whose run must carry the canonical `dag/<id>/<day>` ID.
 
 function dag(input: Partial<DagSpecInput> & { id: string }): DagSpec {
-  const parsed = parseDagSpec(defineDag({ tasks: [{ id: 't', activity: 'noop' }], ...input }));
+  const spec: DagSpecInput = { tasks: [{ id: 't', activity: 'noop' }], ...input };
+  const parsed = parseDagSpec(spec);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('; '));
   return parsed.value;
 }
@@ -96,7 +97,7 @@ describe('schedules on the real stack', () => {
       minute: [{ start: 0, end: 0, step: 1 }],
     });
     expect(da.action).toMatchObject({
-      workflowType: 'scheduledDagRun',
+      workflowType: SCHEDULED_RUN_WORKFLOW_TYPE,
       workflowId: `scheduled/${a}`,
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: a }],
@@ -228,7 +229,7 @@ describe('schedules on the real stack', () => {
     expect(Date.parse(result.scheduledTime!)).toBe(Math.floor(action.scheduledAt.getTime() / 1000) * 1000);
 
     const run = await client.workflow.getHandle(dagRunWorkflowId(id, day)).describe();
-    expect(run.type).toBe('runDag');
+    expect(run.type).toBe(RUN_DAG_WORKFLOW_TYPE);
     expect(run.status.name).toBe('COMPLETED');
     expect(run.typedSearchAttributes.get(RunTypeKey)).toBe('scheduled');
     expect(run.typedSearchAttributes.get(LogicalDateKey)?.toISOString()).toBe(`${day}T00:00:00.000Z`);

@@ -8,6 +8,7 @@ import { dagRunWorkflowId } from '../../domain/keys';
 import { dagRunSearchAttributes } from '../../domain/search-attributes';
 import { fetchStatusGrid } from '../../runtime/status-grid';
 import { startTestWorkers, testClient, testConfig, testStack, uniqueName } from '../helpers/stack';
+import { RUN_DAG_WORKFLOW_TYPE } from '../../workflows/contracts';
 
 // `mastoflow status`: the date × state grid read back from Temporal visibility, over days whose
 // runs were made to end in each state (a re-run counts by its latest execution).
@@ -32,7 +33,7 @@ describe('status grid on the real stack', () => {
   });
 
   function start(day: string, params: Record<string, unknown>): Promise<WorkflowHandle> {
-    return client.workflow.start('runDag', {
+    return client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
       workflowId: dagRunWorkflowId(DAG, day),
       taskQueue: config.temporal.taskQueue,
       args: [{ dagId: DAG, logicalDate: day, runType: 'manual', params }],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandChunkWorkflowId } from '../../domain/keys';
 import type { TaskContext } from '../../domain/task-context';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
-import type { RunDagSummary } from '../../workflows/run-dag';
+import type { RunDagSummary } from '../../workflows/contracts';
 import { DAY, simConfig, startSim } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, uniqueName } from '../helpers/stack';
 

@@ -78,7 +78,7 @@ describe('builtin activities', () => {
       new MockActivityEnvironment({ attempt: 1 }).run(activities.flakyTask, ctx({ failAttempts: 2 })),
     );
     expect(first).toMatchObject({
-      type: 'FlakyFailure',
+      type: 'DeliberateFailure',
       nonRetryable: false,
       message: 'flaky: deliberate failure on attempt 1 of 2',
     });
@@ -133,7 +133,7 @@ describe('builtin activities', () => {
   it('refuses bad args at once, naming them', async () => {
     const env = new MockActivityEnvironment();
     const err = await failure(env.run(activities.sleepMs, ctx({ ms: 'soon' })));
-    expect(err).toMatchObject({ type: 'InvalidTaskArgs', nonRetryable: true });
+    expect(err).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
     expect(err.message).toBe('sleepMs (task "t"): args.ms: expected number, got "soon"');
     expect((await failure(env.run(activities.emitList, ctx({ cnt: 3 })))).message).toBe(
       'emitList (task "t"): args.cnt: unknown field',

@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { formatDagList, formatDagShow } from '../../cli/commands/dags';
-import { formatSummaryTable, temporalUiLink, withPendingAttempts } from '../../cli/commands/run';
+import { formatSummaryTable } from '../../cli/commands/run';
 import { main } from '../../cli/main';
 import { createDagCatalog } from '../../dags/catalog';
+import { temporalUiLink, withPendingAttempts } from '../../runtime/dag-client';
 import { parseConfig } from '../../domain/config';
 import { parseDagSpec } from '../../domain/dag-spec';
-import type { TaskStatesView } from '../../workflows/messages';
+import type { TaskStatesView } from '../../workflows/contracts';
 
 function config(address: string) {
   const parsed = parseConfig(

@@ -4,7 +4,7 @@ import { catalogDags, createDagCatalog } from '../../dags/catalog';
 import { EXAMPLE_DAGS } from '../../dags/examples';
 import { dagIds, getDagSpec, loadedDags, lookupDag, PRODUCTION_DAGS, registerDags } from '../../dags/index';
 import { createDagRegistry, DagRegistryError } from '../../dags/registry';
-import { defineDag, type DagSpecInput } from '../../domain/dag-spec';
+import type { DagSpecInput } from '../../domain/dag-spec';
 import { TEST_DAG_PREFIX, TEST_DAGS } from '../dags/testing';
 
 // This file imports dags/ but not test/dags/registry.ts: it checks what production code loads.
@@ -82,9 +82,9 @@ describe('lookupDag (what runDag uses inside the workflow sandbox)', () => {
     registerDags(EXAMPLE_DAGS);
     registerDags(EXAMPLE_DAGS); // the same definitions again: a no-op
     expect(loadedDags().map((d) => d.id)).toEqual(['mastodon_daily', 'example_chain', 'example_fanout']);
-    expect(() => registerDags([defineDag({ id: 'example_chain', tasks: [{ id: 'a', activity: 'noop' }] })])).toThrow(
-      'registerDags: DAG id "example_chain" is already loaded by another definition',
-    );
+    expect(() =>
+      registerDags([{ id: 'example_chain', tasks: [{ id: 'a', activity: 'noop' }] } as DagSpecInput]),
+    ).toThrow('registerDags: DAG id "example_chain" is already loaded by another definition');
     registerDags(TEST_DAGS);
   });
 

@@ -149,8 +149,8 @@ describe('broken statuses are rejected with the field named', () => {
       (s) => ((s.account as Record<string, unknown>).followers_count = null),
       'account.followers_count:',
     ],
-    ['tag without a name', (s) => (s.tags = [{ url: 'x' }]), 'tags.0.name:'],
-    ['media without a type', (s) => (s.media_attachments = [{ id: '1' }]), 'media_attachments.0.type:'],
+    ['tag without a name', (s) => (s.tags = [{ url: 'x' }]), 'tags[0].name:'],
+    ['media without a type', (s) => (s.media_attachments = [{ id: '1' }]), 'media_attachments[0].type:'],
     ['language as a number', (s) => (s.language = 5), 'language:'],
     ['application without a name', (s) => (s.application = { website: null }), 'application.name:'],
     ['sensitive missing', (s) => delete s.sensitive, 'sensitive:'],
@@ -290,6 +290,6 @@ describe('instance entities', () => {
     expect(tag.history[0]).toEqual({ day: 1574553600, uses: 10, accounts: 6 });
     const bad = TrendTag.safeParse({ name: 'hola', url: 'u', history: [{ day: 'monday', uses: '1', accounts: '1' }] });
     expect(bad.success).toBe(false);
-    if (!bad.success) expect(describeIssues(bad.error)).toContain('history.0.day');
+    if (!bad.success) expect(describeIssues(bad.error)).toContain('history[0].day');
   });
 });
