@@ -23,20 +23,24 @@ function chartText(c: ChartDeclaration | undefined): string {
   }
 }
 
-/** One row per view: name, family, columns after instance and day, description, chart. */
+/**
+ * One row per view: name, family, columns after instance and day, description, chart. Cells are
+ * padded to their column's width, as Biome formats Markdown tables (the README is linted).
+ */
 export function renderViewTable(views: readonly CatalogView[]): string {
-  const lines = [
-    '| view | family | columns (after `instance`, `day`) | what | chart |',
-    '| ---- | ------ | --------------------------------- | ---- | ----- |',
-  ];
-  for (const v of views) {
+  const header = ['view', 'family', 'columns (after `instance`, `day`)', 'what', 'chart'];
+  const rows = views.map((v) => {
     const columns = [v.dayColumn ? `(\`day\` as \`${v.dayColumn}\`)` : '', ...v.columns.map((c) => c.name)]
       .filter(Boolean)
       .join(', ');
     const what = `${v.description}${v.accountLevel ? ' (account-level: opted-out accounts left out)' : ''}`;
-    lines.push(`| \`${v.name}\` | ${v.family} | ${cell(columns)} | ${cell(what)} | ${cell(chartText(v.chart))} |`);
-  }
-  return lines.join('\n');
+    return [`\`${v.name}\``, v.family, cell(columns), cell(what), cell(chartText(v.chart))];
+  });
+  const width = (s: string): number => [...s].length;
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] as string))));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] as number) - width(c))).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** The README with the text between the markers replaced by `table`; throws without the markers. */
