@@ -3,7 +3,8 @@
 // API all derive from one declaration (the way a Dagster asset declares itself). Pure data.
 //
 // Every view has the columns `instance` (VARCHAR) and `day` (DATE, the logical date of the run
-// that loaded the row) first; a declaration lists the columns after those two.
+// that loaded the row; `dayColumn` when a view calls it otherwise) first; a declaration lists the
+// columns after those two.
 
 /** DuckDB column types a view may expose. */
 export type ColumnType = 'VARCHAR' | 'DATE' | 'TIMESTAMP' | 'INTEGER' | 'BIGINT' | 'DOUBLE';

@@ -15,6 +15,8 @@ import { trackedAccounts } from './tracked-accounts';
 import { trendingTags } from './trending-tags';
 import type { FamilyDeclaration, MetricSpec } from './types';
 
+export type { CatalogView, ChartDeclaration, ColumnType, ViewColumn, ViewDeclaration } from './catalog-types';
+
 /** Families whose rows come from instance and account snapshots (the reduce's snapshotRows). */
 export const SNAPSHOT_FAMILIES: readonly FamilyDeclaration[] = [trackedAccounts, instanceActivity, peers, trendingTags];
 
