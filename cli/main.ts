@@ -32,7 +32,6 @@ export function buildProgram(): Command {
   registerChartsCommand(
     program,
     // Loaded on use: chart rendering pulls in Vega, which other commands do not need.
-    // @ts-expect-error domain/metrics/catalog.ts arrives with the catalog branch; delete this line then.
     async () => (await import('../domain/metrics/catalog')).VIEW_CATALOG,
   );
   return program;

@@ -45,6 +45,64 @@ export const accounts: MetricFamily<Acc, AccountsPartial> = {
       accountLevel: true,
     },
   ],
+  views: [
+    {
+      name: 'v_active_accounts',
+      description: 'accounts with ≥1 toot: all, bots, humans',
+      columns: [
+        { name: 'accounts', type: 'BIGINT', label: 'Active accounts', unit: 'accounts' },
+        { name: 'bots', type: 'BIGINT', label: 'Active bots', unit: 'accounts' },
+        { name: 'humans', type: 'BIGINT', label: 'Active humans', unit: 'accounts' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Active accounts per day', y: 'accounts' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'active_accounts',
+        keys: { accounts: 'all', bots: 'bot', humans: 'human' },
+      },
+    },
+    {
+      name: 'v_toots_per_account',
+      description: 'mean / median / p90 / max toots per active account (nearest rank)',
+      columns: [
+        { name: 'mean', type: 'DOUBLE', label: 'Mean', unit: 'toots' },
+        { name: 'median', type: 'DOUBLE', label: 'Median', unit: 'toots' },
+        { name: 'p90', type: 'DOUBLE', label: '90th percentile', unit: 'toots' },
+        { name: 'max', type: 'DOUBLE', label: 'Max', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Mean toots per active account', y: 'mean' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'toots_per_account',
+        keys: { mean: 'mean', median: 'median', p90: 'p90', max: 'max' },
+      },
+    },
+    {
+      name: 'v_accounts_by_toot_count',
+      description: 'how many accounts tooted exactly n times',
+      columns: [
+        { name: 'toots', type: 'BIGINT', label: 'Toots of the account', unit: 'toots' },
+        { name: 'accounts', type: 'BIGINT', label: 'Accounts', unit: 'accounts' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Accounts by number of toots', category: 'toots', value: 'accounts', k: 20 },
+      source: { kind: 'rows', metric: 'accounts_by_toot_count', key: ['toots'], value: 'accounts' },
+    },
+    {
+      name: 'v_top_accounts_by_toots',
+      description: 'ranked top-k accounts by toots (ties by key)',
+      columns: [
+        { name: 'account', type: 'VARCHAR', label: 'Account' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+        { name: 'rank', type: 'BIGINT', label: 'Rank' },
+      ],
+      accountLevel: true,
+      chart: { kind: 'leaderboard', title: 'Most active accounts', label: 'account', value: 'toots', k: 10 },
+      source: { kind: 'rows', metric: 'top_accounts_by_toots', key: ['account'], value: 'toots', rank: 'rank' },
+    },
+  ],
   start: () => ({ toots: [], flags: [] }),
   add(acc, f) {
     const s = f.slot;

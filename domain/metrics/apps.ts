@@ -27,6 +27,27 @@ export const apps: MetricFamily<Acc, AppsPartial> = {
     },
     { metric: 'toots_with_app', key: 'all', value: 'toots carrying application (≈ local toots)', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_client_apps',
+      description: 'toots by client app (local posts)',
+      columns: [
+        { name: 'app', type: 'VARCHAR', label: 'Client app' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Client apps', category: 'app', value: 'toots', k: 10 },
+      source: { kind: 'rows', metric: 'toots_by_app', key: ['app'], value: 'toots' },
+    },
+    {
+      name: 'v_toots_with_app',
+      description: 'toots carrying their client app (≈ local toots)',
+      columns: [{ name: 'toots', type: 'BIGINT', label: 'Toots with app', unit: 'toots' }],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Toots carrying a client app', y: 'toots' },
+      source: { kind: 'rows', metric: 'toots_with_app', value: 'toots' },
+    },
+  ],
   start: () => ({ withApp: 0, byApp: new Map() }),
   add(acc, f) {
     const app = f.status.application;

@@ -10,6 +10,19 @@ export interface BotsPartial {
 export const bots: MetricFamily<BotsPartial, BotsPartial> = {
   name: 'bots',
   metrics: [{ metric: 'toots_by_account_type', key: 'bot | human', value: 'toots', accountLevel: false }],
+  views: [
+    {
+      name: 'v_bot_vs_human',
+      description: 'toots by bot and by human accounts',
+      columns: [
+        { name: 'bot_toots', type: 'BIGINT', label: 'Bot toots', unit: 'toots' },
+        { name: 'human_toots', type: 'BIGINT', label: 'Human toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'stacked', title: 'Toots by bots and humans', parts: ['bot_toots', 'human_toots'] },
+      source: { kind: 'pivot_keys', metric: 'toots_by_account_type', keys: { bot_toots: 'bot', human_toots: 'human' } },
+    },
+  ],
   start: () => ({ bot: 0, human: 0 }),
   add(acc, f) {
     if (f.status.account.bot) acc.bot++;

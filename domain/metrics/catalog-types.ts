@@ -3,7 +3,8 @@
 // API all derive from one declaration (the way a Dagster asset declares itself). Pure data.
 //
 // Every view has the columns `instance` (VARCHAR) and `day` (DATE, the logical date of the run
-// that loaded the row) first; a declaration lists the columns after those two.
+// that loaded the row; `dayColumn` when a view calls it otherwise) first; a declaration lists the
+// columns after those two.
 
 /** DuckDB column types a view may expose. */
 export type ColumnType = 'VARCHAR' | 'DATE' | 'TIMESTAMP' | 'INTEGER' | 'BIGINT' | 'DOUBLE';
@@ -70,4 +71,45 @@ export interface ViewDeclaration {
   readonly accountLevel: boolean;
   /** How to draw it; absent only for views that are tables by nature (say why where declared). */
   readonly chart?: ChartDeclaration;
+  /**
+   * How the view reads `metrics_kv` (view-sql.ts generates its SQL from this). Every view in the
+   * registry has one; optional here only so that readers of the catalog need not know it.
+   */
+  readonly source?: ViewSource;
+  /** Name of the `day` column when the view calls it otherwise (e.g. `snapshot_day`). */
+  readonly dayColumn?: string;
 }
+
+/**
+ * The SQL shape of a view, from which its CREATE VIEW is generated. Each declared column is
+ * filled by the source: a column named in `key` takes (a `#`-separated part of) the row key, cast
+ * to the column's type (TIMESTAMP parsed with `keyFormat`); the others take a value.
+ * - `rows`: one row per metric row; `value` names the value column, `rank` (optional) a column
+ *   ranking rows per (instance, day) by value descending, key ascending.
+ * - `pivot_keys`: one row per (instance, day); each column is the value of one key of `metric`.
+ * - `pivot_metrics`: one row per (instance, day, key); each column is the value of one metric.
+ * - `sql`: a composed view with its own SELECT over the views it `reads` (created after them).
+ */
+export type ViewSource =
+  | {
+      readonly kind: 'rows';
+      readonly metric: string;
+      readonly key?: readonly string[];
+      readonly keyFormat?: string;
+      readonly value: string;
+      readonly rank?: string;
+    }
+  | { readonly kind: 'pivot_keys'; readonly metric: string; readonly keys: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'pivot_metrics';
+      readonly key: readonly string[];
+      readonly keyFormat?: string;
+      readonly metrics: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'sql'; readonly reads: readonly string[]; readonly select: string };
+
+/** A view as a family declares it: the registry (catalog.ts) adds the family's name. */
+export type FamilyView = Omit<ViewDeclaration, 'family' | 'source'> & { readonly source: ViewSource };
+
+/** A registered view: every field a family declares, and its family. */
+export type CatalogView = ViewDeclaration & { readonly source: ViewSource };

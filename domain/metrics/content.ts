@@ -36,6 +36,60 @@ export const content: MetricFamily<Acc, ContentPartial> = {
     },
     { metric: 'media_by_type', key: '<attachment type>', value: 'attachments', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_content_shares',
+      description: 'media, content-warning and sensitive shares of toots',
+      columns: [
+        { name: 'media_share', type: 'DOUBLE', label: 'With media', unit: 'share' },
+        { name: 'cw_share', type: 'DOUBLE', label: 'With content warning', unit: 'share' },
+        { name: 'sensitive_share', type: 'DOUBLE', label: 'Sensitive', unit: 'share' },
+      ],
+      accountLevel: false,
+      // The three shares overlap (a toot may be all three), so they are not stacked.
+      chart: { kind: 'line', title: 'Share of toots with media', y: 'media_share' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'content_share',
+        keys: { media_share: 'with_media', cw_share: 'with_content_warning', sensitive_share: 'sensitive' },
+      },
+    },
+    {
+      name: 'v_content_flags',
+      description: 'toots, with media, with content warning, sensitive; media attachments',
+      columns: [
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+        { name: 'with_media', type: 'BIGINT', label: 'With media', unit: 'toots' },
+        { name: 'with_content_warning', type: 'BIGINT', label: 'With content warning', unit: 'toots' },
+        { name: 'sensitive', type: 'BIGINT', label: 'Sensitive', unit: 'toots' },
+        { name: 'media_attachments', type: 'BIGINT', label: 'Media attachments', unit: 'attachments' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Toots with a content warning', y: 'with_content_warning' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'content_flags',
+        keys: {
+          toots: 'toots',
+          with_media: 'with_media',
+          with_content_warning: 'with_content_warning',
+          sensitive: 'sensitive',
+          media_attachments: 'media_attachments',
+        },
+      },
+    },
+    {
+      name: 'v_media_by_type',
+      description: 'media attachments by type (image, video, …)',
+      columns: [
+        { name: 'media_type', type: 'VARCHAR', label: 'Media type' },
+        { name: 'attachments', type: 'BIGINT', label: 'Attachments', unit: 'attachments' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'stacked', title: 'Media attachments by type', category: 'media_type', value: 'attachments' },
+      source: { kind: 'rows', metric: 'media_by_type', key: ['media_type'], value: 'attachments' },
+    },
+  ],
   start: () => ({
     toots: 0,
     withMedia: 0,

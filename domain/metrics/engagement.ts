@@ -28,6 +28,26 @@ export const engagement: MetricFamily<Acc, EngagementPartial> = {
       accountLevel: true,
     },
   ],
+  views: [
+    {
+      name: 'v_top_accounts_by_engagement',
+      description: 'ranked top-k accounts by favourites + reblogs + replies (ties by key)',
+      columns: [
+        { name: 'account', type: 'VARCHAR', label: 'Account' },
+        { name: 'engagement', type: 'BIGINT', label: 'Engagement', unit: 'interactions' },
+        { name: 'rank', type: 'BIGINT', label: 'Rank' },
+      ],
+      accountLevel: true,
+      chart: { kind: 'leaderboard', title: 'Top accounts by engagement', label: 'account', value: 'engagement', k: 10 },
+      source: {
+        kind: 'rows',
+        metric: 'top_accounts_by_engagement',
+        key: ['account'],
+        value: 'engagement',
+        rank: 'rank',
+      },
+    },
+  ],
   start: () => ({ engagement: [], toots: [], flags: [] }),
   add(acc, f) {
     const s = f.slot;

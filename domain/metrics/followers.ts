@@ -35,6 +35,20 @@ export const followers: MetricFamily<Acc, FollowersPartial> = {
       accountLevel: true,
     },
   ],
+  views: [
+    {
+      name: 'v_top_accounts_by_followers',
+      description: 'ranked top-k active accounts by followers (ties by key)',
+      columns: [
+        { name: 'account', type: 'VARCHAR', label: 'Account' },
+        { name: 'followers', type: 'BIGINT', label: 'Followers', unit: 'accounts' },
+        { name: 'rank', type: 'BIGINT', label: 'Rank' },
+      ],
+      accountLevel: true,
+      chart: { kind: 'leaderboard', title: 'Top accounts by followers', label: 'account', value: 'followers', k: 10 },
+      source: { kind: 'rows', metric: 'top_accounts_by_followers', key: ['account'], value: 'followers', rank: 'rank' },
+    },
+  ],
   start: () => ({ followers: [], fromId: [], flags: [] }),
   add(acc, f) {
     const s = f.slot;

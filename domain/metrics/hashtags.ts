@@ -35,6 +35,36 @@ export const hashtags: MetricFamily<Acc, HashtagsPartial> = {
     },
     { metric: 'hashtag_stats', key: 'distinct_tags | tagged_toots | tag_uses', value: 'count', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_top_hashtags',
+      description: 'ranked top-k hashtags by toots using them (ties by key)',
+      columns: [
+        { name: 'hashtag', type: 'VARCHAR', label: 'Hashtag' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+        { name: 'rank', type: 'BIGINT', label: 'Rank' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Top hashtags', category: 'hashtag', value: 'toots', k: 10 },
+      source: { kind: 'rows', metric: 'top_hashtags', key: ['hashtag'], value: 'toots', rank: 'rank' },
+    },
+    {
+      name: 'v_hashtag_stats',
+      description: 'distinct tags, toots with a tag, tag uses',
+      columns: [
+        { name: 'distinct_tags', type: 'BIGINT', label: 'Distinct tags', unit: 'tags' },
+        { name: 'tagged_toots', type: 'BIGINT', label: 'Tagged toots', unit: 'toots' },
+        { name: 'tag_uses', type: 'BIGINT', label: 'Tag uses', unit: 'uses' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Toots with a hashtag', y: 'tagged_toots' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'hashtag_stats',
+        keys: { distinct_tags: 'distinct_tags', tagged_toots: 'tagged_toots', tag_uses: 'tag_uses' },
+      },
+    },
+  ],
   start: () => ({ tagged: 0, byTag: new Map() }),
   add(acc, f) {
     const tags = f.status.tags;

@@ -25,6 +25,7 @@ import { htmlToText, statusHtml } from './html-text';
 import { isoToMs } from './iso-time';
 import { languages } from './languages';
 import { length } from './length';
+import { mapCounts } from './map-counts';
 import { compareDecimalIds } from './records';
 import { sentimentDaily } from './sentiment-daily';
 import { signups } from './signups';
@@ -66,13 +67,7 @@ export const CHEAP_FAMILIES: readonly FamilyName[] = FAMILY_NAMES.filter((f) => 
 /** Every metric finalizeAll emits (for the loader's typed views and docs). */
 export const METRIC_CATALOG: readonly (MetricSpec & { family: FamilyName | 'map' })[] = [
   ...FAMILY_NAMES.flatMap((family) => FAMILIES[family].metrics.map((m) => ({ ...m, family }))),
-  {
-    family: 'map',
-    metric: 'map_counts',
-    key: 'input | counted | quarantined | non_public | reblogs | out_of_window | out_of_range | duplicates',
-    value: 'records',
-    accountLevel: false,
-  },
+  ...mapCounts.metrics.map((m) => ({ ...m, family: 'map' as const })),
 ];
 
 export interface MapCounts {

@@ -20,6 +20,19 @@ export const languages: MetricFamily<Map<string, number>, LanguagesPartial> = {
   metrics: [
     { metric: 'toots_by_language', key: '<language code, lower case> | und', value: 'toots', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_languages',
+      description: 'toots by language (`und` when unset)',
+      columns: [
+        { name: 'language', type: 'VARCHAR', label: 'Language' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Languages', category: 'language', value: 'toots', k: 10 },
+      source: { kind: 'rows', metric: 'toots_by_language', key: ['language'], value: 'toots' },
+    },
+  ],
   start: () => new Map(),
   add(acc, f) {
     bump(acc, languageKey(f.status.language));

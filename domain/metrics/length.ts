@@ -33,6 +33,35 @@ export const length: MetricFamily<Acc, LengthPartial> = {
     },
     { metric: 'toot_length_hist', key: '<bucket lower bound> (0, 50, 100, …)', value: 'toots', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_toot_length',
+      description: 'mean length in code points of plain text, total chars, toots',
+      columns: [
+        { name: 'mean_chars', type: 'DOUBLE', label: 'Mean length', unit: 'chars' },
+        { name: 'total_chars', type: 'DOUBLE', label: 'Total length', unit: 'chars' },
+        { name: 'toots', type: 'DOUBLE', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Mean toot length', y: 'mean_chars' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'toot_length',
+        keys: { mean_chars: 'mean', total_chars: 'total_chars', toots: 'toots' },
+      },
+    },
+    {
+      name: 'v_toot_length_hist',
+      description: 'toots per 50-character length bucket (lower bound)',
+      columns: [
+        { name: 'bucket', type: 'BIGINT', label: 'Length from', unit: 'chars' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Toot lengths', category: 'bucket', value: 'toots', k: 20 },
+      source: { kind: 'rows', metric: 'toot_length_hist', key: ['bucket'], value: 'toots' },
+    },
+  ],
   start: () => ({ toots: 0, chars: 0, buckets: [] }),
   add(acc, f) {
     const n = textLength(f.html);

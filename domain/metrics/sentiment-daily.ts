@@ -49,6 +49,63 @@ export const sentimentDaily: MetricFamily<SentimentPartial, SentimentPartial> = 
       accountLevel: false,
     },
   ],
+  views: [
+    {
+      name: 'v_sentiment_daily',
+      description: 'English toots scored (VADER): negative / neutral / positive counts, mean compound',
+      columns: [
+        { name: 'scored', type: 'DOUBLE', label: 'Scored toots', unit: 'toots' },
+        { name: 'negative', type: 'DOUBLE', label: 'Negative', unit: 'toots' },
+        { name: 'neutral', type: 'DOUBLE', label: 'Neutral', unit: 'toots' },
+        { name: 'positive', type: 'DOUBLE', label: 'Positive', unit: 'toots' },
+        { name: 'mean_compound', type: 'DOUBLE', label: 'Mean compound', unit: 'score' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'stacked', title: 'Sentiment of English toots', parts: ['negative', 'neutral', 'positive'] },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'sentiment',
+        keys: {
+          scored: 'scored',
+          negative: 'negative',
+          neutral: 'neutral',
+          positive: 'positive',
+          mean_compound: 'mean_compound',
+        },
+      },
+    },
+    {
+      name: 'v_sentiment_shares',
+      description: 'negative / neutral / positive shares of scored toots',
+      columns: [
+        { name: 'negative_share', type: 'DOUBLE', label: 'Negative', unit: 'share' },
+        { name: 'neutral_share', type: 'DOUBLE', label: 'Neutral', unit: 'share' },
+        { name: 'positive_share', type: 'DOUBLE', label: 'Positive', unit: 'share' },
+      ],
+      accountLevel: false,
+      chart: {
+        kind: 'stacked',
+        title: 'Sentiment shares of English toots',
+        parts: ['negative_share', 'neutral_share', 'positive_share'],
+      },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'sentiment_share',
+        keys: { negative_share: 'negative', neutral_share: 'neutral', positive_share: 'positive' },
+      },
+    },
+    {
+      name: 'v_sentiment_compound_hist',
+      description: 'scored toots per compound bin of width 0.1 (lower bound, -1.0 … 0.9)',
+      columns: [
+        { name: 'compound_from', type: 'DOUBLE', label: 'Compound from', unit: 'score' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'bar_topk', title: 'Compound sentiment', category: 'compound_from', value: 'toots', k: 20 },
+      source: { kind: 'rows', metric: 'sentiment_compound_hist', key: ['compound_from'], value: 'toots' },
+    },
+  ],
   start: () => ({
     scored: 0,
     negative: 0,

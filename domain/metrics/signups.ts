@@ -33,6 +33,25 @@ export const signups: MetricFamily<Acc, SignupsPartial> = {
       accountLevel: false,
     },
   ],
+  views: [
+    {
+      name: 'v_signups_by_month',
+      description: 'active accounts by month of `created_at`',
+      columns: [
+        { name: 'month', type: 'VARCHAR', label: 'Sign-up month' },
+        { name: 'accounts', type: 'BIGINT', label: 'Accounts', unit: 'accounts' },
+      ],
+      accountLevel: false,
+      chart: {
+        kind: 'bar_topk',
+        title: 'Active accounts by sign-up month',
+        category: 'month',
+        value: 'accounts',
+        k: 24,
+      },
+      source: { kind: 'rows', metric: 'signups_by_month', key: ['month'], value: 'accounts' },
+    },
+  ],
   start: () => [],
   add(acc, f) {
     const s = f.slot;

@@ -11,6 +11,7 @@
 // Every family aggregates over the statuses folded into it: the map step restricts them to the
 // run's window (one UTC day), so "per day" is the window unless a key says otherwise.
 import type { MastodonStatus } from '../mastodon-schemas';
+import type { FamilyView } from './catalog-types';
 
 export interface KvRow {
   metric: string;
@@ -83,9 +84,17 @@ export interface FamilyOptions {
   viralMinEngagement?: number;
 }
 
-export interface MetricFamily<Acc, P> {
+/**
+ * What every family declares in one place (status and snapshot families alike): the metrics it
+ * emits and the typed views they are read through. catalog.ts registers them all.
+ */
+export interface FamilyDeclaration {
   readonly name: string;
   readonly metrics: readonly MetricSpec[];
+  readonly views: readonly FamilyView[];
+}
+
+export interface MetricFamily<Acc, P> extends FamilyDeclaration {
   start(opts: FamilyOptions): Acc;
   add(acc: Acc, facts: StatusFacts): void;
   seal(acc: Acc, ctx: SealCtx): P;

@@ -73,6 +73,36 @@ export const viral: MetricFamily<Acc, ViralPartial> = {
       accountLevel: false,
     },
   ],
+  views: [
+    {
+      name: 'v_viral_toots',
+      description: "toots with engagement ≥ max(10, the day's p99)",
+      columns: [
+        { name: 'status_id', type: 'VARCHAR', label: 'Toot' },
+        { name: 'engagement', type: 'BIGINT', label: 'Engagement', unit: 'interactions' },
+      ],
+      accountLevel: true,
+      chart: { kind: 'leaderboard', title: 'Viral toots', label: 'status_id', value: 'engagement', k: 10 },
+      source: { kind: 'rows', metric: 'viral_toots', key: ['status_id'], value: 'engagement' },
+    },
+    {
+      name: 'v_viral_stats',
+      description: "toots, the day's p99 engagement, the viral threshold, viral toots (opted-out included)",
+      columns: [
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+        { name: 'p99_engagement', type: 'BIGINT', label: 'p99 engagement', unit: 'interactions' },
+        { name: 'threshold', type: 'BIGINT', label: 'Viral threshold', unit: 'interactions' },
+        { name: 'viral_toots', type: 'BIGINT', label: 'Viral toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Viral toots per day', y: 'viral_toots' },
+      source: {
+        kind: 'pivot_keys',
+        metric: 'viral_stats',
+        keys: { toots: 'toots', p99_engagement: 'p99_engagement', threshold: 'threshold', viral_toots: 'viral_toots' },
+      },
+    },
+  ],
   start: (opts) => ({
     minEngagement: opts.viralMinEngagement ?? DEFAULT_VIRAL_MIN_ENGAGEMENT,
     hist: new Map(),

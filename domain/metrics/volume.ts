@@ -19,6 +19,27 @@ export const volume: MetricFamily<Acc, VolumePartial> = {
     { metric: 'toots_per_day', key: 'YYYY-MM-DD (UTC day of created_at)', value: 'toots', accountLevel: false },
     { metric: 'toots_per_hour', key: 'YYYY-MM-DDTHH (UTC hour of created_at)', value: 'toots', accountLevel: false },
   ],
+  views: [
+    {
+      name: 'v_toots_per_day',
+      description: 'toots per UTC day',
+      columns: [{ name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' }],
+      accountLevel: false,
+      chart: { kind: 'line', title: 'Toots per day', y: 'toots' },
+      source: { kind: 'rows', metric: 'toots_per_day', value: 'toots' },
+    },
+    {
+      name: 'v_toots_per_hour',
+      description: 'toots per UTC hour',
+      columns: [
+        { name: 'hour', type: 'TIMESTAMP', label: 'Hour (UTC)' },
+        { name: 'toots', type: 'BIGINT', label: 'Toots', unit: 'toots' },
+      ],
+      accountLevel: false,
+      chart: { kind: 'heatmap_day_hour', title: 'Toots by hour of day', time: 'hour', value: 'toots' },
+      source: { kind: 'rows', metric: 'toots_per_hour', key: ['hour'], keyFormat: '%Y-%m-%dT%H', value: 'toots' },
+    },
+  ],
   start: () => new Map(),
   add(acc, f) {
     const hour = Math.floor(f.createdMs / HOUR_MS);

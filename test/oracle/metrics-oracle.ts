@@ -50,6 +50,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 // @ts-expect-error vader-sentiment ships no type declarations.
 import vaderModule from 'vader-sentiment';
+import { STATUS_FAMILIES } from '../../domain/metrics/catalog';
 import type { KvRow } from '../../domain/metrics/types';
 
 export type { KvRow };
@@ -108,33 +109,11 @@ export interface OracleResult {
 export const ORACLE_DEFAULT_TOP_K = 50;
 export const ORACLE_DEFAULT_VIRAL_FLOOR = 10;
 
-/** Metrics the SQL part computes (everything but the sentiment family). */
-export const ORACLE_SQL_METRICS = [
-  'map_counts',
-  'toots_per_day',
-  'toots_per_hour',
-  'active_accounts',
-  'toots_per_account',
-  'accounts_by_toot_count',
-  'top_accounts_by_toots',
-  'toot_length',
-  'toot_length_hist',
-  'toots_by_language',
-  'toots_by_app',
-  'toots_with_app',
-  'toots_by_account_type',
-  'top_hashtags',
-  'hashtag_stats',
-  'top_accounts_by_engagement',
-  'top_accounts_by_followers',
-  'signups_by_month',
-  'content_flags',
-  'content_share',
-  'media_by_type',
-  'viral_toots',
-  'viral_stats',
-] as const;
-export const ORACLE_SENTIMENT_METRICS = ['sentiment', 'sentiment_share', 'sentiment_compound_hist'] as const;
+/** Status families the JavaScript part computes (sentiment: VADER is not in SQL). */
+export const ORACLE_JS_FAMILIES: readonly string[] = ['sentiment'];
+
+const metricsOf = (families: readonly string[]): string[] =>
+  STATUS_FAMILIES.filter((f) => families.includes(f.name)).flatMap((f) => f.metrics.map((m) => m.metric));
 
 // ---------------------------------------------------------------------------------------------
 // SQL building blocks.
@@ -282,11 +261,107 @@ const VALID_STATUS = `(
   AND j_opt_str(${S('uri')}) AND j_nullish_str(${S('url')}) AND j_nullish_str(${S('edited_at')})
 )`;
 
+interface FamilySqlOptions {
+  topK: number;
+  viralFloor: number;
+  viralOptOut: 'account' | 'toot';
+}
+
+const top = (inner: string, metric: string, topK: number): string =>
+  `(SELECT ${q(metric)} AS metric, k AS key, v::DOUBLE AS value FROM (${inner})
+    QUALIFY row_number() OVER (ORDER BY v DESC, k ASC) <= ${topK})`;
+
+/**
+ * The oracle SQL of each status family (by its catalog name): SELECTs of (metric, key, value)
+ * over the counted statuses (o_s), their accounts (o_a) and the CTEs of `familiesSql`. A family
+ * of the catalog without an entry here (or in ORACLE_JS_FAMILIES) fails test/unit/metric-catalog.test.ts.
+ */
+export const ORACLE_FAMILY_SQL: Readonly<Record<string, (o: FamilySqlOptions) => readonly string[]>> = {
+  map: () => [
+    `SELECT 'map_counts', k, coalesce((SELECT n FROM counts WHERE cls = c), 0)::DOUBLE
+    FROM (VALUES ('counted', 'counted'), ('quarantined', 'quarantined'), ('non_public', 'non_public'), ('reblogs', 'reblogs'),
+                 ('out_of_window', 'out_of_window'), ('out_of_range', 'out_of_range'), ('duplicates', 'duplicates')) AS x(k, c)`,
+    `SELECT 'map_counts', 'input', (SELECT count(*) FROM o_cls)::DOUBLE`,
+  ],
+  volume: () => [
+    `SELECT 'toots_per_hour', h, count(*)::DOUBLE FROM (SELECT strftime(epoch_ms(ms), '%Y-%m-%dT%H') AS h FROM o_s) GROUP BY h`,
+    `SELECT 'toots_per_day', d, count(*)::DOUBLE FROM (SELECT strftime(epoch_ms(ms), '%Y-%m-%d') AS d FROM o_s) GROUP BY d`,
+  ],
+  accounts: ({ topK }) => [
+    `SELECT 'active_accounts', 'all', count(*)::DOUBLE FROM o_a`,
+    `SELECT 'active_accounts', 'bot', count(*) FILTER (WHERE bot)::DOUBLE FROM o_a`,
+    `SELECT 'active_accounts', 'human', count(*) FILTER (WHERE NOT bot)::DOUBLE FROM o_a`,
+    `SELECT 'toots_per_account', 'mean', sum(toots)::DOUBLE / count(*)::DOUBLE FROM o_a HAVING count(*) > 0`,
+    `SELECT 'toots_per_account', 'median', toots::DOUBLE FROM acc_ranked WHERE rn = (n + 1) // 2`,
+    `SELECT 'toots_per_account', 'p90', toots::DOUBLE FROM acc_ranked WHERE rn = (9 * n + 9) // 10`,
+    `SELECT 'toots_per_account', 'max', max(toots)::DOUBLE FROM o_a HAVING count(*) > 0`,
+    `SELECT 'accounts_by_toot_count', toots::VARCHAR, count(*)::DOUBLE FROM o_a GROUP BY toots`,
+    top('SELECT acct AS k, toots AS v FROM o_a WHERE NOT opted_out', 'top_accounts_by_toots', topK),
+  ],
+  length: () => [
+    `SELECT 'toot_length', 'toots', count(*)::DOUBLE FROM lengths`,
+    `SELECT 'toot_length', 'total_chars', coalesce(sum(len), 0)::DOUBLE FROM lengths`,
+    `SELECT 'toot_length', 'mean', sum(len)::DOUBLE / count(*)::DOUBLE FROM lengths HAVING count(*) > 0`,
+    `SELECT 'toot_length_hist', ((len // 50) * 50)::VARCHAR, count(*)::DOUBLE FROM lengths GROUP BY len // 50`,
+  ],
+  languages: () => [`SELECT 'toots_by_language', k, count(*)::DOUBLE FROM langs GROUP BY k`],
+  apps: () => [
+    `SELECT 'toots_with_app', 'all', count(*) FILTER (WHERE has_app)::DOUBLE FROM o_s`,
+    `SELECT 'toots_by_app', k, count(*)::DOUBLE
+    FROM (SELECT CASE WHEN js_trim(app_name) = '' THEN '(unnamed)' ELSE js_trim(app_name) END AS k FROM o_s WHERE has_app) GROUP BY k`,
+  ],
+  bots: () => [
+    `SELECT 'toots_by_account_type', 'bot', count(*) FILTER (WHERE bot)::DOUBLE FROM o_s`,
+    `SELECT 'toots_by_account_type', 'human', count(*) FILTER (WHERE NOT bot)::DOUBLE FROM o_s`,
+  ],
+  hashtags: ({ topK }) => [
+    `SELECT 'hashtag_stats', 'distinct_tags', (SELECT count(*) FROM tag_counts)::DOUBLE`,
+    `SELECT 'hashtag_stats', 'tagged_toots', (SELECT count(*) FROM o_s WHERE len(tag_names) > 0)::DOUBLE`,
+    `SELECT 'hashtag_stats', 'tag_uses', (SELECT coalesce(sum(n), 0) FROM tag_counts)::DOUBLE`,
+    top('SELECT tag AS k, n AS v FROM tag_counts', 'top_hashtags', topK),
+  ],
+  engagement: ({ topK }) => [
+    top(
+      'SELECT acct AS k, engagement AS v FROM o_a WHERE NOT opted_out AND engagement > 0',
+      'top_accounts_by_engagement',
+      topK,
+    ),
+  ],
+  followers: ({ topK }) => [
+    top('SELECT acct AS k, followers AS v FROM o_a WHERE NOT opted_out', 'top_accounts_by_followers', topK),
+  ],
+  signups: () => [`SELECT 'signups_by_month', month, count(*)::DOUBLE FROM o_a GROUP BY month`],
+  content: () => [
+    `SELECT 'content_flags', 'toots', count(*)::DOUBLE FROM o_s`,
+    `SELECT 'content_flags', 'with_media', count(*) FILTER (WHERE len(media_types) > 0)::DOUBLE FROM o_s`,
+    `SELECT 'content_flags', 'with_content_warning', count(*) FILTER (WHERE js_trim(spoiler) <> '')::DOUBLE FROM o_s`,
+    `SELECT 'content_flags', 'sensitive', count(*) FILTER (WHERE sensitive)::DOUBLE FROM o_s`,
+    `SELECT 'content_flags', 'media_attachments', coalesce(sum(len(media_types)), 0)::DOUBLE FROM o_s`,
+    `SELECT 'content_share', 'with_media', (count(*) FILTER (WHERE len(media_types) > 0))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0`,
+    `SELECT 'content_share', 'with_content_warning', (count(*) FILTER (WHERE js_trim(spoiler) <> ''))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0`,
+    `SELECT 'content_share', 'sensitive', (count(*) FILTER (WHERE sensitive))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0`,
+    `SELECT 'media_by_type', t, count(*)::DOUBLE FROM (SELECT unnest(media_types) AS t FROM o_s) GROUP BY t`,
+  ],
+  viral: ({ topK, viralFloor }) => [
+    `SELECT 'viral_stats', 'toots', count(*)::DOUBLE FROM o_s`,
+    `SELECT 'viral_stats', 'p99_engagement', p99::DOUBLE FROM p99 WHERE p99 IS NOT NULL`,
+    `SELECT 'viral_stats', 'threshold', greatest(${viralFloor}, p99)::DOUBLE FROM p99 WHERE p99 IS NOT NULL`,
+    `SELECT 'viral_stats', 'viral_toots', (SELECT count(*) FROM viral)::DOUBLE FROM p99 WHERE p99 IS NOT NULL`,
+    `(SELECT 'viral_toots', id, engagement::DOUBLE FROM viral WHERE NOT opted_out
+    QUALIFY row_number() OVER (ORDER BY engagement DESC, id_num ASC) <= ${topK})`,
+  ],
+};
+
+/** Status families the SQL part computes. */
+export const ORACLE_SQL_FAMILIES: readonly string[] = Object.keys(ORACLE_FAMILY_SQL);
+
+/** Metrics the SQL part computes (everything but the sentiment family), from the catalog. */
+export const ORACLE_SQL_METRICS: readonly string[] = metricsOf(ORACLE_SQL_FAMILIES);
+export const ORACLE_SENTIMENT_METRICS: readonly string[] = metricsOf(ORACLE_JS_FAMILIES);
+
 /** Rows of the SQL families, as one UNION ALL over the counted statuses (o_s) and accounts (o_a). */
-function familiesSql(topK: number, viralFloor: number, viralOptOut: 'account' | 'toot'): string {
-  const top = (inner: string, metric: string): string =>
-    `SELECT ${q(metric)} AS metric, k AS key, v::DOUBLE AS value FROM (${inner})
-     QUALIFY row_number() OVER (ORDER BY v DESC, k ASC) <= ${topK}`;
+function familiesSql(o: FamilySqlOptions): string {
+  const selects = Object.values(ORACLE_FAMILY_SQL).flatMap((family) => family(o));
   return `
   WITH
   counts AS (SELECT cls, count(*) AS n FROM o_cls GROUP BY cls),
@@ -294,72 +369,16 @@ function familiesSql(topK: number, viralFloor: number, viralOptOut: 'account' | 
   eng_hist AS (SELECT engagement AS e, count(*) AS n FROM o_s GROUP BY engagement),
   eng_ranked AS (SELECT e, sum(n) OVER (ORDER BY e ROWS UNBOUNDED PRECEDING) AS cum, sum(n) OVER () AS total FROM eng_hist),
   p99 AS (SELECT min(e) AS p99 FROM eng_ranked WHERE cum >= greatest(1, (99 * total + 99) // 100)),
-  viral AS (SELECT s.id, s.id_num, s.engagement, ${viralOptOut === 'toot' ? 's.opted_out' : 'a.opted_out'} AS opted_out
+  viral AS (SELECT s.id, s.id_num, s.engagement, ${o.viralOptOut === 'toot' ? 's.opted_out' : 'a.opted_out'} AS opted_out
             FROM o_s s JOIN o_a a ON a.acct = s.acct, p99
-            WHERE p99.p99 IS NOT NULL AND s.engagement >= greatest(${viralFloor}, p99.p99)),
+            WHERE p99.p99 IS NOT NULL AND s.engagement >= greatest(${o.viralFloor}, p99.p99)),
   tag_keys AS (SELECT DISTINCT s.id, coalesce(m.dst, lower(t.name)) AS tag
                FROM o_s s, unnest(s.tag_names) AS t(name) LEFT JOIN o_map m ON m.kind = 'tag' AND m.src = t.name),
   tag_counts AS (SELECT tag, count(*) AS n FROM tag_keys GROUP BY tag),
   lengths AS (SELECT length(html_text(html)) AS len FROM o_s),
   langs AS (SELECT CASE WHEN lang IS NULL OR js_trim(lang) = '' THEN 'und' ELSE coalesce(m.dst, lower(js_trim(lang))) END AS k
             FROM o_s LEFT JOIN o_map m ON m.kind = 'lang' AND m.src = js_trim(o_s.lang))
-  SELECT 'map_counts', k, coalesce((SELECT n FROM counts WHERE cls = c), 0)::DOUBLE
-    FROM (VALUES ('counted', 'counted'), ('quarantined', 'quarantined'), ('non_public', 'non_public'), ('reblogs', 'reblogs'),
-                 ('out_of_window', 'out_of_window'), ('out_of_range', 'out_of_range'), ('duplicates', 'duplicates')) AS x(k, c)
-  UNION ALL SELECT 'map_counts', 'input', (SELECT count(*) FROM o_cls)::DOUBLE
-  -- volume
-  UNION ALL SELECT 'toots_per_hour', h, count(*)::DOUBLE FROM (SELECT strftime(epoch_ms(ms), '%Y-%m-%dT%H') AS h FROM o_s) GROUP BY h
-  UNION ALL SELECT 'toots_per_day', d, count(*)::DOUBLE FROM (SELECT strftime(epoch_ms(ms), '%Y-%m-%d') AS d FROM o_s) GROUP BY d
-  -- accounts
-  UNION ALL SELECT 'active_accounts', 'all', count(*)::DOUBLE FROM o_a
-  UNION ALL SELECT 'active_accounts', 'bot', count(*) FILTER (WHERE bot)::DOUBLE FROM o_a
-  UNION ALL SELECT 'active_accounts', 'human', count(*) FILTER (WHERE NOT bot)::DOUBLE FROM o_a
-  UNION ALL SELECT 'toots_per_account', 'mean', sum(toots)::DOUBLE / count(*)::DOUBLE FROM o_a HAVING count(*) > 0
-  UNION ALL SELECT 'toots_per_account', 'median', toots::DOUBLE FROM acc_ranked WHERE rn = (n + 1) // 2
-  UNION ALL SELECT 'toots_per_account', 'p90', toots::DOUBLE FROM acc_ranked WHERE rn = (9 * n + 9) // 10
-  UNION ALL SELECT 'toots_per_account', 'max', max(toots)::DOUBLE FROM o_a HAVING count(*) > 0
-  UNION ALL SELECT 'accounts_by_toot_count', toots::VARCHAR, count(*)::DOUBLE FROM o_a GROUP BY toots
-  UNION ALL (${top('SELECT acct AS k, toots AS v FROM o_a WHERE NOT opted_out', 'top_accounts_by_toots')})
-  -- length
-  UNION ALL SELECT 'toot_length', 'toots', count(*)::DOUBLE FROM lengths
-  UNION ALL SELECT 'toot_length', 'total_chars', coalesce(sum(len), 0)::DOUBLE FROM lengths
-  UNION ALL SELECT 'toot_length', 'mean', sum(len)::DOUBLE / count(*)::DOUBLE FROM lengths HAVING count(*) > 0
-  UNION ALL SELECT 'toot_length_hist', ((len // 50) * 50)::VARCHAR, count(*)::DOUBLE FROM lengths GROUP BY len // 50
-  -- languages
-  UNION ALL SELECT 'toots_by_language', k, count(*)::DOUBLE FROM langs GROUP BY k
-  -- apps
-  UNION ALL SELECT 'toots_with_app', 'all', count(*) FILTER (WHERE has_app)::DOUBLE FROM o_s
-  UNION ALL SELECT 'toots_by_app', k, count(*)::DOUBLE
-    FROM (SELECT CASE WHEN js_trim(app_name) = '' THEN '(unnamed)' ELSE js_trim(app_name) END AS k FROM o_s WHERE has_app) GROUP BY k
-  -- bots
-  UNION ALL SELECT 'toots_by_account_type', 'bot', count(*) FILTER (WHERE bot)::DOUBLE FROM o_s
-  UNION ALL SELECT 'toots_by_account_type', 'human', count(*) FILTER (WHERE NOT bot)::DOUBLE FROM o_s
-  -- hashtags
-  UNION ALL SELECT 'hashtag_stats', 'distinct_tags', (SELECT count(*) FROM tag_counts)::DOUBLE
-  UNION ALL SELECT 'hashtag_stats', 'tagged_toots', (SELECT count(*) FROM o_s WHERE len(tag_names) > 0)::DOUBLE
-  UNION ALL SELECT 'hashtag_stats', 'tag_uses', (SELECT coalesce(sum(n), 0) FROM tag_counts)::DOUBLE
-  UNION ALL (${top('SELECT tag AS k, n AS v FROM tag_counts', 'top_hashtags')})
-  -- engagement, followers, sign-ups
-  UNION ALL (${top('SELECT acct AS k, engagement AS v FROM o_a WHERE NOT opted_out AND engagement > 0', 'top_accounts_by_engagement')})
-  UNION ALL (${top('SELECT acct AS k, followers AS v FROM o_a WHERE NOT opted_out', 'top_accounts_by_followers')})
-  UNION ALL SELECT 'signups_by_month', month, count(*)::DOUBLE FROM o_a GROUP BY month
-  -- content
-  UNION ALL SELECT 'content_flags', 'toots', count(*)::DOUBLE FROM o_s
-  UNION ALL SELECT 'content_flags', 'with_media', count(*) FILTER (WHERE len(media_types) > 0)::DOUBLE FROM o_s
-  UNION ALL SELECT 'content_flags', 'with_content_warning', count(*) FILTER (WHERE js_trim(spoiler) <> '')::DOUBLE FROM o_s
-  UNION ALL SELECT 'content_flags', 'sensitive', count(*) FILTER (WHERE sensitive)::DOUBLE FROM o_s
-  UNION ALL SELECT 'content_flags', 'media_attachments', coalesce(sum(len(media_types)), 0)::DOUBLE FROM o_s
-  UNION ALL SELECT 'content_share', 'with_media', (count(*) FILTER (WHERE len(media_types) > 0))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0
-  UNION ALL SELECT 'content_share', 'with_content_warning', (count(*) FILTER (WHERE js_trim(spoiler) <> ''))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0
-  UNION ALL SELECT 'content_share', 'sensitive', (count(*) FILTER (WHERE sensitive))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0
-  UNION ALL SELECT 'media_by_type', t, count(*)::DOUBLE FROM (SELECT unnest(media_types) AS t FROM o_s) GROUP BY t
-  -- viral
-  UNION ALL SELECT 'viral_stats', 'toots', count(*)::DOUBLE FROM o_s
-  UNION ALL SELECT 'viral_stats', 'p99_engagement', p99::DOUBLE FROM p99 WHERE p99 IS NOT NULL
-  UNION ALL SELECT 'viral_stats', 'threshold', greatest(${viralFloor}, p99)::DOUBLE FROM p99 WHERE p99 IS NOT NULL
-  UNION ALL SELECT 'viral_stats', 'viral_toots', (SELECT count(*) FROM viral)::DOUBLE FROM p99 WHERE p99 IS NOT NULL
-  UNION ALL SELECT 'viral_toots', id, engagement::DOUBLE FROM viral WHERE NOT opted_out
-    QUALIFY row_number() OVER (ORDER BY engagement DESC, id_num ASC) <= ${topK}
+  ${selects.join('\n  UNION ALL ')}
   `;
 }
 
@@ -640,13 +659,13 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     mapApp.closeSync();
     step('jsmap');
     // 6. The rows.
-    const rows = (await rowsOf(conn, familiesSql(topK, viralFloor, opts.viralOptOut ?? 'account'))).map(
-      ([metric, key, value]) => ({
-        metric: String(metric),
-        key: String(key),
-        value: Number(value),
-      }),
-    );
+    const rows = (
+      await rowsOf(conn, familiesSql({ topK, viralFloor, viralOptOut: opts.viralOptOut ?? 'account' }))
+    ).map(([metric, key, value]) => ({
+      metric: String(metric),
+      key: String(key),
+      value: Number(value),
+    }));
     step('families');
     const quarantined = (
       await rowsOf(conn, `SELECT file, idx, id FROM o_cls WHERE cls = 'quarantined' ORDER BY ord, idx`)
