@@ -20,8 +20,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function fold(statuses: readonly MastodonStatus[]): EngagementTotalPartial {
   const acc = engagementTotal.start({});
-  for (const status of statuses)
-    engagementTotal.add(acc, { status, engagement: 0 } as unknown as StatusFacts);
+  for (const status of statuses) engagementTotal.add(acc, { status, engagement: 0 } as unknown as StatusFacts);
   return engagementTotal.seal(acc, { accts: [], order: [] });
 }
 
