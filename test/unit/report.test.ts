@@ -47,16 +47,14 @@ const load = (runLogicalDate: string): LoadRecord => ({
 });
 
 function realisticDay(): ReportInput {
-  const tops: TopRow[] = [];
-  const tags = ['fediverse', 'photography', 'caturday', 'mastodon', 'opensource', 'linux', 'art'];
-  tags.forEach((t, i) => tops.push({ instance: I, day: D1, kind: 'hashtags', key: t, count: 900 - i * 100 }));
-  ['en', 'de', 'fr', 'ja', 'es', 'nl', 'und'].forEach((l, i) =>
-    tops.push({ instance: I, day: D1, kind: 'languages', key: l, count: 7000 - i * 1000 }),
-  );
-  ['Web', 'Ivory', 'Tusky', 'Elk', 'Phanpy', 'Ice Cubes'].forEach((a, i) =>
-    tops.push({ instance: I, day: D1, kind: 'apps', key: a, count: 3000 - i * 400 }),
-  );
-  // Ties by key: 'b' and 'a' equal → 'a' first.
+  const ranked = (kind: TopRow['kind'], keys: string[], first: number, step: number): TopRow[] =>
+    keys.map((key, i) => ({ instance: I, day: D1, kind, key, count: first - i * step }));
+  const tops: TopRow[] = [
+    ...ranked('hashtags', ['fediverse', 'photography', 'caturday', 'mastodon', 'opensource', 'linux', 'art'], 900, 100),
+    ...ranked('languages', ['en', 'de', 'fr', 'ja', 'es', 'nl', 'und'], 7000, 1000),
+    ...ranked('apps', ['Web', 'Ivory', 'Tusky', 'Elk', 'Phanpy', 'Ice Cubes'], 3000, 400),
+  ];
+  // Another day's rows stay out of this day's tops.
   tops.push({ instance: I, day: D0, kind: 'hashtags', key: 'old', count: 1 });
   const tracked: TrackedRow[] = [
     {
