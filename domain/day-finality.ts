@@ -62,3 +62,15 @@ export function dayFinality(day: string, loads: readonly LoadRecord[], lookbackD
 export function finalityLabel(f: DayFinality): string {
   return f.state === 'never-reread' ? 'never re-read' : f.state;
 }
+
+/** `final 2026-03-01..2026-03-03 · provisional 2026-03-04`: consecutive days of one state as ranges. */
+export function summarizeFinality(days: ReadonlyArray<{ day: string; finality: DayFinality }>): string {
+  const runs: Array<{ label: string; first: string; last: string }> = [];
+  for (const { day, finality } of [...days].sort((a, b) => (a.day < b.day ? -1 : 1))) {
+    const label = finalityLabel(finality);
+    const prev = runs[runs.length - 1];
+    if (prev && prev.label === label && addDays(prev.last, 1) === day) prev.last = day;
+    else runs.push({ label, first: day, last: day });
+  }
+  return runs.map((r) => `${r.label} ${r.first === r.last ? r.first : `${r.first}..${r.last}`}`).join(' · ');
+}

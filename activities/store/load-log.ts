@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { LoadRecord } from '../../domain/day-finality';
+import { type DayFinality, dayFinality, type LoadRecord } from '../../domain/day-finality';
 
 // Two tables next to metrics_kv, written by the load activity in the partition's transaction:
 //
@@ -107,3 +107,21 @@ export async function readLoads(
 }
 
 export const loadsKey = (instance: string, day: string): string => `${instance}#${day}`;
+
+/**
+ * Finality of every loaded (instance, day) in [fromDay, toDay], by the one rule of
+ * domain/day-finality.ts: what `mastoflow status` shows next to its run grid.
+ */
+export async function readDayFinalities(
+  conn: DuckDBConnection,
+  where: { fromDay: string; toDay: string; instance?: string },
+  lookbackDays: number,
+): Promise<Array<{ instance: string; day: string; finality: DayFinality }>> {
+  const loads = await readLoads(conn, where);
+  return [...loads.entries()]
+    .map(([k, records]) => {
+      const [instance, day] = k.split('#') as [string, string];
+      return { instance, day, finality: dayFinality(day, records, lookbackDays) };
+    })
+    .sort((a, b) => (a.instance === b.instance ? (a.day < b.day ? -1 : 1) : a.instance < b.instance ? -1 : 1));
+}

@@ -2,8 +2,11 @@
 // instance (each with the default look-back of one day), then the report model and its text are
 // checked against a direct SQL computation over metrics_kv (exact numbers, deltas included), and
 // the days' final / provisional marks against the runs that happened.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../cli/main';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { addDays } from '../../domain/logical-date';
 import { isOptedOut } from '../../domain/privacy';
@@ -13,7 +16,7 @@ import { formatCount, formatKpiWithDelta } from '../../domain/report/numbers';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import type { RunDagSummary } from '../../workflows/run-dag';
 import { DAY, NOW, simConfig, startSim } from '../helpers/fetch-fixtures';
-import { startTestWorkers, testClient, uniqueName } from '../helpers/stack';
+import { startTestWorkers, testClient, testStack, uniqueName } from '../helpers/stack';
 
 const D1 = DAY;
 const D2 = addDays(DAY, 1);
@@ -188,5 +191,26 @@ describe('mastoflow report over two real days', () => {
     expect(text).toContain(`${formatCount(kv2.get('map_counts#input') as number)} records read`);
     expect(text).toContain(`${tracked}: ${formatCount(t.followers)} followers`);
     if (process.env.MASTOFLOW_SHOW_REPORT) console.log(text);
+
+    // The CLI: `report` writes the same text; `status` shows the same finality next to its grid.
+    const configFile = path.join(testStack().tempDir, `${uniqueName('report')}-config.json`);
+    const outFile = `${configFile}.txt`;
+    writeFileSync(configFile, JSON.stringify(config));
+    await buildProgram().parseAsync(['--config', configFile, 'report', '--date', D2, '--out', outFile], {
+      from: 'user',
+    });
+    expect(readFileSync(outFile, 'utf8')).toBe(text);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    let printed = '';
+    try {
+      await buildProgram().parseAsync(
+        ['--config', configFile, 'status', 'mastodon_daily', '--from', addDays(D1, -1), '--to', D2, '--table'],
+        { from: 'user' },
+      );
+      printed = log.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed).toContain(`  ${config.instances[0]!.name}: final ${addDays(D1, -1)}..${D1} · provisional ${D2}`);
   }, 600_000);
 });

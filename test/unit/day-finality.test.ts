@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayFinality, finalityLabel, type LoadRecord } from '../../domain/day-finality';
+import { dayFinality, finalityLabel, type LoadRecord, summarizeFinality } from '../../domain/day-finality';
 
 const load = (runLogicalDate: string, lookbackDays = 1, runId = `r-${runLogicalDate}`): LoadRecord => ({
   runId,
@@ -45,5 +45,20 @@ describe('dayFinality', () => {
 
   it('ignores loads of earlier runs (cannot happen, but never makes a day final)', () => {
     expect(dayFinality(D, [load('2026-03-03')], 1).state).toBe('provisional');
+  });
+});
+
+describe('summarizeFinality', () => {
+  it('groups consecutive days of one state into ranges', () => {
+    const f = (day: string, loads: LoadRecord[]) => ({ day, finality: dayFinality(day, loads, 1) });
+    expect(
+      summarizeFinality([
+        f('2026-03-03', [load('2026-03-04')]),
+        f('2026-03-01', [load('2026-03-02')]),
+        f('2026-03-02', [load('2026-03-03')]),
+        f('2026-03-04', [load('2026-03-04')]),
+        f('2026-03-06', [load('2026-03-06')]),
+      ]),
+    ).toBe('final 2026-03-01..2026-03-03 · provisional 2026-03-04 · provisional 2026-03-06');
   });
 });
