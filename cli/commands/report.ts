@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
-import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/format-text';
+import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
 import { configFrom } from '../context';
 

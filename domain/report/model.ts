@@ -1,5 +1,5 @@
 // The report model: from plain rows already read out of the store (activities/report/) to what
-// every format renders (domain/report/format-*.ts). Pure: no I/O, no clock; numbers are kept as
+// every format renders (domain/report/formats.ts). Pure: no I/O, no clock; numbers are kept as
 // the store holds them (exact), formatting happens in the formatters.
 import { addDays } from '../logical-date';
 import { type DayFinality, dayFinality, type LoadRecord } from '../day-finality';

@@ -10,7 +10,7 @@ import { buildProgram } from '../../cli/main';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { addDays } from '../../domain/logical-date';
 import { isOptedOut } from '../../domain/privacy';
-import { formatText } from '../../domain/report/format-text';
+import { formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel } from '../../domain/report/model';
 import { formatCount, formatKpiWithDelta } from '../../domain/report/numbers';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadRecord } from '../../domain/day-finality';
-import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/format-text';
+import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import {
   buildReport,
   type DayKpiRow,

@@ -1,5 +1,5 @@
-// Plain-text rendering of the report model (chat-sized: one instance and day stays under 2,000
-// characters), and Markdown, which is the same lines with a heading and bullets.
+// The report model rendered as text (chat-sized: one instance and day stays under 2,000
+// characters), Markdown, minimal HTML (one renderer, three styles) and JSON (the model itself).
 import { finalityLabel } from '../day-finality';
 import { type DayDetail, KPI_NAMES, type PeriodKpis, type Ranked, type ReportModel } from './model';
 import { formatCount, formatDelta, formatKpi, formatKpiWithDelta, formatShare, KPI_LABEL } from './numbers';
