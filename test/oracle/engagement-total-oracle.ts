@@ -18,6 +18,9 @@ export async function engagementTotalOracle(
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
+    // One thread: the scan then yields records in file and array order, which `pos` numbers, so
+    // "first occurrence of an ID" is well defined (duplicates may carry other counts).
+    await conn.run('SET threads = 1');
     const list = `[${files.map(q).join(', ')}]`;
     const columns = `{id: 'VARCHAR', created_at: 'VARCHAR', visibility: 'VARCHAR', reblog: 'JSON',
       favourites_count: 'BIGINT', reblogs_count: 'BIGINT', replies_count: 'BIGINT'}`;
