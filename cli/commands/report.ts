@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
@@ -32,11 +32,11 @@ function day(value: string, flag: string): string {
   return value;
 }
 
-/** The days asked for: --date, or --from/--to (either alone means that one day), or yesterday. */
+/** The days asked for: --date, or --from (default: --to) to --to (default: yesterday, UTC). */
 export function reportRange(opts: { date?: string; from?: string; to?: string }, nowMs: number): [string, string] {
   if (opts.date && (opts.from || opts.to)) throw new Error('--date cannot be combined with --from/--to');
   if (opts.date) return [day(opts.date, '--date'), opts.date];
-  const to = opts.to ? day(opts.to, '--to') : opts.from ? day(opts.from, '--from') : yesterdayUtc(nowMs);
+  const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(nowMs);
   const from = opts.from ? day(opts.from, '--from') : to;
   if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
   return [from, to];
@@ -65,6 +65,10 @@ export function registerReportCommand(program: Command): void {
       if (opts.instance && !instances.includes(opts.instance))
         throw new Error(`--instance: ${opts.instance} is not configured (known: ${instances.join(', ')})`);
       const [from, to] = reportRange(opts, Date.now());
+      if (!existsSync(config.duckdb.path))
+        throw new Error(
+          `no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`,
+        );
       const input = await readReportFromStore(config.duckdb.path, {
         from,
         to,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reportRange } from '../../cli/commands/report';
 import type { LoadRecord } from '../../domain/day-finality';
 import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import {
@@ -242,5 +243,19 @@ describe('report text', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(JSON.parse(formatJson(m)).kpis[0].values.toots).toBe(12_345);
+  });
+});
+
+describe('report days', () => {
+  const now = Date.parse('2026-03-05T10:00:00Z');
+  it('defaults to yesterday; --date; --from up to --to or yesterday; --to alone is that day', () => {
+    expect(reportRange({}, now)).toEqual(['2026-03-04', '2026-03-04']);
+    expect(reportRange({ date: '2026-03-01' }, now)).toEqual(['2026-03-01', '2026-03-01']);
+    expect(reportRange({ from: '2026-03-01', to: '2026-03-03' }, now)).toEqual(['2026-03-01', '2026-03-03']);
+    expect(reportRange({ from: '2026-03-01' }, now)).toEqual(['2026-03-01', '2026-03-04']);
+    expect(reportRange({ to: '2026-03-02' }, now)).toEqual(['2026-03-02', '2026-03-02']);
+    expect(() => reportRange({ date: '2026-03-01', to: '2026-03-03' }, now)).toThrow(/cannot be combined/);
+    expect(() => reportRange({ from: '2026-03-04', to: '2026-03-03' }, now)).toThrow(/after/);
+    expect(() => reportRange({ date: '2026-02-30' }, now)).toThrow(/calendar day/);
   });
 });
