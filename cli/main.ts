@@ -11,6 +11,7 @@ import { registerSchedulesCommand } from './commands/schedules';
 import { registerStatusCommand } from './commands/status';
 import { registerSqlCommand } from './commands/sql';
 import { registerChartsCommand } from './commands/charts';
+import { registerReportCommand } from './commands/report';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     // Loaded on use: chart rendering pulls in Vega, which other commands do not need.
     async () => (await import('../domain/metrics/catalog')).VIEW_CATALOG,
   );
+  registerReportCommand(program);
   return program;
 }
 

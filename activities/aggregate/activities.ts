@@ -48,6 +48,7 @@ import { SEGMENT_PAGES } from '../mastodon/raw-segments';
 import { taskActivity } from '../task-activity';
 import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
+import { ensureLoadLogSchema, type LabelInput, recordLoad, replaceLabels } from '../store/load-log';
 import { accountKeyFn } from './pseudonym';
 import { HeapGuard } from './heap-guard';
 import { getJson, getText, putText } from './s3-json';
@@ -85,8 +86,21 @@ function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): Plan
   }));
 }
 
+function lookbackOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): number {
+  return ctx.params.lookbackDays ?? deps.config.schedule.lookbackDays;
+}
+
+/** The text labels carried by reduced rows (e.g. viral toot URLs), for `metric_labels`. */
+function labelsOf(rows: readonly KvRow[]): LabelInput[] {
+  const out: LabelInput[] = [];
+  for (const r of rows)
+    for (const [labelName, label] of Object.entries(r.labels ?? {}))
+      out.push({ metric: r.metric, key: r.key, labelName, label });
+  return out;
+}
+
 function daysOf(ctx: TaskContext<MastodonDailyParams>, deps: ActivityDeps): string[] {
-  const look = ctx.params.lookbackDays ?? deps.config.schedule.lookbackDays;
+  const look = lookbackOf(ctx, deps);
   return [ctx.logicalDate, ...Array.from({ length: look }, (_, i) => addDays(ctx.logicalDate, -(i + 1)))];
 }
 
@@ -266,15 +280,25 @@ export function createAggregateActivities(deps: ActivityDeps) {
 /** Load runs on the store queue: the one worker process that owns the DuckDB file. */
 export function createAggregateStoreActivities(deps: ActivityDeps) {
   return {
-    mastodonLoad: taskActivity(async (ctx) => {
+    mastodonLoad: taskActivity(async (ctx: TaskContext<MastodonDailyParams>) => {
       const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       const rows = await getJson<KvRow[]>(deps.s3, deps.bucket, rowsKey);
       if (!rows)
         throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, FAILURE_TYPES.missingObject);
+      const part = { instance: g.instance, day: g.day, runId: ctx.runId };
       const loaded = await withTransaction(deps.duckdbPath, async (conn) => {
         await ensureMetricsSchema(conn);
-        return replacePartition(conn, { instance: g.instance, day: g.day, runId: ctx.runId, rows });
+        await ensureLoadLogSchema(conn);
+        const replaced = await replacePartition(conn, { ...part, rows });
+        const labels = await replaceLabels(conn, { ...part, labels: labelsOf(rows) });
+        // What the finality rule (domain/day-finality.ts) needs: which run loaded the day, when.
+        await recordLoad(
+          conn,
+          { ...part, runLogicalDate: ctx.logicalDate, lookbackDays: lookbackOf(ctx, deps), rows: rows.length },
+          new Date(),
+        );
+        return { ...replaced, labels };
       });
       const parquet = await withConnection(deps.duckdbPath, (conn) =>
         exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }),

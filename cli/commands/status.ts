@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { openReadOnly } from '../../activities/store/duckdb-store';
+import { readDayFinalities } from '../../activities/store/load-log';
+import type { MastoflowConfig } from '../../domain/config';
+import { summarizeFinality } from '../../domain/day-finality';
 import { addDays, isValidDay, yesterdayUtc } from '../../domain/logical-date';
 import { renderStatusGrid, renderStatusTable } from '../../domain/status-grid';
 import { createDagCatalog } from '../../dags/catalog';
@@ -8,6 +13,22 @@ import { configFrom } from '../context';
 
 // `mastoflow status <dag> --from D1 --to D2`: which days ran and how, from Temporal visibility
 // (the latest run of each day's `dag/<dag>/<day>` ID), as a calendar grid or a per-day table.
+
+/** Finality of the loaded days, or undefined when there is no store file yet. */
+async function storeFinality(config: MastoflowConfig, from: string, to: string) {
+  if (!existsSync(config.duckdb.path)) return undefined;
+  const db = await openReadOnly(config.duckdb.path);
+  try {
+    const conn = await db.connect();
+    try {
+      return await readDayFinalities(conn, { fromDay: from, toDay: to }, config.schedule.lookbackDays);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    db.closeSync();
+  }
+}
 
 interface StatusFlags {
   from?: string;
@@ -37,7 +58,17 @@ export function registerStatusCommand(program: Command): void {
       const from = opts.from ? day(opts.from, '--from') : addDays(to, -27);
       if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
       const grid = await withTemporalClient(config, (client) => fetchStatusGrid(client, dagId, from, to));
-      if (opts.json) console.log(JSON.stringify(grid, null, 2));
-      else console.log(opts.table ? renderStatusTable(grid) : renderStatusGrid(grid));
+      // Runs say what happened; whether each day's data is final is a property of the loads
+      // (domain/day-finality.ts, the same rule as `mastoflow report`).
+      const finality = dagId === 'mastodon_daily' ? await storeFinality(config, from, to) : undefined;
+      if (opts.json) console.log(JSON.stringify(finality ? { ...grid, finality } : grid, null, 2));
+      else {
+        console.log(opts.table ? renderStatusTable(grid) : renderStatusGrid(grid));
+        if (finality?.length) {
+          console.log('', 'data (loads in the DuckDB store):');
+          for (const instance of [...new Set(finality.map((f) => f.instance))])
+            console.log(`  ${instance}: ${summarizeFinality(finality.filter((f) => f.instance === instance))}`);
+        }
+      }
     });
 }

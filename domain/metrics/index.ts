@@ -18,6 +18,7 @@ import { apps } from './apps';
 import { bots } from './bots';
 import { content } from './content';
 import { engagement } from './engagement';
+import { engagementTotal } from './engagement-total';
 import { isStatusFast } from './fast-status-check';
 import { followers } from './followers';
 import { hashtags } from './hashtags';
@@ -44,6 +45,7 @@ export const FAMILIES = {
   bots,
   hashtags,
   engagement,
+  engagementTotal,
   followers,
   signups,
   content,

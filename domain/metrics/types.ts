@@ -17,6 +17,11 @@ export interface KvRow {
   metric: string;
   key: string;
   value: number;
+  /**
+   * Text that belongs to the row (metrics_kv values are numbers), e.g. `{ url }` of a viral
+   * toot. The load writes each entry to `metric_labels` (activities/store/load-log.ts).
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface FinalizeCtx {

@@ -16,8 +16,8 @@ import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './
 export const DEFAULT_VIRAL_MIN_ENGAGEMENT = 10;
 export const VIRAL_PERCENTILE = 0.99;
 
-/** [status id, acct, engagement, flags (1 = opted out)]. */
-export type ViralCandidate = [string, string, number, number];
+/** [status id, acct, engagement, flags (1 = opted out), url (status.url ?? uri ?? '')]. */
+export type ViralCandidate = [string, string, number, number, string];
 
 export interface ViralPartial {
   minEngagement: number;
@@ -111,7 +111,14 @@ export const viral: MetricFamily<Acc, ViralPartial> = {
   add(acc, f) {
     const e = f.engagement;
     acc.hist.set(e, (acc.hist.get(e) ?? 0) + 1);
-    if (e >= acc.minEngagement) acc.candidates.push([f.status.id, f.acct, e, f.optedOut ? FLAG_OPTED_OUT : 0]);
+    if (e >= acc.minEngagement)
+      acc.candidates.push([
+        f.status.id,
+        f.acct,
+        e,
+        f.optedOut ? FLAG_OPTED_OUT : 0,
+        f.status.url ?? f.status.uri ?? '',
+      ]);
   },
   seal: (acc) => ({
     minEngagement: acc.minEngagement,
@@ -142,11 +149,16 @@ export const viral: MetricFamily<Acc, ViralPartial> = {
     );
     const visible = viralToots
       .filter((c) => (c[3] & FLAG_OPTED_OUT) === 0 && !ctx.optedOutAccts?.has(c[1]))
-      .map((c) => [c[0], c[2]] as [string, number]);
+      .map((c) => [c[0], c[2], c[4]] as [string, number, string | undefined]);
     // Top-k by engagement; equal engagement keeps the older toot (smaller id) first.
     visible.sort((x, y) => y[1] - x[1] || compareDecimalIds(x[0], y[0]));
-    for (const [id, e] of visible.slice(0, ctx.topK ?? DEFAULT_TOP_K))
-      rows.push({ metric: 'viral_toots', key: id, value: e });
+    // The URL rides along as a label (metric_labels); partials sealed before it existed have none.
+    for (const [id, e, url] of visible.slice(0, ctx.topK ?? DEFAULT_TOP_K))
+      rows.push(
+        url
+          ? { metric: 'viral_toots', key: id, value: e, labels: { url } }
+          : { metric: 'viral_toots', key: id, value: e },
+      );
     return rows;
   },
 };

@@ -314,6 +314,12 @@ export const ORACLE_FAMILY_SQL: Readonly<Record<string, (o: FamilySqlOptions) =>
     `SELECT 'toots_by_account_type', 'bot', count(*) FILTER (WHERE bot)::DOUBLE FROM o_s`,
     `SELECT 'toots_by_account_type', 'human', count(*) FILTER (WHERE NOT bot)::DOUBLE FROM o_s`,
   ],
+  engagementTotal: () =>
+    ['favourites', 'reblogs', 'replies']
+      .map((k) => `SELECT 'engagement_total', '${k}', sum(${k})::DOUBLE FROM o_s HAVING count(*) > 0`)
+      .concat([
+        `SELECT 'engagement_total', 'total', sum(favourites + reblogs + replies)::DOUBLE FROM o_s HAVING count(*) > 0`,
+      ]),
   hashtags: ({ topK }) => [
     `SELECT 'hashtag_stats', 'distinct_tags', (SELECT count(*) FROM tag_counts)::DOUBLE`,
     `SELECT 'hashtag_stats', 'tagged_toots', (SELECT count(*) FROM o_s WHERE len(tag_names) > 0)::DOUBLE`,
@@ -499,6 +505,7 @@ async function readExact(
       CASE WHEN valid THEN list_transform(json_extract(${S('media_attachments')}, '$[*]'), lambda m: m->>'$.type') END AS media_types,
       CASE WHEN valid THEN list_transform(json_extract(${S('tags')}, '$[*]'), lambda t: t->>'$.name') END AS tag_names,
       ${int(S('favourites_count'))} + ${int(S('reblogs_count'))} + ${int(S('replies_count'))} AS engagement,
+      ${int(S('favourites_count'))} AS favourites, ${int(S('reblogs_count'))} AS reblogs, ${int(S('replies_count'))} AS replies,
       coalesce(json_type(${S('application')}) = 'OBJECT', false) AS has_app,
       ${S('application')}->>'$.name' AS app_name
     FROM y`);
@@ -571,6 +578,7 @@ async function readTyped(
       list_transform(media_attachments, lambda m: m.type) AS media_types,
       list_transform(tags, lambda t: t.name) AS tag_names,
       favourites_count + reblogs_count + replies_count AS engagement,
+      favourites_count AS favourites, reblogs_count AS reblogs, replies_count AS replies,
       application IS NOT NULL AS has_app,
       application.name AS app_name
     FROM p`);
@@ -615,7 +623,7 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     // 3. The counted statuses.
     await conn.run(`CREATE TABLE o_s AS
       SELECT id, CAST(id AS HUGEINT) AS id_num, ms, acct, bot, followers, month, note, flag_opt_out, lang, html, spoiler,
-             sensitive, media_types, tag_names, engagement, has_app, app_name, false AS opted_out
+             sensitive, media_types, tag_names, engagement, favourites, reblogs, replies, has_app, app_name, false AS opted_out
       FROM o_cls WHERE cls = 'counted'`);
     step('facts');
     // Opt-out hashtags in the note's plain text, once per distinct note.

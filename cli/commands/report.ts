@@ -1,0 +1,84 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readReportFromStore } from '../../activities/report/read-report';
+import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
+import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
+import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
+import { configFrom } from '../context';
+
+// `mastoflow report`: KPIs with deltas, tops, tracked accounts, viral toots, data quality and
+// whether each day is final, from the DuckDB store (read-only, like `mastoflow sql`).
+
+interface ReportFlags {
+  date?: string;
+  from?: string;
+  to?: string;
+  instance?: string;
+  format: string;
+  by: string;
+  out?: string;
+}
+
+const FORMATS: Record<string, (m: ReportModel) => string> = {
+  text: formatText,
+  md: formatMarkdown,
+  html: formatHtml,
+  json: formatJson,
+};
+const ROLL_UPS: readonly RollUp[] = ['day', 'week', 'month'];
+
+function day(value: string, flag: string): string {
+  if (!isValidDay(value)) throw new Error(`${flag}: expected YYYY-MM-DD (a real calendar day), got ${value}`);
+  return value;
+}
+
+/** The days asked for: --date, or --from (default: --to) to --to (default: yesterday, UTC). */
+export function reportRange(opts: { date?: string; from?: string; to?: string }, nowMs: number): [string, string] {
+  if (opts.date && (opts.from || opts.to)) throw new Error('--date cannot be combined with --from/--to');
+  if (opts.date) return [day(opts.date, '--date'), opts.date];
+  const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(nowMs);
+  const from = opts.from ? day(opts.from, '--from') : to;
+  if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
+  return [from, to];
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'daily report: KPIs with deltas, top hashtags/languages/apps, tracked accounts, viral toots, data quality',
+    )
+    .option('--date <day>', 'one day (default: yesterday, UTC)')
+    .option('--from <day>', 'first day')
+    .option('--to <day>', 'last day')
+    .option('--instance <name>', 'one configured instance (default: all)')
+    .option('--format <format>', 'text | md | html | json', 'text')
+    .option('--by <period>', 'roll the KPIs up by day | week | month', 'day')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (opts: ReportFlags, cmd: Command) => {
+      const { config } = configFrom(cmd);
+      const format = FORMATS[opts.format];
+      if (!format) throw new Error(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got ${opts.format}`);
+      if (!ROLL_UPS.includes(opts.by as RollUp))
+        throw new Error(`--by: expected one of ${ROLL_UPS.join(', ')}, got ${opts.by}`);
+      const instances = config.instances.map((i) => i.name);
+      if (opts.instance && !instances.includes(opts.instance))
+        throw new Error(`--instance: ${opts.instance} is not configured (known: ${instances.join(', ')})`);
+      const [from, to] = reportRange(opts, Date.now());
+      if (!existsSync(config.duckdb.path))
+        throw new Error(
+          `no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`,
+        );
+      const input = await readReportFromStore(config.duckdb.path, {
+        from,
+        to,
+        by: opts.by as RollUp,
+        instances,
+        instance: opts.instance,
+        lookbackDays: config.schedule.lookbackDays,
+      });
+      const out = format(buildReport(input));
+      if (opts.out) writeFileSync(opts.out, out);
+      else process.stdout.write(out);
+    });
+}
