@@ -10,6 +10,7 @@ import { registerBackfillCommand } from './commands/backfill';
 import { registerSchedulesCommand } from './commands/schedules';
 import { registerStatusCommand } from './commands/status';
 import { registerSqlCommand } from './commands/sql';
+import { registerServeCommand } from './commands/serve';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDagsCommands(program);
   registerRunCommand(program);
   registerSqlCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -30,7 +30,8 @@ const DAY_MS = 86_400_000;
 /** One day parameter: a real calendar day between EARLIEST_DAY and today + 1. */
 export function parseDayParam(value: string | undefined, parameter: string, today: string): DayResult {
   if (value === undefined || value === '') return { ok: false, parameter, message: `${parameter} is required` };
-  if (!isValidDay(value))
+  const text: string = value;
+  if (!isValidDay(text))
     return {
       ok: false,
       parameter,
