@@ -25,7 +25,11 @@ export function registerTrackedAccountRoutes(app: Hono, deps: AppDeps): void {
         ? '(lower(account) = $acct OR (lower(account) = $local AND instance = $host))'
         : 'lower(account) = $acct'
       : 'TRUE';
-    const acctParams: Record<string, string> = acct ? (at > 0 ? { acct, local: acct.slice(0, at), host: acct.slice(at + 1) } : { acct }) : {};
+    const acctParams: Record<string, string> = acct
+      ? at > 0
+        ? { acct, local: acct.slice(0, at), host: acct.slice(at + 1) }
+        : { acct }
+      : {};
     if (acct) {
       const known = await deps.store.query(`SELECT 1 FROM v_tracked_accounts WHERE ${match} LIMIT 1`, acctParams);
       if (known.rows.length === 0)
