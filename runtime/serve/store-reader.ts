@@ -241,13 +241,16 @@ export class StoreReader {
       close = r;
     });
     this.stats.opens++;
-    const version = this.fileVersion();
-    if (version !== this.version) {
-      this.memoized.clear();
-      this.memoTotal = 0;
-      this.version = version;
-    }
-    const instance = DuckDBInstance.create(this.file, { ...READ_ONLY_CONFIG });
+    // The file's version is read once it is open: from then on no writer can change it.
+    const instance = DuckDBInstance.create(this.file, { ...READ_ONLY_CONFIG }).then((opened) => {
+      const version = this.fileVersion();
+      if (version !== this.version) {
+        this.memoized.clear();
+        this.memoTotal = 0;
+        this.version = version;
+      }
+      return opened;
+    });
     instance.catch(() => close());
     return { instance, openedAt: Date.now(), inFlight: 0, retiring: false, closed, close };
   }
