@@ -12,6 +12,7 @@ import { registerStatusCommand } from './commands/status';
 import { registerSqlCommand } from './commands/sql';
 import { registerChartsCommand } from './commands/charts';
 import { registerReportCommand } from './commands/report';
+import { registerServeCommand } from './commands/serve';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     async () => (await import('../domain/metrics/catalog')).VIEW_CATALOG,
   );
   registerReportCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

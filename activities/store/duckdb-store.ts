@@ -1,11 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { clearWriteIntent, raiseWriteIntent } from './write-intent';
 
 // DuckDB allows one process to hold a file open for writing. The store task queue is served by
 // exactly one worker process; inside it, activities share one instance per file while any of
 // them is running, and the file is closed when the last one finishes, so `mastoflow sql` and
-// reports can open it read-only between loads.
+// reports can open it read-only between loads. A reader may hold the file at the moment a load
+// starts (`mastoflow serve` keeps it open while requests come in): the writer raises its write
+// intent (write-intent.ts), which makes such readers let go, and retries the lock meanwhile.
+
+/** How long a load waits for readers to let go of the file before it fails (and Temporal retries it). */
+const WRITE_LOCK_WAIT_MS = 60_000;
 
 interface Shared {
   instance: Promise<DuckDBInstance>;
@@ -13,11 +19,28 @@ interface Shared {
 }
 const open = new Map<string, Shared>();
 
+async function createWriter(file: string): Promise<DuckDBInstance> {
+  if (file === ':memory:') return DuckDBInstance.create(file);
+  raiseWriteIntent(file);
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(file);
+    } catch (err) {
+      if (!/Could not set lock|Conflicting lock/i.test(String((err as Error).message)) || Date.now() > deadline) {
+        clearWriteIntent(file);
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
 function acquire(file: string): Promise<DuckDBInstance> {
   let shared = open.get(file);
   if (!shared) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    shared = { instance: DuckDBInstance.create(file), users: 0 };
+    shared = { instance: createWriter(file), users: 0 };
     open.set(file, shared);
   }
   shared.users++;
@@ -30,7 +53,11 @@ async function release(file: string): Promise<void> {
   shared.users--;
   if (shared.users > 0) return;
   open.delete(file);
-  (await shared.instance).closeSync();
+  try {
+    (await shared.instance).closeSync();
+  } finally {
+    if (file !== ':memory:') clearWriteIntent(file);
+  }
 }
 
 /** A connection to the store file, shared-instance and closed after use. */

@@ -1,0 +1,36 @@
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+
+// A writer's "I want the file" flag, next to the DuckDB file. DuckDB lets a process write the
+// file only while no other process has it open, and a read-only reader cannot see a writer
+// waiting: its lock attempt just fails. So the store worker writes `<file>.write-intent` (its
+// PID) before opening the file, and removes it after closing; readers that hold the file open
+// for a while (the HTTP API) close it while the flag is up and reopen once it is gone.
+
+const STALE_MS = 10 * 60_000;
+
+export function writeIntentPath(file: string): string {
+  return `${file}.write-intent`;
+}
+
+export function raiseWriteIntent(file: string): void {
+  writeFileSync(writeIntentPath(file), String(process.pid));
+}
+
+export function clearWriteIntent(file: string): void {
+  rmSync(writeIntentPath(file), { force: true });
+}
+
+/** True while a live writer has raised the flag (a flag left by a dead process, or a very old one, is ignored). */
+export function writerWaiting(file: string, nowMs = Date.now()): boolean {
+  const flag = writeIntentPath(file);
+  try {
+    if (nowMs - statSync(flag).mtimeMs > STALE_MS) return false;
+    const pid = Number(readFileSync(flag, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user; it is alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
