@@ -218,6 +218,7 @@ async function main(): Promise<void> {
         runs: noRuns,
         instances: async () => INSTANCE_NAMES.slice(0, instances),
         dags: [],
+        lookbackDays: 1,
         today: () => LAST_DAY,
       });
       return startServer(app, { host: '127.0.0.1', port: 0 });

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DayKpiRow, ReportInput, RollUp, TopKind, TopRow, TrackedRow, ViralRow } from '../../domain/report/model';
 import { readFrom } from '../../domain/report/model';
 import { openReadOnly } from '../store/duckdb-store';
-import { LABELS_TABLE, readLoads } from '../store/load-log';
+import { LABELS_TABLE, readLoads, rowsOf } from '../store/load-log';
 
 // Reads what the report needs from the DuckDB store, read-only, through the typed views of
 // README "Querying results" and metrics_kv (for engagement_total, which has no view yet), plus
@@ -137,7 +137,7 @@ export async function readReportInput(conn: DuckDBConnection, q: ReportQuery): P
     url: r.url === null || r.url === undefined ? null : String(r.url),
   }));
 
-  const loads = await readLoads(conn, { fromDay: q.from, toDay: q.to, instance: q.instance });
+  const loads = await readLoads(rowsOf(conn), { fromDay: q.from, toDay: q.to, instance: q.instance });
   return { ...base, kpis, tops, tracked, viral, loads };
 }
 

@@ -72,26 +72,33 @@ export async function replaceLabels(
   return p.labels.length;
 }
 
+/**
+ * Runs SQL with positional parameters and returns its rows: a connection (`rowsOf`) or the HTTP
+ * API's shared read-only store reader, so the finality rule reads the loads one way for both.
+ */
+export type RowsQuery = (sql: string, params: string[]) => Promise<ReadonlyArray<readonly unknown[]>>;
+
+export const rowsOf =
+  (conn: DuckDBConnection): RowsQuery =>
+  async (sql, params) =>
+    (await conn.runAndReadAll(sql, params)).getRows();
+
 /** The recorded loads per (instance, day), for the finality rule. */
 export async function readLoads(
-  conn: DuckDBConnection,
+  query: RowsQuery,
   where: { instance?: string; fromDay: string; toDay: string },
 ): Promise<Map<string, LoadRecord[]>> {
-  const exists = await conn.runAndReadAll(
-    `SELECT count(*) FROM information_schema.tables WHERE table_name = '${LOADS_TABLE}'`,
-  );
+  const exists = await query(`SELECT count(*) FROM information_schema.tables WHERE table_name = $1`, [LOADS_TABLE]);
   const out = new Map<string, LoadRecord[]>();
-  if (Number(exists.getRows()[0]?.[0] ?? 0) === 0) return out;
+  if (Number(exists[0]?.[0] ?? 0) === 0) return out;
   const params = [where.fromDay, where.toDay, ...(where.instance ? [where.instance] : [])];
-  const rows = (
-    await conn.runAndReadAll(
-      `SELECT instance, strftime(day, '%Y-%m-%d'), run_id, strftime(run_logical_date, '%Y-%m-%d'), lookback_days,
+  const rows = await query(
+    `SELECT instance, strftime(day, '%Y-%m-%d'), run_id, strftime(run_logical_date, '%Y-%m-%d'), lookback_days,
               strftime(loaded_at, '%Y-%m-%dT%H:%M:%S.%gZ')
        FROM ${LOADS_TABLE} WHERE day BETWEEN $1::DATE AND $2::DATE ${where.instance ? 'AND instance = $3' : ''}
        ORDER BY loaded_at`,
-      params,
-    )
-  ).getRows();
+    params,
+  );
   for (const [instance, day, runId, runLogicalDate, lookback, loadedAt] of rows) {
     const k = loadsKey(String(instance), String(day));
     const list = out.get(k) ?? [];
@@ -113,11 +120,11 @@ export const loadsKey = (instance: string, day: string): string => `${instance}#
  * domain/day-finality.ts: what `mastoflow status` shows next to its run grid.
  */
 export async function readDayFinalities(
-  conn: DuckDBConnection,
+  query: RowsQuery,
   where: { fromDay: string; toDay: string; instance?: string },
   lookbackDays: number,
 ): Promise<Array<{ instance: string; day: string; finality: DayFinality }>> {
-  const loads = await readLoads(conn, where);
+  const loads = await readLoads(query, where);
   return [...loads.entries()]
     .map(([k, records]) => {
       const [instance, day] = k.split('#') as [string, string];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openReadOnly } from '../../activities/store/duckdb-store';
-import { readDayFinalities } from '../../activities/store/load-log';
+import { readDayFinalities, rowsOf } from '../../activities/store/load-log';
 import type { MastoflowConfig } from '../../domain/config';
 import { summarizeFinality } from '../../domain/day-finality';
 import { addDays, isValidDay, yesterdayUtc } from '../../domain/logical-date';
@@ -21,7 +21,7 @@ async function storeFinality(config: MastoflowConfig, from: string, to: string) 
   try {
     const conn = await db.connect();
     try {
-      return await readDayFinalities(conn, { fromDay: from, toDay: to }, config.schedule.lookbackDays);
+      return await readDayFinalities(rowsOf(conn), { fromDay: from, toDay: to }, config.schedule.lookbackDays);
     } finally {
       conn.closeSync();
     }

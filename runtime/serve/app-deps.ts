@@ -14,6 +14,8 @@ export interface AppDeps {
   instances: () => Promise<readonly string[]>;
   /** DAG ids a request may name. */
   dags: readonly string[];
+  /** The look-back scheduled runs use (config `schedule.lookbackDays`): says whether a day is final. */
+  lookbackDays: number;
   /** Today's UTC day (the range validator refuses days after tomorrow). */
   today: () => string;
   /** When set, every route but /healthz requires `Authorization: Bearer <token>`. */

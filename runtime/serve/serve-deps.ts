@@ -46,6 +46,7 @@ export function serveDepsFromConfig(
       config.instances.map((i) => i.name),
     ),
     dags: createDagCatalog(config).ids(),
+    lookbackDays: config.schedule.lookbackDays,
     today: () => utcDayOf(Date.now()),
     ...(opts.token ? { token: opts.token } : {}),
     duckdbPath: store.file,

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { writerWaiting } from '../../activities/store/write-intent';
 
 // Read-only access to the DuckDB store for the HTTP API. DuckDB lets one process write a file,
@@ -30,6 +30,9 @@ export interface StoreReaderOptions {
 }
 
 export type QueryParams = Record<string, string | number> | Array<string | number>;
+
+/** Runs `fn` with a connection of the shared read-only instance (for readers written on connections). */
+export type ConnectFn = <R>(fn: (conn: DuckDBConnection) => Promise<R>) => Promise<R>;
 
 export interface QueryResult {
   columns: Array<{ name: string; type: DuckDBType }>;
@@ -101,7 +104,7 @@ export class StoreReader {
   async memo<T>(
     key: string,
     bytesOf: (value: T) => number,
-    compute: (query: StoreReader['query']) => Promise<T>,
+    compute: (query: StoreReader['query'], connect: ConnectFn) => Promise<T>,
   ): Promise<T> {
     const lease = await this.acquire();
     try {
@@ -113,7 +116,10 @@ export class StoreReader {
         return hit.value as T;
       }
       this.stats.memoMisses++;
-      const value = await compute((sql, params) => this.run(lease, sql, params));
+      const value = await compute(
+        (sql, params) => this.run(lease, sql, params),
+        (fn) => this.withConnection(lease, fn),
+      );
       const bytes = bytesOf(value);
       if (bytes <= this.memoBytes / 8) {
         this.memoized.set(key, { value, bytes });
@@ -149,6 +155,15 @@ export class StoreReader {
       return await this.run(lease, sql, params);
     } finally {
       this.release(lease);
+    }
+  }
+
+  private async withConnection<R>(lease: Lease, fn: (conn: DuckDBConnection) => Promise<R>): Promise<R> {
+    const conn = await (await lease.instance).connect();
+    try {
+      return await fn(conn);
+    } finally {
+      conn.closeSync();
     }
   }
 

@@ -202,14 +202,15 @@ describe('mastoflow serve: HTTP API over a store loaded by a real DAG run', () =
     }
   });
 
-  it('GET /api/days: toots and quarantine counts per instance × day; finality still null', async () => {
+  it('GET /api/days: toots, quarantine counts and finality per instance × day', async () => {
     const body = (await get(server.url, `/api/days?${range}&instance=${INSTANCE}`)).json();
     const day = body.days.find((d: { day: string }) => d.day === DAY);
     const q = await direct(
       `SELECT counted::BIGINT AS counted, quarantined FROM v_quarantine WHERE instance = $1 AND day = $2::DATE`,
       [INSTANCE, DAY],
     );
-    expect(day).toMatchObject({ instance: INSTANCE, finality: null });
+    // One run of the day so far, with the default look-back of 1: the next day's run re-reads it.
+    expect(day).toMatchObject({ instance: INSTANCE, finality: { state: 'provisional' } });
     expect(day.toots).toBeGreaterThan(1000);
     expect(String(day.quarantine.counted)).toBe(String(q[0]?.counted));
     expect(Object.keys(day.quarantine)).toEqual(['records', 'counted', 'quarantined', 'duplicates', 'out_of_window']);
@@ -245,9 +246,22 @@ describe('mastoflow serve: HTTP API over a store loaded by a real DAG run', () =
     expect(run?.tasks.fetch.state).toBe('success');
   });
 
-  it('GET /api/report answers 501 until the report module is merged', async () => {
+  it('GET /api/report: the report of mastoflow report for the day, as JSON and as text', async () => {
     const res = await get(server.url, `/api/report?date=${DAY}&instance=${INSTANCE}`);
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(200);
+    const model = res.json();
+    const [toots] = await direct(`SELECT toots FROM v_toots_per_day WHERE instance = $1 AND day = $2::DATE`, [
+      INSTANCE,
+      DAY,
+    ]);
+    const kpis = model.kpis.find(
+      (k: { instance: string; start: string }) => k.instance === INSTANCE && k.start === DAY,
+    );
+    expect(String(kpis.values.toots)).toBe(String(toots?.toots));
+    expect(model.days[0].finality.state).toBe('provisional');
+    const text = await get(server.url, `/api/report?date=${DAY}&instance=${INSTANCE}&format=text`);
+    expect(text.status).toBe(200);
+    expect(text.body.toString()).toContain(`${INSTANCE} — ${DAY} (provisional)`);
   });
 
   const corpus = JSON.parse(readFileSync(new URL('../fixtures/serve-bad-inputs.json', import.meta.url), 'utf8')) as {

@@ -1,10 +1,13 @@
 import type { Hono } from 'hono';
 import type { AppDeps } from '../app-deps';
+import { readDayFinalities, type RowsQuery } from '../../../activities/store/load-log';
 import { toPlainRows } from '../encode';
 import { dateRange, instanceParam, readQuery } from '../params';
 
-// GET /api/days: instance × day, with the day's toots (v_toots_per_day) and the map step's
-// record counts (v_quarantine: records read, counted, quarantined, duplicates, out of window).
+// GET /api/days: instance × day, with the day's toots (v_toots_per_day), the map step's record
+// counts (v_quarantine: records read, counted, quarantined, duplicates, out of window) and whether
+// the day is final (domain/day-finality.ts, from the load log: the rule the report and
+// `mastoflow status` use).
 
 export function registerDayRoutes(app: Hono, deps: AppDeps): void {
   const quarantine = deps.views.find((v) => v.name === 'v_quarantine');
@@ -21,6 +24,16 @@ export function registerDayRoutes(app: Hono, deps: AppDeps): void {
       `days|${instance ?? ''}|${from}|${to}`,
       (b) => b.length,
       async (query) => {
+        const rowsQuery: RowsQuery = async (sql, params) => (await query(sql, params)).rows;
+        const finalities = new Map(
+          (
+            await readDayFinalities(
+              rowsQuery,
+              { fromDay: from, toDay: to, ...(instance ? { instance } : {}) },
+              deps.lookbackDays,
+            )
+          ).map((f) => [`${f.instance}#${f.day}`, f.finality]),
+        );
         const result = await query(
           `SELECT coalesce(t.instance, q.instance) AS instance, coalesce(t.day, q.day) AS day, t.toots,
                   ${counts.map((n) => `q."${n}"`).join(', ')}
@@ -34,9 +47,7 @@ export function registerDayRoutes(app: Hono, deps: AppDeps): void {
           day: r.day,
           toots: r.toots,
           quarantine: Object.fromEntries(counts.map((n) => [n, r[n] ?? null])),
-          // TODO(#11 report): final/provisional comes from domain/day-finality (the report
-          // helper's module); null until it is merged.
-          finality: null,
+          finality: finalities.get(`${r.instance}#${r.day}`) ?? null,
         }));
         return JSON.stringify({ from, to, instance: instance ?? null, days });
       },
