@@ -22,6 +22,7 @@ import {
   type RunDagWorkflow,
   type TaskStatesView,
 } from '../workflows/contracts';
+import { dayRunSummary } from '../domain/task-summary';
 
 // The client side of DAG runs, shared by the CLI, the benchmarks and the HTTP server: start a
 // run under its canonical ID, follow its task states, get its outcome, list a DAG's runs over a
@@ -92,6 +93,8 @@ export async function startDagRun(
       }) as SearchAttributePair[],
       // Tells runDag which queue is the store queue here (tasks that name 'mastoflow-store').
       memo: { storeTaskQueue: config.temporal.storeTaskQueue },
+      // The run's name in the Temporal UI's list and timeline, as child day runs get it.
+      staticSummary: dayRunSummary({ dagId: dag.id, day: logicalDate, runType }),
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: opts.workflowIdReusePolicy ?? 'ALLOW_DUPLICATE',
     });

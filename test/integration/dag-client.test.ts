@@ -45,6 +45,8 @@ describe('DAG run client on the real stack', () => {
     expect(description.typedSearchAttributes.get(DagIdKey)).toBe('example_chain');
     expect(description.typedSearchAttributes.get(RunTypeKey)).toBe('manual');
     expect(description.typedSearchAttributes.get(LogicalDateKey)?.toISOString()).toBe('1996-05-14T00:00:00.000Z');
+    // Named in the Temporal UI's list of runs.
+    expect(await description.staticSummary()).toBe('example_chain 1996-05-14 (manual)');
 
     const snapshots: TaskStatesView[] = [];
     const outcome = await watchDagRun(handle, { intervalMs: 100, onStates: (tasks) => snapshots.push(tasks) });
