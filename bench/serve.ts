@@ -25,7 +25,8 @@ import { addDays } from '../domain/logical-date';
 import { createApp } from '../runtime/serve/app';
 import type { RunLister } from '../runtime/serve/run-lister';
 import { startServer } from '../runtime/serve/server';
-import { READ_ONLY_CONFIG, StoreReader } from '../runtime/serve/store-reader';
+import { READ_ONLY_CONFIG } from '../activities/store/duckdb-store';
+import { StoreReader } from '../runtime/serve/store-reader';
 import { VIEW_CATALOG } from '../domain/metrics/catalog';
 
 function flag(name: string, def: number): number {

@@ -92,11 +92,27 @@ export async function withTransaction<T>(duckdbPath: string, fn: (conn: DuckDBCo
 }
 
 /** Open the file read-only from another process (CLI); retries briefly while a load holds it. */
-export async function openReadOnly(duckdbPath: string, opts: { retryMs?: number } = {}): Promise<DuckDBInstance> {
+/**
+ * How readers open the store: read-only, and with DuckDB's external access off (no COPY TO a
+ * file, no read_text('/etc/passwd'), no extension loading) and the configuration locked, so SQL
+ * that reaches a reader cannot turn it back on. `mastoflow sql --allow-files` is the one way
+ * to read or write other files (a user's own export).
+ */
+export const READ_ONLY_CONFIG: Readonly<Record<string, string>> = {
+  access_mode: 'READ_ONLY',
+  enable_external_access: 'false',
+  lock_configuration: 'true',
+};
+
+export async function openReadOnly(
+  duckdbPath: string,
+  opts: { retryMs?: number; allowFiles?: boolean } = {},
+): Promise<DuckDBInstance> {
   const deadline = Date.now() + (opts.retryMs ?? 10_000);
+  const config = opts.allowFiles ? { access_mode: 'READ_ONLY' } : READ_ONLY_CONFIG;
   for (;;) {
     try {
-      return await DuckDBInstance.create(path.resolve(duckdbPath), { access_mode: 'READ_ONLY' });
+      return await DuckDBInstance.create(path.resolve(duckdbPath), { ...config });
     } catch (err) {
       const msg = String((err as Error).message);
       if (!/lock/i.test(msg) || Date.now() > deadline) throw err;

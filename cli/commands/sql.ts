@@ -12,8 +12,12 @@ export function plain(v: unknown): unknown {
 }
 
 /** Run read-only SQL over the DuckDB store; returns plain rows (BigInt → number when safe). */
-export async function querySql(duckdbPath: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  const db = await openReadOnly(duckdbPath);
+export async function querySql(
+  duckdbPath: string,
+  sql: string,
+  opts: { allowFiles?: boolean } = {},
+): Promise<Array<Record<string, unknown>>> {
+  const db = await openReadOnly(duckdbPath, { allowFiles: opts.allowFiles === true });
   try {
     const conn = await db.connect();
     try {
@@ -34,9 +38,10 @@ export function registerSqlCommand(program: Command): void {
     .argument('<query>', 'SQL, e.g. "SELECT * FROM metrics_kv LIMIT 10"')
     .option('--json', 'print JSON rows')
     .option('--csv', 'print CSV')
-    .action(async (query: string, opts: { json?: boolean; csv?: boolean }, cmd: Command) => {
+    .option('--allow-files', "let the query read and write files (COPY ... TO, read_csv('x')); off by default")
+    .action(async (query: string, opts: { json?: boolean; csv?: boolean; allowFiles?: boolean }, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const rows = await querySql(config.duckdb.path, query);
+      const rows = await querySql(config.duckdb.path, query, { allowFiles: opts.allowFiles === true });
       if (opts.json) console.log(JSON.stringify(rows, null, 2));
       else if (opts.csv) {
         const cols = rows.length ? Object.keys(rows[0]!) : [];

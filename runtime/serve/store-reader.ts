@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { READ_ONLY_CONFIG } from '../../activities/store/duckdb-store';
 import { writerWaiting } from '../../activities/store/write-intent';
 
 // Read-only access to the DuckDB store for the HTTP API. DuckDB lets one process write a file,
@@ -48,12 +49,6 @@ export class StoreBusyError extends Error {
 
 /** The store file does not exist yet (no load has run). */
 export class StoreMissingError extends Error {}
-
-export const READ_ONLY_CONFIG: Readonly<Record<string, string>> = {
-  access_mode: 'READ_ONLY',
-  enable_external_access: 'false',
-  lock_configuration: 'true',
-};
 
 interface Lease {
   instance: Promise<DuckDBInstance>;
