@@ -41,9 +41,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The first verb of `argv` when no command has that name (`mastoflow reprot ...`). */
+function unknownVerb(program: Command, argv: readonly string[]): string | undefined {
+  const known = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '-c' || arg === '--config')
+      i++; // its value
+    else if (!arg.startsWith('-')) return known.has(arg) ? undefined : arg;
+  }
+  return undefined;
+}
+
 /** Entry point; errors print one clear line (no stack) and set a non-zero exit code. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  // Commander answers `mastoflow reprot --help` with the main help and exit 0, as if the verb
+  // were fine: drop the help flag so the unknown verb is the error (with its "did you mean").
+  if (unknownVerb(program, argv) !== undefined) argv = argv.filter((a) => a !== '--help' && a !== '-h');
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
