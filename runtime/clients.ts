@@ -58,7 +58,23 @@ export async function connectTemporalClient(
   t: MastoflowConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Connection> {
-  return Connection.connect({ address: t.address, ...temporalSecurity(t, env) });
+  try {
+    return await Connection.connect({ address: t.address, ...temporalSecurity(t, env) });
+  } catch (err) {
+    throw new Error(unreachableMessage(t.address, err));
+  }
+}
+
+/**
+ * "Failed to connect before the deadline" names neither the address nor the way out: say which
+ * address was tried and how to start the stack or point elsewhere.
+ */
+export function unreachableMessage(address: string, err: unknown): string {
+  const why = err instanceof Error ? err.message : String(err);
+  return (
+    `cannot reach Temporal at ${address} (${why}); start the local stack with \`npm run dev\`, ` +
+    'or point temporal.address in the config (or MASTOFLOW_TEMPORAL_ADDRESS) at your Temporal server'
+  );
 }
 
 export async function connectTemporalWorker(
@@ -66,7 +82,11 @@ export async function connectTemporalWorker(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<NativeConnection> {
   const sec = temporalSecurity(t, env);
-  return NativeConnection.connect({ address: t.address, ...(sec as NativeConnectionOptions) });
+  try {
+    return await NativeConnection.connect({ address: t.address, ...(sec as NativeConnectionOptions) });
+  } catch (err) {
+    throw new Error(unreachableMessage(t.address, err));
+  }
 }
 
 /** A Temporal client for one CLI action, closed afterwards. */

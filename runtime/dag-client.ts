@@ -51,15 +51,17 @@ export interface StartDagRunOptions {
   workflowIdReusePolicy?: WorkflowIdReusePolicy;
 }
 
+type StartConfig = {
+  temporal: Pick<MastoflowConfig['temporal'], 'taskQueue' | 'storeTaskQueue'>;
+  loadExamples?: boolean;
+};
+
 /**
- * Validate locally (DAG, day, params: the same checks runDag makes, so a mistake is an error here
- * rather than a failed run), then start `dag/<dagId>/<day>`; a running day is a clear error.
+ * The checks runDag makes (DAG known, day real, params valid), made here with no connection, so
+ * a mistake is an error before anything is contacted rather than a failed run. Throws naming
+ * what is wrong; startDagRun makes them again.
  */
-export async function startDagRun(
-  client: Client,
-  config: { temporal: Pick<MastoflowConfig['temporal'], 'taskQueue' | 'storeTaskQueue'>; loadExamples?: boolean },
-  opts: StartDagRunOptions,
-): Promise<DagRunHandle> {
+export function checkDagRunRequest(config: StartConfig, opts: StartDagRunOptions): void {
   // The DAGs this deployment's workers serve: the production ones (plus tests' registered ones),
   // and the examples when the config loads them.
   const dag = createDagCatalog({ loadExamples: config.loadExamples ?? false }).get(opts.dagId);
@@ -68,7 +70,17 @@ export async function startDagRun(
     throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);
   const params = parseDagParams(dag, opts.params ?? {});
   if (!params.ok) throw new Error(`invalid params for DAG "${dag.id}": ${params.message}`);
+}
 
+/** Validate locally (checkDagRunRequest), then start `dag/<dagId>/<day>`; a running day is a clear error. */
+export async function startDagRun(
+  client: Client,
+  config: StartConfig,
+  opts: StartDagRunOptions,
+): Promise<DagRunHandle> {
+  checkDagRunRequest(config, opts);
+  const dag = createDagCatalog({ loadExamples: config.loadExamples ?? false }).get(opts.dagId);
+  const logicalDate = opts.logicalDate ?? yesterdayUtc(Date.now());
   const runType = opts.runType ?? 'manual';
   const workflowId = dagRunWorkflowId(dag.id, logicalDate);
   // The raw params go over the wire: runDag parses them once more (it is also started from the

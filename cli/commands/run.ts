@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { connectTemporalClient } from '../../runtime/clients';
-import { startDagRun, temporalUiLink, watchDagRun, type DagRunOutcome } from '../../runtime/dag-client';
+import {
+  checkDagRunRequest,
+  startDagRun,
+  temporalUiLink,
+  watchDagRun,
+  type DagRunOutcome,
+} from '../../runtime/dag-client';
 import type { TaskRunInfo, TaskStatesView } from '../../workflows/contracts';
 import { configFrom } from '../context';
 
@@ -102,15 +108,17 @@ export function registerRunCommand(program: Command): void {
     .action(
       async (dagId: string, opts: { date?: string; param: Record<string, unknown>; wait?: boolean }, cmd: Command) => {
         const { config } = configFrom(cmd);
+        const hasParams = Object.keys(opts.param).length > 0;
+        const request = {
+          dagId,
+          ...(opts.date ? { logicalDate: opts.date } : {}),
+          ...(hasParams ? { params: opts.param } : {}),
+        };
+        checkDagRunRequest(config, request); // before connecting: a typo needs no running stack
         const connection = await connectTemporalClient(config.temporal);
         try {
           const client = new Client({ connection, namespace: config.temporal.namespace });
-          const hasParams = Object.keys(opts.param).length > 0;
-          const handle = await startDagRun(client, config, {
-            dagId,
-            ...(opts.date ? { logicalDate: opts.date } : {}),
-            ...(hasParams ? { params: opts.param } : {}),
-          });
+          const handle = await startDagRun(client, config, request);
           console.log(`run: started ${handle.workflowId} on task queue ${config.temporal.taskQueue}`);
           const link = temporalUiLink(config, handle.workflowId);
           console.log(
