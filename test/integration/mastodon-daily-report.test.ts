@@ -25,14 +25,26 @@ interface Received {
 }
 
 /** A webhook receiver on a free loopback port that answers 200 and keeps every JSON body. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+async function startReceiver(): Promise<{
+  url: string;
+  received: Received[];
+  /** Answer this many next requests with 503 (not kept): the activity must be retried by Temporal. */
+  failNext: { count: number };
+  close: () => Promise<void>;
+}> {
   const received: Received[] = [];
+  const failNext = { count: 0 };
   const server: Server = createServer((req, res) => {
     let data = '';
     req.on('data', (chunk) => {
       data += chunk;
     });
     req.on('end', () => {
+      if (failNext.count > 0) {
+        failNext.count--;
+        res.writeHead(503).end('busy');
+        return;
+      }
       received.push({ body: JSON.parse(data) });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
@@ -42,6 +54,7 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
   return {
     url: `http://127.0.0.1:${port}/hooks/secret-token`,
     received,
+    failNext,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -125,10 +138,11 @@ describe('mastodon_daily report and notification tasks', () => {
 
   it('writes report.md, report.txt and PNG charts, names their keys in the result, and posts the text report', async () => {
     receiver.received.length = 0;
+    receiver.failNext.count = 1; // the first POST meets a 503: Temporal retries the activity
     const summary = (await (await start()).result()) as RunDagSummary;
     expect(summary.state).toBe('success');
     expect(summary.tasks.report?.state).toBe('success');
-    expect(summary.tasks.notify_success?.output).toMatchObject({ sent: true, status: 200 });
+    expect(summary.tasks.notify_success).toMatchObject({ attempts: 2, output: { sent: true, status: 200 } });
     expect(summary.tasks.notify_failure?.state).toBe('skipped');
 
     const output = summary.tasks.report?.output as ReportOutput;
