@@ -19,7 +19,7 @@ import { defineDag } from './define-dag';
  * shows in the run and is caught up by the next day's.
  */
 const FAILURE_WATCH = ['load', 'report'] as const;
-/** A webhook POST: short attempts, retried for about ten minutes (5xx, timeouts; 4xx is not retried). */
+/** A webhook POST: short attempts, 9 in all over about six minutes of backoff (5xx, timeouts; 4xx is not retried). */
 const NOTIFY_OPTIONS = { retries: 8, initialBackoff: '2s', maxBackoff: '2m', startToCloseTimeout: '1m' } as const;
 
 export const mastodonDaily = defineDag({
