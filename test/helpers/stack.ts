@@ -19,10 +19,19 @@ export function testStack(): TestStack {
   return inject('stack');
 }
 
-/** Env holding the test MinIO keys under the config's default variable names. */
+/**
+ * Env holding the test MinIO keys under the config's default variable names, and never the
+ * developer's webhook URL: test runs must not post to a real chat.
+ */
 export function testEnv(): NodeJS.ProcessEnv {
   const s = testStack();
-  return { ...process.env, MASTOFLOW_S3_ACCESS_KEY_ID: s.s3AccessKey, MASTOFLOW_S3_SECRET_ACCESS_KEY: s.s3SecretKey };
+  const env = {
+    ...process.env,
+    MASTOFLOW_S3_ACCESS_KEY_ID: s.s3AccessKey,
+    MASTOFLOW_S3_SECRET_ACCESS_KEY: s.s3SecretKey,
+  };
+  delete env.MASTOFLOW_WEBHOOK_URL;
+  return env;
 }
 
 export function uniqueName(prefix: string): string {
