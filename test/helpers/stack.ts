@@ -25,7 +25,7 @@ export function testStack(): TestStack {
  */
 export function testEnv(): NodeJS.ProcessEnv {
   const s = testStack();
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     MASTOFLOW_S3_ACCESS_KEY_ID: s.s3AccessKey,
     MASTOFLOW_S3_SECRET_ACCESS_KEY: s.s3SecretKey,
