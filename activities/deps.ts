@@ -1,4 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TopLevelSpec } from 'vega-lite';
 import type { MastoflowConfig } from '../domain/config';
 
 /**
@@ -18,4 +20,23 @@ export interface ActivityDeps {
    * never imports runtime/.
    */
   threadCode: (entry: string) => Promise<string>;
+  /**
+   * The static HTML dashboard of one instance over [from, to], from the store (the report task
+   * writes it as reports/<instance>/<date>/dashboard.html). Absent: no dashboard.html is written.
+   * MERGE: the lead wires the dashboard renderer here (runtime/worker-runtime.ts buildActivityDeps).
+   */
+  renderDashboard?: (req: DashboardRequest) => Promise<string>;
+  /**
+   * Replaces the chart renderer (activities/report/chart-renderer.ts renderChart). Tests only: a
+   * renderer that throws makes the report task fail while the data tasks succeed.
+   */
+  renderChart?: (spec: TopLevelSpec, format: 'svg' | 'png') => Promise<Buffer>;
+}
+
+export interface DashboardRequest {
+  /** An open connection to the store (the store worker's own). */
+  conn: DuckDBConnection;
+  instance: string;
+  from: string;
+  to: string;
 }

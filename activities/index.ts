@@ -5,6 +5,8 @@ import { createDagRunActivities } from './dag-runs';
 import { createBuiltinActivities, createBuiltinStoreActivities } from './builtin';
 import { createMastodonActivities } from './mastodon';
 import { createAggregateActivities, createAggregateStoreActivities } from './aggregate/activities';
+import { createNotifyActivities } from './notify/activities';
+import { createReportStoreActivities } from './report/activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuiltinActivities(deps),
     ...createMastodonActivities(deps),
     ...createAggregateActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }
 
@@ -25,6 +28,7 @@ export function createStoreActivities(deps: ActivityDeps) {
     ...createSmokeStoreActivities(deps),
     ...createBuiltinStoreActivities(deps),
     ...createAggregateStoreActivities(deps),
+    ...createReportStoreActivities(deps),
   };
 }
 

@@ -116,6 +116,24 @@ export const PrivacyConfig = z
   })
   .strict();
 
+export const NotificationsConfig = z
+  .object({
+    /**
+     * The env var holding the webhook URL (Slack, Mattermost or Matrix hookshot incoming webhook).
+     * The URL is a credential (anyone holding it can post), so only its name is config; unset or
+     * empty = notifications off (the notify tasks succeed without sending).
+     */
+    webhookUrlEnv: envVarName.default('MASTOFLOW_WEBHOOK_URL'),
+    /**
+     * Base URL of the Temporal UI for the failure message's run link (e.g. https://cloud.temporal.io
+     * or your UI's address). Default: the dev server's UI when Temporal is on loopback, else no link.
+     */
+    temporalUiUrl: httpUrl.optional(),
+    /** How long one POST may take before the attempt fails (and Temporal retries it). */
+    timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+  })
+  .strict();
+
 export const MastoflowConfig = z
   .object({
     instances: z.array(InstanceConfig).min(1, 'at least one instance'),
@@ -130,6 +148,8 @@ export const MastoflowConfig = z
     schedule: ScheduleConfig.default(ScheduleConfig.parse({})),
     dev: DevConfig.default(DevConfig.parse({})),
     privacy: PrivacyConfig.default(PrivacyConfig.parse({})),
+    /** Webhook notifications after each mastodon_daily run; absent = MASTOFLOW_WEBHOOK_URL, if set. */
+    notifications: NotificationsConfig.optional(),
     /**
      * Load the example DAGs (`example_*`), like Airflow's `load_examples`. Off by default so a
      * deployed worker serves only real DAGs; `mastoflow dev` and `demo` turn it on.
@@ -162,6 +182,12 @@ export const MastoflowConfig = z
   });
 
 export type MastoflowConfig = z.output<typeof MastoflowConfig>;
+export type NotificationsConfig = z.output<typeof NotificationsConfig>;
+
+/** The env var naming the webhook URL: the config's, else the default (notifications may be unconfigured). */
+export function webhookUrlEnvOf(cfg: Pick<MastoflowConfig, 'notifications'>): string {
+  return cfg.notifications?.webhookUrlEnv ?? 'MASTOFLOW_WEBHOOK_URL';
+}
 export type InstanceConfig = z.output<typeof InstanceConfig>;
 
 /**
@@ -228,6 +254,7 @@ export function describeSecrets(cfg: MastoflowConfig, env: Record<string, string
     's3.secretAccessKey': state(cfg.s3.secretAccessKeyEnv),
     'temporal.apiKey': state(cfg.temporal.apiKeyEnv),
     'privacy.key': state(cfg.privacy.keyEnv),
+    'notifications.webhookUrl': state(webhookUrlEnvOf(cfg)),
   };
   for (const inst of cfg.instances) out[`instances.${inst.name}.token`] = state(inst.tokenEnv);
   return out;

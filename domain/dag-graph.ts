@@ -10,6 +10,8 @@ export interface GraphTask {
   activity: string;
   deps: readonly string[];
   triggerRule?: TriggerRule;
+  /** false: the task's outcome does not decide the run's state (see TaskSpec.failsRun). */
+  failsRun?: boolean;
   expand?: { from: string; field?: string; concurrency?: number } | undefined;
   options?: { taskQueue?: string | undefined } | undefined;
 }
@@ -227,6 +229,16 @@ export function rootTaskIds(spec: GraphSpec): string[] {
 }
 
 /** Tasks nothing depends on: their states decide the run's final state (Airflow's leaf rule). */
+/**
+ * The leaves that decide a run's state: leaves of the graph without its `failsRun: false` tasks
+ * (a task whose only downstream tasks are such tasks counts as a leaf). Airflow computes the run
+ * state from the leaves other than teardown tasks in the same way.
+ */
+export function decidingLeafTaskIds(spec: GraphSpec): string[] {
+  const deciding = spec.tasks.filter((t) => t.failsRun !== false);
+  return leafTaskIds({ id: spec.id, tasks: deciding });
+}
+
 export function leafTaskIds(spec: GraphSpec): string[] {
   const hasDownstream = new Set(spec.tasks.flatMap((t) => t.deps));
   return spec.tasks.filter((t) => !hasDownstream.has(t.id)).map((t) => t.id);

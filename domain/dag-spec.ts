@@ -115,6 +115,14 @@ export const TaskSpec = z.strictObject({
   /** JSON handed to the activity as is; keep it small (payloads carry keys and counts). */
   args: z.record(z.string(), z.json()).optional(),
   expand: ExpandSpec.optional(),
+  /**
+   * false: the task's own outcome never decides the run's state (Airflow's teardown tasks with
+   * `on_failure_fail_dagrun=False`): cleanup, reports and notifications. The run's state is then
+   * read from the leaves of the other tasks (domain/trigger-rules.ts runFinalState), so such a
+   * task neither fails a run whose data succeeded nor hides a data failure by succeeding itself.
+   * Unset = true.
+   */
+  failsRun: z.boolean().optional(),
 });
 export type TaskSpec = z.output<typeof TaskSpec>;
 export type TaskSpecInput = z.input<typeof TaskSpec>;

@@ -114,3 +114,18 @@ export function mappedInstancePartKey(dagId: string, day: string, instance: stri
 export function quarantineInstancePartKey(dagId: string, day: string, instance: string, part: number): string {
   return `quarantine/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/part-${pad5(part)}.jsonl`;
 }
+
+/**
+ * The daily report of one (instance, day): `reports/<instance>/<date>/` holds report.md,
+ * report.txt (the chat-sized text the webhook sends), charts/*.png and, once wired, dashboard.html.
+ * Human-facing, so plainly named (no `v1/`, no `key=`): a re-run of the day overwrites it.
+ */
+export function reportPrefix(instance: string, day: string): string {
+  return `reports/${safeSegment(instance)}/${assertDay(day)}/`;
+}
+
+/** One file of a day's report, `file` relative to the report's folder (`report.md`, `charts/x.png`). */
+export function reportObjectKey(instance: string, day: string, file: string): string {
+  if (!/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)?$/.test(file)) throw new Error(`bad report file name: ${file}`);
+  return `${reportPrefix(instance, day)}${file}`;
+}

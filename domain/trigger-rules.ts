@@ -1,5 +1,5 @@
 import { isTerminalTaskState, type TaskState, type TriggerRule } from './dag-spec';
-import { leafTaskIds, topologicalOrder, type GraphSpec } from './dag-graph';
+import { decidingLeafTaskIds, topologicalOrder, type GraphSpec } from './dag-graph';
 
 // Trigger rules decide, from the states of a task's *direct* upstreams, whether a pending task
 // runs, is skipped, is marked upstream_failed, or keeps waiting. The semantics are Airflow's
@@ -71,12 +71,15 @@ export type RunState = 'running' | 'success' | 'failed';
  * Airflow's leaf rule: once no task is left unfinished, the run failed if any leaf task is
  * failed or upstream_failed, and succeeded otherwise (leaves success or skipped). A failure
  * that a downstream `all_done` / `one_failed` task absorbed therefore does not fail the run.
+ * Leaves are taken without the `failsRun: false` tasks (Airflow's teardown rule): such a task
+ * failing does not fail the run, and its running after a failure (all_done, one_failed) does
+ * not hide that failure, since the task it hangs off is then a deciding leaf itself.
  * Tasks missing from `taskStates` count as pending.
  */
 export function runFinalState(taskStates: Readonly<Record<string, TaskState>>, spec: GraphSpec): RunState {
   const stateOf = (id: string): TaskState => taskStates[id] ?? 'pending';
   if (!spec.tasks.every((task) => isTerminalTaskState(stateOf(task.id)))) return 'running';
-  const failedLeaf = leafTaskIds(spec).some((id) => {
+  const failedLeaf = decidingLeafTaskIds(spec).some((id) => {
     const state = stateOf(id);
     return state === 'failed' || state === 'upstream_failed';
   });

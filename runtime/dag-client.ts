@@ -1,4 +1,5 @@
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { temporalUiNamespaceUrl, temporalUiWorkflowUrl } from '../domain/temporal-ui';
 import {
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
@@ -317,18 +318,9 @@ export async function listDagRuns(client: Client, dagId: string, from: string, t
 // ---------------------------------------------------------------------------------------------
 // Temporal UI links
 
-/** The Temporal UI of the namespace, when the server is a local dev server (loopback). */
-function temporalUiNamespaceUrl(config: DagClientConfig): string | undefined {
-  const host = config.temporal.address.replace(/:\d+$/, '');
-  const loopback = host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '[::1]';
-  if (!loopback) return undefined;
-  return `http://${host}:${config.dev.temporalUiPort}/namespaces/${encodeURIComponent(config.temporal.namespace)}`;
-}
-
 /** The Temporal UI page of a workflow, when the server is a local dev server (loopback). */
 export function temporalUiLink(config: DagClientConfig, workflowId: string): string | undefined {
-  const base = temporalUiNamespaceUrl(config);
-  return base && `${base}/workflows/${encodeURIComponent(workflowId)}`;
+  return temporalUiWorkflowUrl(config, workflowId);
 }
 
 /** The Temporal UI's list of a DAG's runs (filtered on the DagId search attribute). */

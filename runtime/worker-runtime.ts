@@ -30,6 +30,8 @@ export interface WorkerRunOptions {
   /** Progress lines of the bundle step (console.log by default). */
   log?: (line: string) => void;
   connection?: NativeConnection;
+  /** Extra activity deps (the report's dashboard renderer; tests: a chart renderer that fails). */
+  activityDeps?: Pick<ActivityDeps, 'renderDashboard' | 'renderChart'>;
   onReady?: (info: { taskQueues: string[] }) => void;
 }
 
@@ -65,7 +67,7 @@ export async function createWorkers(
       ? Promise.resolve(opts.workflowBundlePath)
       : ensureWorkflowBundle({ workflowsPath, log: opts.log }).then((b) => b.path);
   bundlePath.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
-  const deps = buildActivityDeps(config, env);
+  const deps: ActivityDeps = { ...buildActivityDeps(config, env), ...opts.activityDeps };
   await ensureBucket(deps.s3, deps.bucket);
   const ownsConnection = !opts.connection;
   const connection = opts.connection ?? (await connectTemporalWorker(config.temporal, env));

@@ -66,7 +66,8 @@ import { attemptsFromFailure, describeFailure } from './task-failures';
 // `maxActiveTasks` activity calls in flight (a fan-out holds min(concurrency, maxActiveTasks)).
 // Each task is one activity with Temporal's retry policy from its options; a fan-out task runs
 // its items in child workflows (run-dag-expand.ts). The run fails when a leaf task failed or is
-// upstream_failed (Airflow's leaf rule): the workflow then fails with a non-retryable
+// upstream_failed (Airflow's leaf rule; tasks marked `failsRun: false` are left out, as Airflow
+// leaves out teardown tasks, see domain/trigger-rules.ts): the workflow then fails with a non-retryable
 // ApplicationFailure (type DagRunFailed) whose details hold the summary; otherwise it returns it.
 
 /**

@@ -3,11 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ChartFormat } from '../../activities/report/chart-renderer';
 import { openReadOnly } from '../../activities/store/duckdb-store';
-import type { ViewRow } from '../../domain/charts/chart-data';
-import { chartSpec } from '../../domain/charts/vega-lite-spec';
+import { renderViewCharts } from '../../activities/report/view-charts';
 import type { ViewDeclaration } from '../../domain/metrics/catalog-types';
 import { configFrom } from '../context';
-import { plain } from './sql';
 
 export interface ChartsRequest {
   duckdbPath: string;
@@ -28,7 +26,6 @@ export interface ChartWritten {
 }
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-const VIEW_NAME = /^v_[a-z0-9_]+$/;
 
 /**
  * One chart file per charted view over [from, to] (logical days, inclusive), from the DuckDB store
@@ -39,9 +36,7 @@ export async function writeCharts(req: ChartsRequest): Promise<ChartWritten[]> {
   const log = req.log ?? (() => {});
   if (!ISO_DAY.test(req.from) || !ISO_DAY.test(req.to)) throw new Error('--from and --to take YYYY-MM-DD');
   if (req.from > req.to) throw new Error(`--from ${req.from} is after --to ${req.to}`);
-  const charted = req.catalog.filter((v) => v.chart);
   mkdirSync(req.outDir, { recursive: true });
-  const subtitle = `${req.instance ?? 'all instances'} · ${req.from === req.to ? req.from : `${req.from} – ${req.to}`}`;
   // Vega and resvg load here, not with the CLI: other commands should not pay for them.
   const { renderChart } = await import('../../activities/report/chart-renderer');
   const written: ChartWritten[] = [];
@@ -49,32 +44,22 @@ export async function writeCharts(req: ChartsRequest): Promise<ChartWritten[]> {
   try {
     const conn = await db.connect();
     try {
-      for (const [i, view] of charted.entries()) {
-        const step = `[${i + 1}/${charted.length}] ${view.name}`;
-        if (!VIEW_NAME.test(view.name)) throw new Error(`catalog view name "${view.name}" is not v_<snake_case>`);
-        const started = performance.now();
-        let rows: ViewRow[];
-        try {
-          const reader = await conn.runAndReadAll(
-            `SELECT * FROM ${view.name} WHERE day BETWEEN ?::DATE AND ?::DATE${req.instance ? ' AND instance = ?' : ''} ORDER BY instance, day`,
-            req.instance ? [req.from, req.to, req.instance] : [req.from, req.to],
-          );
-          rows = reader
-            .getRowObjects()
-            .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
-        } catch (err) {
-          log(`${step}: skipped, ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-          continue;
-        }
-        if (rows.length === 0) {
-          log(`${step}: skipped, no rows`);
-          continue;
-        }
-        const file = path.join(req.outDir, `${view.name.replace(/^v_/, '')}.${req.format}`);
-        writeFileSync(file, await renderChart(chartSpec(view, rows, { subtitle }), req.format));
-        written.push({ view: view.name, file, rows: rows.length });
-        log(`${step}: ${rows.length} rows → ${file} (${Math.round(performance.now() - started)} ms)`);
-      }
+      await renderViewCharts(
+        conn,
+        req.catalog,
+        { from: req.from, to: req.to, ...(req.instance ? { instance: req.instance } : {}) },
+        {
+          format: req.format,
+          render: renderChart,
+          log,
+          onChart: (chart) => {
+            const file = path.join(req.outDir, chart.file);
+            writeFileSync(file, chart.bytes);
+            written.push({ view: chart.view, file, rows: chart.rows });
+            return file;
+          },
+        },
+      );
     } finally {
       conn.closeSync();
     }

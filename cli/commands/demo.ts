@@ -11,6 +11,14 @@ import { querySql } from './sql';
 import { startDagRun, temporalUiLink, temporalUiRunsLink } from '../../runtime/dag-client';
 import { followDagRun } from './run';
 import { holdUntilSignal, printStackUrls, startDevSession } from './dev';
+import { renderReport } from './report';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { VIEW_CATALOG } from '../../domain/metrics/catalog';
+import { createApp } from '../../runtime/serve/app';
+import { serveDepsFromConfig } from '../../runtime/serve/serve-deps';
+import { startServer, type RunningServer } from '../../runtime/serve/server';
 
 // `npm run demo`: the embedded stack, a simulated Mastodon instance on the config's loopback
 // instance URL, the mastodon_daily DAG for the last three days, then a summary from DuckDB.
@@ -46,6 +54,42 @@ async function startDemoInstance(
   return { sim, instance: inst.name };
 }
 
+/** The first port from `first` on that `serve` can bind on loopback (8088, else 8089, ...). */
+async function startDemoServe(
+  config: MastoflowConfig,
+  first: number,
+): Promise<{ server: RunningServer; close: () => Promise<void> }> {
+  const temporalUiUrl = temporalUiLink(config, 'x')?.replace(/\/namespaces\/.*$/, '');
+  const { deps, close } = serveDepsFromConfig(config, {
+    views: VIEW_CATALOG,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+  });
+  for (let port = first; port < first + 20; port++) {
+    try {
+      const server = await startServer(createApp(deps), { host: '127.0.0.1', port });
+      return { server, close };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await close();
+        throw err;
+      }
+    }
+  }
+  await close();
+  throw new Error(`demo: no free port for serve in ${first}..${first + 19} (choose another with --serve-port)`);
+}
+
+/**
+ * The static report of the demo's days, as `mastoflow report --format html` writes it (the same
+ * function, so it is whatever HTML report the CLI makes), into the dev data directory.
+ */
+async function writeStaticReport(config: MastoflowConfig, from: string, to: string): Promise<string> {
+  const file = path.resolve(config.dev.dataDir, 'reports', 'dashboard.html');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, await renderReport(config, { from, to, format: 'html' }));
+  return file;
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
@@ -54,14 +98,23 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--days <n>', 'how many days back from yesterday', (v) => Number(v), 3)
     .option('--statuses-per-day <n>', 'simulated statuses per day', (v) => Number(v), 3000)
-    .option('--exit', 'stop the stack after the demo instead of keeping it up for browsing')
-    .action(async (opts: { days: number; statusesPerDay: number; exit?: boolean }, cmd: Command) => {
+    .option(
+      '--serve-port <port>',
+      'first port to try for the dashboard and API (then the next free)',
+      (v) => Number(v),
+      8088,
+    )
+    .option('--exit', 'stop the stack (and serve) after the demo instead of keeping it up for browsing')
+    .action(async (opts: { days: number; statusesPerDay: number; servePort: number; exit?: boolean }, cmd: Command) => {
       // The demo's own progress lines are the story; worker INFO lines would drown them.
       process.env.MASTOFLOW_LOG_LEVEL ??= 'WARN';
       const session = await startDevSession(cmd, { worker: true });
       const config = session.stack.config;
       let sim: MastodonSim | undefined;
+      let serve: Awaited<ReturnType<typeof startDemoServe>> | undefined;
       const stopAll = async () => {
+        await serve?.server.close();
+        await serve?.close();
         try {
           session.stopWorkers();
         } catch {
@@ -103,8 +156,17 @@ export function registerDemoCommand(program: Command): void {
           `SELECT day, string_agg(hashtag || ' ' || toots, ', ' ORDER BY rank) AS top_hashtags FROM v_top_hashtags WHERE rank <= 5 GROUP BY day ORDER BY day`,
         );
         console.log(`\n${renderTable(tags, { maxWidth: 90 })}`);
+        // The demo ends on the dashboard: the static page of the days just run, and serve's
+        // live one and API over the same store (not after failed runs: the message says why).
+        const staticReport = failures.length ? undefined : await writeStaticReport(config, days[0] as string, last);
+        serve = failures.length ? undefined : await startDemoServe(config, opts.servePort);
         printStackUrls(session.stack);
         console.log(`  Runs:         ${temporalUiRunsLink(config, 'mastodon_daily') ?? ''}`);
+        if (staticReport) console.log(`  Dashboard (static): ${pathToFileURL(staticReport).href}`);
+        if (serve) {
+          console.log(`  Dashboard (live):   ${serve.server.url}/`);
+          console.log(`  API:                ${serve.server.url}/api/views`);
+        }
         console.log(`  Query more:   npx mastoflow sql "SELECT * FROM v_languages ORDER BY toots DESC LIMIT 10"\n`);
         if (failures.length) throw new Error(`demo runs failed:\n  ${failures.join('\n  ')}`);
       } catch (err) {
@@ -117,6 +179,8 @@ export function registerDemoCommand(program: Command): void {
       }
       console.log('demo: stack stays up for browsing; press Ctrl-C to stop.');
       await holdUntilSignal(session);
+      await serve?.server.close();
+      await serve?.close();
       await sim?.close();
     });
 }

@@ -4,6 +4,7 @@ import { readReportFromStore } from '../../activities/report/read-report';
 import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
 import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
+import type { MastoflowConfig } from '../../domain/config';
 import { configFrom } from '../context';
 
 // `mastoflow report`: KPIs with deltas, tops, tracked accounts, viral toots, data quality and
@@ -19,7 +20,7 @@ interface ReportFlags {
   out?: string;
 }
 
-const FORMATS: Record<string, (m: ReportModel) => string> = {
+const FORMATS: Record<ReportFormat, (m: ReportModel) => string> = {
   text: formatText,
   md: formatMarkdown,
   html: formatHtml,
@@ -42,6 +43,32 @@ export function reportRange(opts: { date?: string; from?: string; to?: string },
   return [from, to];
 }
 
+export type ReportFormat = 'text' | 'md' | 'html' | 'json';
+
+/**
+ * The report over [from, to] in `format`, from the store read-only: what `mastoflow report`
+ * prints, and what `npm run demo` writes as its static page (`html`).
+ */
+export async function renderReport(
+  config: MastoflowConfig,
+  q: { from: string; to: string; by?: RollUp; instance?: string; format: ReportFormat },
+): Promise<string> {
+  const instances = config.instances.map((i) => i.name);
+  if (q.instance && !instances.includes(q.instance))
+    throw new Error(`--instance: ${q.instance} is not configured (known: ${instances.join(', ')})`);
+  if (!existsSync(config.duckdb.path))
+    throw new Error(`no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`);
+  const input = await readReportFromStore(config.duckdb.path, {
+    from: q.from,
+    to: q.to,
+    by: q.by ?? 'day',
+    instances,
+    instance: q.instance,
+    lookbackDays: config.schedule.lookbackDays,
+  });
+  return FORMATS[q.format](buildReport(input));
+}
+
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
@@ -57,27 +84,13 @@ export function registerReportCommand(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: ReportFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
-      const format = FORMATS[opts.format];
-      if (!format) throw new Error(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got ${opts.format}`);
+      const format = opts.format as ReportFormat;
+      if (!Object.hasOwn(FORMATS, format))
+        throw new Error(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got ${opts.format}`);
       if (!ROLL_UPS.includes(opts.by as RollUp))
         throw new Error(`--by: expected one of ${ROLL_UPS.join(', ')}, got ${opts.by}`);
-      const instances = config.instances.map((i) => i.name);
-      if (opts.instance && !instances.includes(opts.instance))
-        throw new Error(`--instance: ${opts.instance} is not configured (known: ${instances.join(', ')})`);
       const [from, to] = reportRange(opts, Date.now());
-      if (!existsSync(config.duckdb.path))
-        throw new Error(
-          `no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`,
-        );
-      const input = await readReportFromStore(config.duckdb.path, {
-        from,
-        to,
-        by: opts.by as RollUp,
-        instances,
-        instance: opts.instance,
-        lookbackDays: config.schedule.lookbackDays,
-      });
-      const out = format(buildReport(input));
+      const out = await renderReport(config, { from, to, by: opts.by as RollUp, instance: opts.instance, format });
       if (opts.out) writeFileSync(opts.out, out);
       else process.stdout.write(out);
     });

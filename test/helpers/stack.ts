@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { parseConfig, type MastoflowConfig } from '../../domain/config';
 import { createS3Client } from '../../runtime/clients';
 import { installWorkerLogging } from '../../runtime/logging';
-import { createWorkers } from '../../runtime/worker-runtime';
+import { createWorkers, type WorkerRunOptions } from '../../runtime/worker-runtime';
 import type { TestStack } from './stack-types';
 // The test DAGs join this process's registry (the catalog a test worker validates, CLI commands).
 import '../dags/registry';
@@ -19,10 +19,19 @@ export function testStack(): TestStack {
   return inject('stack');
 }
 
-/** Env holding the test MinIO keys under the config's default variable names. */
+/**
+ * Env holding the test MinIO keys under the config's default variable names, and never the
+ * developer's webhook URL: test runs must not post to a real chat.
+ */
 export function testEnv(): NodeJS.ProcessEnv {
   const s = testStack();
-  return { ...process.env, MASTOFLOW_S3_ACCESS_KEY_ID: s.s3AccessKey, MASTOFLOW_S3_SECRET_ACCESS_KEY: s.s3SecretKey };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MASTOFLOW_S3_ACCESS_KEY_ID: s.s3AccessKey,
+    MASTOFLOW_S3_SECRET_ACCESS_KEY: s.s3SecretKey,
+  };
+  delete env.MASTOFLOW_WEBHOOK_URL;
+  return env;
 }
 
 export function uniqueName(prefix: string): string {
@@ -64,14 +73,16 @@ export async function testClient(): Promise<{ client: Client; close: () => Promi
 /** Start the real worker runtime (both queues) on the test servers; stop it with the returned fn. */
 export async function startTestWorkers(
   config: MastoflowConfig,
+  opts: Pick<WorkerRunOptions, 'env' | 'activityDeps'> = {},
 ): Promise<{ workers: Worker[]; stop: () => Promise<void> }> {
   installWorkerLogging((process.env.MASTOFLOW_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
   const s = testStack();
   const connection = await NativeConnection.connect({ address: s.temporalAddress });
   const { workers } = await createWorkers({
     config,
-    env: testEnv(),
+    env: { ...testEnv(), ...opts.env },
     serveStore: true,
+    ...(opts.activityDeps ? { activityDeps: opts.activityDeps } : {}),
     workflowBundlePath: s.workflowBundlePath,
     connection,
   });

@@ -56,6 +56,14 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
       reduce: 'success',
       load: 'success',
       purge_raw: 'success',
+      report: 'success',
+      notify_success: 'success',
+      notify_failure: 'skipped',
+    });
+    // No webhook URL in the worker's environment: the notification succeeds without sending.
+    expect(summary.tasks.notify_success?.output).toEqual({
+      sent: false,
+      reason: 'no webhook: MASTOFLOW_WEBHOOK_URL is not set',
     });
 
     const s3 = testS3(config);

@@ -93,7 +93,15 @@ describe('named tasks in the Temporal UI', () => {
 
     // The run's own activities are named by task and day; its chunks by task, items and day.
     const parent = await handle.fetchHistory();
-    expect(activitySummaries(parent)).toEqual([`plan_fetch ${DAY}`, `plan_aggregate ${DAY}`, `purge_raw ${DAY}`]);
+    expect(activitySummaries(parent).sort()).toEqual(
+      [
+        `plan_fetch ${DAY}`,
+        `plan_aggregate ${DAY}`,
+        `purge_raw ${DAY}`,
+        `report ${DAY}`,
+        `notify_success ${DAY}`,
+      ].sort(),
+    );
     expect(childSummaries(parent)).toEqual([
       `fetch ×3 items 1–3 of 3 (${DAY})`,
       `map ×${parts} items 1–${parts} of ${parts} (${DAY})`,
@@ -138,7 +146,10 @@ describe('named tasks in the Temporal UI', () => {
         '| reduce | success | 1 | 1/1 |',
         '| load | success | 1 | 1/1 |',
         '| purge_raw | success | 1 |  |',
-        `7/7 tasks done · query \`taskStates\` of ${runId} for outputs and errors`,
+        '| report | success | 1 |  |',
+        '| notify_success | success | 1 |  |',
+        '| notify_failure | skipped |  |  |',
+        `10/10 tasks done · query \`taskStates\` of ${runId} for outputs and errors`,
       ]),
     );
   }, 300_000);
