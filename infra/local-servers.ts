@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertPortFree, tcpOpen, waitFor } from './ports';
 import { toolPath } from './tools';
@@ -42,10 +42,19 @@ function manage(name: string, child: ChildProcess): ManagedProcess {
   };
 }
 
+/**
+ * util-linux's setpriv, when this machine has it: a server started through
+ * `setpriv --pdeathsig KILL` gets SIGKILL from the kernel when the process that started it dies,
+ * even by SIGKILL (no exit handler runs then), so a killed `mastoflow dev` or test run leaves no
+ * Temporal or MinIO behind holding its ports.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
 function spawnLogged(name: string, cmd: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv) {
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   child.once('error', (err) => log.write(`spawn error: ${String(err)}\n`));

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/ports';
+import { freePort, tcpOpen } from '../../infra/ports';
 import { REPO_ROOT } from '../../infra/tools';
 import { testStack } from '../helpers/stack';
 
@@ -32,6 +32,22 @@ function startDev(config: string): { child: ChildProcess; output: () => string; 
     }, 100);
   });
   return { child, output: () => out, ready };
+}
+
+/** The direct children of a process, from /proc. */
+function childPids(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
+  );
+}
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function stopWithSigint(child: ChildProcess): Promise<number | null> {
@@ -110,6 +126,40 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     expect(await stopWithSigint(second.child)).toBe(0);
     running = undefined;
   }, 240_000);
+
+  it('takes its servers with it when it is SIGKILLed (no orphaned MinIO or Temporal)', async () => {
+    const [temporalPort, temporalUiPort, minioPort, minioConsolePort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const killedDir = path.join(dir, 'killed');
+    const config = path.join(dir, 'killed.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        instances: [{ name: 'sim.local', baseUrl: 'http://127.0.0.1:3001', userAgentContact: 'mailto:t@example.org' }],
+        s3: { bucket: 'mastoflow' },
+        duckdb: { path: path.join(killedDir, 'mastoflow.duckdb') },
+        temporal: { address: `127.0.0.1:${temporalPort}` },
+        dev: { dataDir: killedDir, temporalPort, temporalUiPort, minioPort, minioConsolePort },
+      }),
+    );
+    const dev = startDev(config);
+    running = dev.child;
+    await dev.ready;
+    const servers = childPids(dev.child.pid!);
+    expect(servers.length).toBeGreaterThanOrEqual(2); // Temporal and MinIO
+    const exited = new Promise((r) => dev.child.once('exit', r));
+    dev.child.kill('SIGKILL');
+    await exited;
+    running = undefined;
+    const deadline = Date.now() + 15_000;
+    while (servers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(servers.filter(alive)).toEqual([]);
+    for (const port of [temporalPort, minioPort]) expect(await tcpOpen(port)).toBe(false);
+  }, 120_000);
 
   it('config check prints the resolved config without secrets, and names bad fields', () => {
     const ok = spawnSync(process.execPath, [BIN, '--config', configFile, 'config', 'check'], {
