@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { MastoflowConfig } from '../domain/config';
 import { createS3Client, ensureBucket } from '../runtime/clients';
 import { startMinio, startTemporalDevServer, type RunningMinio, type RunningTemporal } from './local-servers';
+import { tcpOpen } from './ports';
 import { ensureTools } from './tools';
 
 // The embedded dev stack: Temporal dev server (SQLite under the data dir, UI, search attributes)
@@ -22,6 +23,43 @@ export interface DevStack {
 export function applyDevCredentials(config: MastoflowConfig, env: NodeJS.ProcessEnv): void {
   env[config.s3.accessKeyIdEnv] ??= DEV_S3_ACCESS_KEY;
   env[config.s3.secretAccessKeyEnv] ??= DEV_S3_SECRET_KEY;
+}
+
+/** The config with Temporal and S3 at the dev stack's servers. */
+function pointedAt(config: MastoflowConfig, at: { temporalAddress: string; s3Endpoint: string }): MastoflowConfig {
+  return {
+    ...config,
+    temporal: { ...config.temporal, address: at.temporalAddress },
+    s3: { ...config.s3, endpoint: at.s3Endpoint, forcePathStyle: true },
+  };
+}
+
+/**
+ * `mastoflow worker --dev`: the config of one more worker for the `mastoflow dev` stack that runs
+ * on this machine with the same config file (its ports from `dev`, its S3 keys: the dev keys
+ * unless the user's env sets others, as for dev itself). Refuses, saying how to start it, when
+ * no stack answers there: nothing secret is written to disk or printed.
+ */
+export async function attachToDevStack(config: MastoflowConfig, env: NodeJS.ProcessEnv): Promise<MastoflowConfig> {
+  const host = '127.0.0.1';
+  for (const [port, setting] of [
+    [config.dev.temporalPort, 'dev.temporalPort'],
+    [config.dev.minioPort, 'dev.minioPort'],
+  ] as const) {
+    if (!(await tcpOpen(port, host)))
+      throw new Error(
+        `--dev: no dev stack answers on ${host}:${port} (${setting}); start it with \`npm run dev\` ` +
+          '(same config file), or run the worker without --dev against your own Temporal and S3',
+      );
+  }
+  applyDevCredentials(config, env);
+  return {
+    ...pointedAt(config, {
+      temporalAddress: `${host}:${config.dev.temporalPort}`,
+      s3Endpoint: `http://${host}:${config.dev.minioPort}`,
+    }),
+    loadExamples: true, // as dev's own worker: both must build the same workflow bundle
+  };
 }
 
 export async function startDevStack(
@@ -60,11 +98,7 @@ export async function startDevStack(
     await temporal.stop();
     throw err;
   }
-  const resolved: MastoflowConfig = {
-    ...config,
-    temporal: { ...config.temporal, address: temporal.address },
-    s3: { ...config.s3, endpoint: minio.endpoint, forcePathStyle: true },
-  };
+  const resolved = pointedAt(config, { temporalAddress: temporal.address, s3Endpoint: minio.endpoint });
   const s3 = createS3Client(resolved.s3, env);
   await ensureBucket(s3, resolved.s3.bucket);
   s3.destroy();

@@ -19,6 +19,24 @@ export function createS3Client(s3: MastoflowConfig['s3'], env: NodeJS.ProcessEnv
   });
 }
 
+/**
+ * The AWS SDK says "Could not load credentials from any providers" or "getaddrinfo ENOTFOUND
+ * s3.us-east-1.amazonaws.com": name the settings that decide where S3 is and which keys are used,
+ * and the way to reach a running dev stack.
+ */
+export function s3SetupMessage(s3: MastoflowConfig['s3'], env: NodeJS.ProcessEnv, err: unknown): string {
+  const why = err instanceof Error ? err.message : String(err);
+  const where = s3.endpoint ? `S3 at ${s3.endpoint}` : 'AWS S3 (no s3.endpoint set)';
+  const keys = [s3.accessKeyIdEnv, s3.secretAccessKeyEnv]
+    .map((name) => `${name} ${env[name] ? 'is set' : 'is not set'}`)
+    .join(', ');
+  return (
+    `cannot use bucket "${s3.bucket}" on ${where}: ${why}. Settings: s3.endpoint (or MASTOFLOW_S3_ENDPOINT), ` +
+    `s3.bucket (MASTOFLOW_S3_BUCKET), keys from the env vars ${keys}. Beside a running \`mastoflow dev\`, ` +
+    'start extra workers with `mastoflow worker --dev`'
+  );
+}
+
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));

@@ -2,7 +2,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, createStoreActivities, type ActivityDeps } from '../activities';
 import { createDagCatalog } from '../dags/catalog';
 import type { MastoflowConfig } from '../domain/config';
-import { connectTemporalWorker, createS3Client, ensureBucket } from './clients';
+import { connectTemporalWorker, createS3Client, ensureBucket, s3SetupMessage } from './clients';
 import { installWorkerLogging } from './logging';
 import { ensureThreadBundle } from './thread-bundle';
 import { ensureWorkflowBundle, WORKFLOWS_PATH, workflowsPathFor } from './workflow-bundle';
@@ -68,7 +68,11 @@ export async function createWorkers(
       : ensureWorkflowBundle({ workflowsPath, log: opts.log }).then((b) => b.path);
   bundlePath.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
   const deps: ActivityDeps = { ...buildActivityDeps(config, env), ...opts.activityDeps };
-  await ensureBucket(deps.s3, deps.bucket);
+  try {
+    await ensureBucket(deps.s3, deps.bucket);
+  } catch (err) {
+    throw new Error(s3SetupMessage(config.s3, env, err));
+  }
   const ownsConnection = !opts.connection;
   const connection = opts.connection ?? (await connectTemporalWorker(config.temporal, env));
   const common: Pick<WorkerOptions, 'connection' | 'namespace'> = { connection, namespace: config.temporal.namespace };

@@ -46,6 +46,7 @@ export function printStackUrls(stack: DevStack): void {
   console.log(
     `  S3 endpoint   ${stack.minio.endpoint}  (bucket ${stack.config.s3.bucket}; console ${stack.minio.consoleUrl})`,
   );
+  console.log('  More workers  npx mastoflow worker --dev   (same config file; the mastoflow queue)');
   console.log('');
 }
 

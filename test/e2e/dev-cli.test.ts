@@ -50,6 +50,31 @@ function alive(pid: number): boolean {
   }
 }
 
+function startWorker(
+  config: string,
+  ...args: string[]
+): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  let out = '';
+  const child = spawn(process.execPath, [BIN, '--config', config, 'worker', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, MASTOFLOW_LOG_LEVEL: 'WARN' },
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('worker: polling')) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`worker exited ${child.exitCode}:\n${out}`));
+      }
+    }, 100);
+  });
+  return { child, output: () => out, ready };
+}
+
 async function stopWithSigint(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGINT');
@@ -101,6 +126,14 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     expect(smoke.stderr + smoke.stdout).toContain('smoke: smoke/e2e-1 completed');
     expect(smoke.status).toBe(0);
 
+    // One more worker joins the running stack on the mastoflow queue (not the store queue).
+    expect(first.output()).toContain('npx mastoflow worker --dev');
+    const extra = startWorker(configFile, '--dev');
+    await extra.ready;
+    expect(extra.output()).toContain(`Temporal 127.0.0.1:${temporalPort}`);
+    expect(extra.output()).toMatch(/worker: polling mastoflow \(/);
+    expect(await stopWithSigint(extra.child)).toBe(0);
+
     // A second `dev` on the same ports fails with the port and the setting named.
     const clash = startDev(configFile);
     await expect(clash.ready).rejects.toThrow(
@@ -125,7 +158,23 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     expect(again.stdout).toMatch(/DuckDB smoke_runs has 2 row/);
     expect(await stopWithSigint(second.child)).toBe(0);
     running = undefined;
-  }, 240_000);
+
+    // With no stack: --dev says how to start one; a plain worker names the S3 settings.
+    const lonely = cli(configFile, 'worker', '--dev');
+    expect(lonely.status).toBe(1);
+    expect(lonely.stderr).toContain(`no dev stack answers on 127.0.0.1:${temporalPort} (dev.temporalPort)`);
+    expect(lonely.stderr).toContain('npm run dev');
+    const noS3 = spawnSync(process.execPath, [BIN, '--config', configFile, 'worker'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 90_000,
+      env: { ...process.env, MASTOFLOW_S3_ENDPOINT: `http://127.0.0.1:${minioPort}` },
+    });
+    expect(noS3.status).toBe(1);
+    expect(noS3.stderr).toContain(`cannot use bucket "mastoflow" on S3 at http://127.0.0.1:${minioPort}`);
+    expect(noS3.stderr).toContain('MASTOFLOW_S3_ENDPOINT');
+    expect(noS3.stderr).toContain('mastoflow worker --dev');
+  }, 300_000);
 
   it('takes its servers with it when it is SIGKILLed (no orphaned MinIO or Temporal)', async () => {
     const [temporalPort, temporalUiPort, minioPort, minioConsolePort] = [
