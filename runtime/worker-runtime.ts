@@ -6,6 +6,7 @@ import { connectTemporalWorker, createS3Client, ensureBucket, s3SetupMessage } f
 import { installWorkerLogging } from './logging';
 import { ensureThreadBundle } from './thread-bundle';
 import { ensureWorkflowBundle, WORKFLOWS_PATH, workflowsPathFor } from './workflow-bundle';
+import { acquireStoreWriterLock } from '../activities/store/store-writer-lock';
 
 export { WORKFLOWS_PATH };
 
@@ -53,7 +54,7 @@ export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEn
  */
 export async function createWorkers(
   opts: WorkerRunOptions,
-): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean }> {
+): Promise<{ workers: Worker[]; connection: NativeConnection; ownsConnection: boolean; release: () => void }> {
   installWorkerLogging();
   // A broken DAG definition stops the worker at start with every problem listed, rather than
   // failing runs one by one later.
@@ -61,6 +62,12 @@ export async function createWorkers(
   createDagCatalog(config);
   const env = opts.env ?? process.env;
   const workflowsPath = opts.workflowsPath ?? workflowsPathFor(config);
+  // First of all, before any build or connection: a second writer process of the DuckDB file is
+  // refused here, naming the one that serves the store queue. (A start that fails later leaves the
+  // lock to this process, which then exits: the next start finds its PID gone and takes it over.)
+  const serveStore = opts.serveStore ?? config.worker.serveStore;
+  const lock = serveStore ? acquireStoreWriterLock(config.duckdb.path) : undefined;
+  const release = () => lock?.release();
   // The bundle (a cache hit, or a child process) is made while the bucket and connection are set up.
   const bundlePath: Promise<string | undefined> =
     opts.workflowBundlePath || opts.bundleInProcess
@@ -95,7 +102,7 @@ export async function createWorkers(
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     }),
   ];
-  if (opts.serveStore ?? config.worker.serveStore) {
+  if (serveStore) {
     workers.push(
       await Worker.create({
         ...common,
@@ -105,16 +112,17 @@ export async function createWorkers(
       }),
     );
   }
-  return { workers, connection, ownsConnection };
+  return { workers, connection, ownsConnection, release };
 }
 
 /** Run until SIGINT/SIGTERM (the SDK runtime shuts the workers down gracefully on those). */
 export async function runWorkers(opts: WorkerRunOptions): Promise<void> {
-  const { workers, connection, ownsConnection } = await createWorkers(opts);
+  const { workers, connection, ownsConnection, release } = await createWorkers(opts);
   opts.onReady?.({ taskQueues: workers.map((w) => w.options.taskQueue) });
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    release();
     if (ownsConnection) await connection.close();
   }
 }

@@ -21,8 +21,9 @@ export async function startDevSession(cmd: Command, opts: { worker: boolean }): 
     return { stack, workerDone: new Promise(() => {}), stopWorkers: () => {} };
   }
   try {
-    const { workers, connection } = await createWorkers({ config: stack.config, serveStore: true });
+    const { workers, connection, release } = await createWorkers({ config: stack.config, serveStore: true });
     const workerDone = Promise.all(workers.map((w) => w.run())).then(async () => {
+      release();
       await connection.close();
     });
     console.log(`dev: worker polling ${workers.map((w) => w.options.taskQueue).join(', ')}`);

@@ -133,6 +133,10 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     expect(extra.output()).toContain(`Temporal 127.0.0.1:${temporalPort}`);
     expect(extra.output()).toMatch(/worker: polling mastoflow \(/);
     expect(await stopWithSigint(extra.child)).toBe(0);
+    // A second writer of the DuckDB file is refused at start, naming the one that serves it.
+    await expect(startWorker(configFile, '--dev', '--store').ready).rejects.toThrow(
+      `the store queue of ${path.join(dir, 'mastoflow.duckdb')} is already served by process ${first.child.pid}`,
+    );
 
     // A second `dev` on the same ports fails with the port and the setting named.
     const clash = startDev(configFile);
