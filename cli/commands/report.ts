@@ -2,12 +2,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
-import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
+import { VIEW_CATALOG } from '../../domain/metrics/catalog';
+import { formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
+import { writeStaticDashboard } from '../../runtime/dashboard/write-static';
 import { configFrom } from '../context';
 
 // `mastoflow report`: KPIs with deltas, tops, tracked accounts, viral toots, data quality and
 // whether each day is final, from the DuckDB store (read-only, like `mastoflow sql`).
+// `--format html` writes the dashboard instead: one self-contained file (README "Dashboard").
 
 interface ReportFlags {
   date?: string;
@@ -22,7 +25,6 @@ interface ReportFlags {
 const FORMATS: Record<string, (m: ReportModel) => string> = {
   text: formatText,
   md: formatMarkdown,
-  html: formatHtml,
   json: formatJson,
 };
 const ROLL_UPS: readonly RollUp[] = ['day', 'week', 'month'];
@@ -52,13 +54,16 @@ export function registerReportCommand(program: Command): void {
     .option('--from <day>', 'first day')
     .option('--to <day>', 'last day')
     .option('--instance <name>', 'one configured instance (default: all)')
-    .option('--format <format>', 'text | md | html | json', 'text')
+    .option('--format <format>', 'text | md | json | html (the dashboard, one self-contained file)', 'text')
     .option('--by <period>', 'roll the KPIs up by day | week | month', 'day')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: ReportFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
       const format = FORMATS[opts.format];
-      if (!format) throw new Error(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got ${opts.format}`);
+      if (!format && opts.format !== 'html')
+        throw new Error(
+          `--format: expected one of ${[...Object.keys(FORMATS), 'html'].join(', ')}, got ${opts.format}`,
+        );
       if (!ROLL_UPS.includes(opts.by as RollUp))
         throw new Error(`--by: expected one of ${ROLL_UPS.join(', ')}, got ${opts.by}`);
       const instances = config.instances.map((i) => i.name);
@@ -69,6 +74,21 @@ export function registerReportCommand(program: Command): void {
         throw new Error(
           `no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`,
         );
+      if (!format) {
+        const html = await writeStaticDashboard({
+          duckdbPath: config.duckdb.path,
+          from,
+          to,
+          instances,
+          ...(opts.instance ? { instance: opts.instance } : {}),
+          lookbackDays: config.schedule.lookbackDays,
+          views: VIEW_CATALOG,
+          now: new Date(),
+        });
+        if (opts.out) writeFileSync(opts.out, html);
+        else process.stdout.write(html);
+        return;
+      }
       const input = await readReportFromStore(config.duckdb.path, {
         from,
         to,

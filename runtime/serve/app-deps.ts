@@ -18,6 +18,8 @@ export interface AppDeps {
   today: () => string;
   /** When set, every route but /healthz requires `Authorization: Bearer <token>`. */
   token?: string;
+  /** The look-back of scheduled runs (config schedule.lookbackDays): whether a day is final. */
+  lookbackDays?: number;
   /** Shown by /healthz. */
   duckdbPath?: string;
 }

@@ -47,6 +47,7 @@ export function serveDepsFromConfig(
     ),
     dags: createDagCatalog(config).ids(),
     today: () => utcDayOf(Date.now()),
+    lookbackDays: config.schedule.lookbackDays,
     ...(opts.token ? { token: opts.token } : {}),
     duckdbPath: store.file,
   };

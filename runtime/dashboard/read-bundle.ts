@@ -1,0 +1,123 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { readReportInput } from '../../activities/report/read-report';
+import type { DashboardBundle, DayQuality, ViewTable } from '../../domain/dashboard/bundle';
+import { dayFinality, finalityLabel } from '../../domain/day-finality';
+import type { ViewDeclaration } from '../../domain/metrics/catalog-types';
+import { toPlainRows } from '../serve/encode';
+import type { QueryResult, StoreReader } from '../serve/store-reader';
+
+// Reads the dashboard's data bundle (domain/dashboard/bundle.ts) from the DuckDB store through a
+// StoreReader: the rows of every charted view over the range, and the report's per-day rows
+// (read by the report's own reader, so KPIs mean the same in `report` and on the dashboard).
+// Everything is read under one lease and memoised per file version: a dashboard polling every
+// 30 s costs no query until a load changes the file.
+
+export interface BundleQuery {
+  from: string;
+  to: string;
+  /** Configured instances, in order; `instance` narrows to one. */
+  instances: readonly string[];
+  instance?: string;
+  lookbackDays: number;
+  /** The catalog's views; those with a chart are read. */
+  views: readonly ViewDeclaration[];
+  /** The bundle's time stamp (the caller's clock). */
+  now: Date;
+}
+
+type Query = StoreReader['query'];
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The report reader takes a DuckDB connection; this gives it the reader's leased queries instead. */
+function asConnection(query: Query): DuckDBConnection {
+  const adapter = {
+    async runAndReadAll(sql: string, params?: unknown[]) {
+      const r: QueryResult = await query(sql, params as (string | number)[] | undefined);
+      return {
+        getRows: () => r.rows,
+        getRowObjects: () => r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i] ?? null]))),
+      };
+    },
+  };
+  return adapter as unknown as DuckDBConnection;
+}
+
+async function readViewTable(query: Query, view: ViewDeclaration, q: BundleQuery): Promise<ViewTable> {
+  const day = quoteIdent(view.dayColumn ?? 'day');
+  const names = ['instance', view.dayColumn ?? 'day', ...view.columns.map((c) => c.name)];
+  const result = await query(
+    `SELECT ${names.map(quoteIdent).join(', ')} FROM ${quoteIdent(view.name)}
+     WHERE ${day} BETWEEN $from::DATE AND $to::DATE ${q.instance ? 'AND instance = $instance' : ''}
+     ORDER BY ALL`,
+    { from: q.from, to: q.to, ...(q.instance ? { instance: q.instance } : {}) },
+  );
+  const rows = toPlainRows(result);
+  return { columns: names, rows: rows.map((r) => names.map((n) => r[n] ?? null)) };
+}
+
+async function hasMetrics(query: Query): Promise<boolean> {
+  const r = await query(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'metrics_kv'`);
+  return Number(r.rows[0]?.[0] ?? 0) > 0;
+}
+
+async function readWith(query: Query, q: BundleQuery): Promise<DashboardBundle> {
+  const charted = q.views.filter((v) => v.chart);
+  const instances = q.instance ? [q.instance] : [...q.instances];
+  const bundle: DashboardBundle = {
+    generatedAt: q.now.toISOString(),
+    from: q.from,
+    to: q.to,
+    instances,
+    catalog: charted.map(({ source: _source, ...decl }: ViewDeclaration) => decl),
+    views: {},
+    kpis: [],
+    tracked: [],
+    viral: [],
+    quality: [],
+  };
+  if (!(await hasMetrics(query))) return bundle;
+  for (const view of charted) bundle.views[view.name] = await readViewTable(query, view, q);
+  const input = await readReportInput(asConnection(query), {
+    from: q.from,
+    to: q.to,
+    by: 'day',
+    instances: q.instances,
+    ...(q.instance ? { instance: q.instance } : {}),
+    lookbackDays: q.lookbackDays,
+  });
+  // The report reads the day before `from` too (for deltas); the dashboard shows [from, to].
+  const inRange = (r: { day: string }) => r.day >= q.from && r.day <= q.to;
+  bundle.kpis = input.kpis.filter(inRange);
+  bundle.tracked = input.tracked.filter(inRange);
+  bundle.viral = input.viral.filter(inRange);
+  // Instances present in the store but not configured still show.
+  for (const r of bundle.kpis) if (!bundle.instances.includes(r.instance)) bundle.instances.push(r.instance);
+  bundle.quality = bundle.kpis.map((r): DayQuality => {
+    const f = dayFinality(r.day, input.loads.get(`${r.instance}#${r.day}`) ?? [], q.lookbackDays);
+    return {
+      instance: r.instance,
+      day: r.day,
+      records: r.records,
+      quarantined: r.quarantined,
+      duplicates: r.duplicates,
+      finality: finalityLabel(f),
+      reason: f.reason,
+    };
+  });
+  return bundle;
+}
+
+/** The bundle for `q`, memoised per store file version (a load invalidates it). */
+export async function readDashboardBundle(
+  store: Pick<StoreReader, 'memo'>,
+  q: BundleQuery,
+): Promise<{ bundle: DashboardBundle; json: string }> {
+  const key = `dashboard|${q.from}|${q.to}|${q.instance ?? ''}|${q.instances.join(',')}|${q.lookbackDays}`;
+  const json = await store.memo<string>(
+    key,
+    (s) => s.length,
+    async (query) => JSON.stringify(await readWith(query, q)),
+  );
+  return { bundle: JSON.parse(json) as DashboardBundle, json };
+}
