@@ -41,6 +41,9 @@ const REFRESH_CHOICES: ReadonlyArray<[number, string]> = [
   [300, '5 min'],
 ];
 
+/** The bundle's time stamp, ignored when comparing two answers. */
+const GENERATED = /"generatedAt":"[^"]*"/;
+
 const $ = (id: string): Dom => doc.getElementById(id);
 
 type Child = Dom | string | number | null | undefined;
@@ -199,8 +202,11 @@ async function render(): Promise<void> {
   doc.body.setAttribute('data-renders', String(renders));
 }
 
-/** Static: the range pickers stay within the embedded days; live: any range is read on demand. */
-function fillFilters(b: DashboardBundle, bounded: boolean): void {
+/**
+ * Static: the range pickers stay within the embedded days; live: any range is read on demand.
+ * `follow`: show the bundle's range (live, until a range is picked: the latest days move on).
+ */
+function fillFilters(b: DashboardBundle, bounded: boolean, follow: boolean): void {
   const select = $('f-instance');
   const chosen = select.value as string;
   select.replaceChildren(el('option', { value: '' }, 'All instances'), ...b.instances.map((i) => el('option', {}, i)));
@@ -211,14 +217,15 @@ function fillFilters(b: DashboardBundle, bounded: boolean): void {
       input.min = b.from;
       input.max = b.to;
     }
-    if (!input.value || input.value < b.from || input.value > b.to) input.value = id === 'f-from' ? b.from : b.to;
+    if (follow || !input.value || input.value < b.from || input.value > b.to)
+      input.value = id === 'f-from' ? b.from : b.to;
   }
   $('generated').textContent = `data read ${b.generatedAt.replace('T', ' ').slice(0, 19)} UTC · ${b.from} – ${b.to}`;
 }
 
-async function show(b: DashboardBundle): Promise<void> {
+async function show(b: DashboardBundle, follow: boolean): Promise<void> {
   bundle = b;
-  fillFilters(b, false);
+  fillFilters(b, false, follow);
   await render();
 }
 
@@ -236,6 +243,9 @@ async function rerender(): Promise<void> {
 /** Live mode: fetch the bundle (the range shown, once one is), at most one request at a time. */
 function live(boot: Boot): void {
   let inFlight = false;
+  /** A range picked by the user: refreshes keep it (else they follow the latest days). */
+  let pinned = false;
+  let lastText = '';
   let timer: ReturnType<typeof setInterval> | undefined;
   const load = async (range: boolean) => {
     if (inFlight) return;
@@ -251,7 +261,11 @@ function live(boot: Boot): void {
         setStatus(`not refreshed: HTTP ${res.status}; showing the previous data`, 'stale');
         return;
       }
-      await show((await res.json()) as DashboardBundle);
+      const text = (await res.text()) as string;
+      // Unchanged data (no load since) only needs its time stamp: the charts stay as they are.
+      if (text.replace(GENERATED, '') !== lastText.replace(GENERATED, ''))
+        await show(JSON.parse(text) as DashboardBundle, !pinned);
+      lastText = text;
       setStatus(`refreshed ${new Date().toISOString().slice(11, 19)} UTC`, 'ready');
     } catch (err) {
       setStatus(`not refreshed: ${String(err)}`, 'stale');
@@ -269,12 +283,17 @@ function live(boot: Boot): void {
   const schedule = () => {
     if (timer) clearInterval(timer);
     const seconds = Number(refresh.value);
-    timer = seconds > 0 ? setInterval(() => void load(true), seconds * 1000) : undefined;
+    timer = seconds > 0 ? setInterval(() => void load(pinned), seconds * 1000) : undefined;
   };
   refresh.addEventListener('change', schedule);
   $('f-refresh-box').hidden = false;
-  // A range the bundle does not hold must be read; an instance is filtered here.
-  for (const id of ['f-from', 'f-to']) $(id).addEventListener('change', () => void load(true));
+  // A range the bundle does not hold must be read; an instance is filtered here. Until a range
+  // is picked, each refresh reads the latest days (a new load moves them on).
+  for (const id of ['f-from', 'f-to'])
+    $(id).addEventListener('change', () => {
+      pinned = true;
+      void load(true);
+    });
   $('f-instance').addEventListener('change', () => void rerender());
   schedule();
   void load(false);
@@ -290,7 +309,7 @@ function main(): void {
   for (const id of ['f-instance', 'f-from', 'f-to']) $(id).addEventListener('change', () => void rerender());
   setStatus('drawing…', 'busy');
   bundle = data;
-  fillFilters(data, true);
+  fillFilters(data, true, true);
   void rerender();
 }
 
