@@ -94,6 +94,7 @@ export async function dashboardHtml(opts: PageOptions): Promise<string> {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mastoflow dashboard</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body data-state="loading" data-mode="${opts.mode}">

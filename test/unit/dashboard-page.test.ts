@@ -126,7 +126,8 @@ describe('dashboard HTML', () => {
   it('is self-contained: no src/href to the network, the data cannot close its script element', async () => {
     const html = await dashboardHtml({ mode: 'static', bundle: fixtureBundle() });
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
-    expect(html).not.toMatch(/<link\b/i);
+    // The one <link>: an empty icon, inline (else the browser asks the server for /favicon.ico).
+    expect(html.match(/<link\b[^>]*>/gi)).toEqual(['<link rel="icon" href="data:,">']);
     expect(html.match(/<\/script>/g)).toHaveLength(3); // boot, data, code: nothing else closes one
     expect(html).toContain('\\u003c/script>\\u003cscript>alert(1)');
   }, 60_000);

@@ -247,8 +247,16 @@ function live(boot: Boot): void {
   let pinned = false;
   let lastText = '';
   let timer: ReturnType<typeof setInterval> | undefined;
-  const load = async (range: boolean) => {
-    if (inFlight) return;
+  /** A change (or tick) during a request: one more request once it is answered. */
+  let queued = false;
+  let queuedByUser = false;
+  /** `byUser`: a range picked, drawn even when the data is the same (the page must answer it). */
+  const load = async (range: boolean, byUser = false) => {
+    if (inFlight) {
+      queued = true;
+      queuedByUser ||= byUser;
+      return;
+    }
     inFlight = true;
     setStatus('loading…', 'busy');
     try {
@@ -263,14 +271,26 @@ function live(boot: Boot): void {
       }
       const text = (await res.text()) as string;
       // Unchanged data (no load since) only needs its time stamp: the charts stay as they are.
-      if (text.replace(GENERATED, '') !== lastText.replace(GENERATED, ''))
+      if (byUser || text.replace(GENERATED, '') !== lastText.replace(GENERATED, ''))
         await show(JSON.parse(text) as DashboardBundle, !pinned);
       lastText = text;
-      setStatus(`refreshed ${new Date().toISOString().slice(11, 19)} UTC`, 'ready');
+      const at = new Date().toISOString().slice(11, 19);
+      setStatus(
+        res.headers.get('X-Mastoflow-Stale')
+          ? `${at} UTC: a load is writing the store; showing the data read before it`
+          : `refreshed ${at} UTC`,
+        'ready',
+      );
     } catch (err) {
       setStatus(`not refreshed: ${String(err)}`, 'stale');
     } finally {
       inFlight = false;
+      if (queued) {
+        const again = queuedByUser;
+        queued = false;
+        queuedByUser = false;
+        void load(pinned, again);
+      }
     }
   };
   const refresh = $('f-refresh');
@@ -292,7 +312,7 @@ function live(boot: Boot): void {
   for (const id of ['f-from', 'f-to'])
     $(id).addEventListener('change', () => {
       pinned = true;
-      void load(true);
+      void load(true, true);
     });
   $('f-instance').addEventListener('change', () => void rerender());
   schedule();

@@ -5,19 +5,26 @@ import { readDashboardBundle } from '../../dashboard/read-bundle';
 import { dashboardHtml } from '../../dashboard/page-html';
 import { ApiError } from '../api-error';
 import type { AppDeps } from '../app-deps';
-import { instanceParam, readQuery } from '../params';
+import { instanceParam, type Query, readQuery } from '../params';
+import { StoreBusyError } from '../store-reader';
 
 // GET /: the live dashboard (the same page `mastoflow report --format html` writes, fetching its
 // data instead of embedding it). GET /api/dashboard?from=&to=&instance=: its data bundle
 // (runtime/dashboard/read-bundle.ts), memoised per store file version. Without from/to, the 30
-// days that end on the latest day loaded.
+// days that end on the latest day loaded. While a load holds the store longer than the reader
+// waits (StoreBusyError, a 503 elsewhere), the dashboard gets the last bundle it was sent for the
+// same question, marked `X-Mastoflow-Stale: 1`: a polling page shows slightly old data rather
+// than an error, and tries again on its next tick.
 
 /** The widest range one dashboard request reads (a year: the bundle grows with every day). */
 export const MAX_DASHBOARD_DAYS = 366;
 const DEFAULT_DAYS = 30;
+/** Last answers kept for busy moments (one per question: range × instance). */
+const STALE_KEPT = 16;
 
 export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
   let page: Promise<string> | undefined;
+  const lastAnswers = new Map<string, string>();
 
   app.get('/', async (c) => {
     readQuery(c.req.url, ['refresh']);
@@ -30,6 +37,21 @@ export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
 
   app.get('/api/dashboard', async (c) => {
     const q = readQuery(c.req.url, ['from', 'to', 'instance']);
+    const question = `${q.from ?? ''}|${q.to ?? ''}|${q.instance ?? ''}`;
+    try {
+      const json = await answer(q);
+      lastAnswers.delete(question);
+      lastAnswers.set(question, json);
+      if (lastAnswers.size > STALE_KEPT) lastAnswers.delete(lastAnswers.keys().next().value as string);
+      return c.body(json, 200, { 'Content-Type': 'application/json' });
+    } catch (err) {
+      const last = lastAnswers.get(question);
+      if (!(err instanceof StoreBusyError) || last === undefined) throw err;
+      return c.body(last, 200, { 'Content-Type': 'application/json', 'X-Mastoflow-Stale': '1' });
+    }
+  });
+
+  async function answer(q: Query): Promise<string> {
     const today = deps.today();
     let to = q.to;
     if (q.from === undefined && q.to === undefined) {
@@ -60,6 +82,6 @@ export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
       views: deps.views,
       now: new Date(),
     });
-    return c.body(json, 200, { 'Content-Type': 'application/json' });
-  });
+    return json;
+  }
 }
