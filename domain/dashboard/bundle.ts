@@ -8,10 +8,50 @@ import { type DayKpiRow, type Kpis, kpisOf, type TrackedRow, type ViralRow } fro
 
 export type Cell = string | number | boolean | null;
 
-/** A view's rows as arrays in `columns` order (no key repeated per row: the file stays small). */
-export interface ViewTable {
-  columns: string[];
-  rows: Cell[][];
+export type Row = Record<string, Cell>;
+
+/**
+ * Rows as columns, for the wire and the static file: a text column that repeats (instances, days,
+ * accounts over days) as a dictionary and indexes, others as plain arrays. A 90-day bundle is
+ * mostly repeated names: this keeps the file a fraction of the size of one object per row.
+ */
+export type WireColumn = { values: Cell[] } | { dict: string[]; idx: number[] };
+export interface WireTable {
+  length: number;
+  columns: Record<string, WireColumn>;
+}
+
+export function encodeRows(rows: readonly Readonly<Record<string, unknown>>[], columns?: readonly string[]): WireTable {
+  const names = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
+  const out: WireTable = { length: rows.length, columns: {} };
+  for (const name of names) {
+    const values = rows.map((r) => (r[name] ?? null) as Cell);
+    const texts = values.every((v) => v === null || typeof v === 'string');
+    const distinct = new Set(values);
+    if (texts && distinct.size * 2 <= values.length) {
+      const dict = [...distinct].filter((v): v is string => v !== null);
+      const at = new Map(dict.map((d, i) => [d, i]));
+      out.columns[name] = { dict, idx: values.map((v) => (v === null ? -1 : (at.get(v) as number))) };
+    } else out.columns[name] = { values };
+  }
+  return out;
+}
+
+export function decodeRows<T = Row>(t: WireTable | undefined): T[] {
+  if (!t) return [];
+  const cols = Object.entries(t.columns).map(([name, c]): [string, (i: number) => Cell] => [
+    name,
+    'dict' in c
+      ? (i) => ((c.idx[i] as number) < 0 ? null : (c.dict[c.idx[i] as number] as string))
+      : (i) => c.values[i] ?? null,
+  ]);
+  const rows: T[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const r: Row = {};
+    for (const [name, get] of cols) r[name] = get(i);
+    rows.push(r as T);
+  }
+  return rows;
 }
 
 /** One (instance, day) partition's data quality and whether a later run re-reads it. */
@@ -35,11 +75,42 @@ export interface DashboardBundle {
   instances: string[];
   /** The charted views' declarations, in catalog order (the page draws one chart each). */
   catalog: ViewDeclaration[];
-  views: Record<string, ViewTable>;
+  /** Each charted view's rows (leaderboards and top-k bars: the top rows of each day only). */
+  views: Record<string, Row[]>;
   kpis: DayKpiRow[];
   tracked: TrackedRow[];
+  /** The most engaging viral toots of each (instance, day): enough for the table's top over any days. */
   viral: ViralRow[];
   quality: DayQuality[];
+}
+
+type Tables = 'views' | 'kpis' | 'tracked' | 'viral' | 'quality';
+
+/** The bundle as sent and embedded: every row list as a WireTable. */
+export type WireBundle = Omit<DashboardBundle, Tables> & {
+  views: Record<string, WireTable>;
+} & Record<Exclude<Tables, 'views'>, WireTable>;
+
+export function encodeBundle(b: DashboardBundle): WireBundle {
+  return {
+    ...b,
+    views: Object.fromEntries(Object.entries(b.views).map(([name, rows]) => [name, encodeRows(rows)])),
+    kpis: encodeRows(b.kpis as unknown as Row[]),
+    tracked: encodeRows(b.tracked as unknown as Row[]),
+    viral: encodeRows(b.viral as unknown as Row[]),
+    quality: encodeRows(b.quality as unknown as Row[]),
+  };
+}
+
+export function decodeBundle(w: WireBundle): DashboardBundle {
+  return {
+    ...w,
+    views: Object.fromEntries(Object.entries(w.views).map(([name, t]) => [name, decodeRows(t)])),
+    kpis: decodeRows<DayKpiRow>(w.kpis),
+    tracked: decodeRows<TrackedRow>(w.tracked),
+    viral: decodeRows<ViralRow>(w.viral),
+    quality: decodeRows<DayQuality>(w.quality),
+  };
 }
 
 export interface DashboardFilter {
@@ -47,18 +118,6 @@ export interface DashboardFilter {
   instances: readonly string[];
   from: string;
   to: string;
-}
-
-export type Row = Record<string, Cell>;
-
-/** A view's rows as objects, as chartSpec takes them. */
-export function tableRows(table: ViewTable | undefined): Row[] {
-  if (!table) return [];
-  return table.rows.map((r) => {
-    const o: Row = {};
-    for (let i = 0; i < table.columns.length; i++) o[table.columns[i] as string] = r[i] ?? null;
-    return o;
-  });
 }
 
 const dayText = (v: unknown): string => String(v ?? '').slice(0, 10);
@@ -72,7 +131,7 @@ export function passes(f: DashboardFilter, instance: unknown, day: unknown): boo
 /** A view's rows within the filter (the day column may be named otherwise, e.g. `snapshot_day`). */
 export function filteredViewRows(b: DashboardBundle, view: ViewDeclaration, f: DashboardFilter): Row[] {
   const day = view.dayColumn ?? 'day';
-  return tableRows(b.views[view.name]).filter((r) => passes(f, r.instance, r[day]));
+  return (b.views[view.name] ?? []).filter((r) => passes(f, r.instance, r[day]));
 }
 
 export interface InstanceKpis {
@@ -180,7 +239,7 @@ export const ENGAGEMENT_VIEW = 'v_top_accounts_by_engagement';
 /** Accounts by engagement summed over the days shown, per (instance, account), top `k`. */
 export function engagementLeaderboard(b: DashboardBundle, f: DashboardFilter, k = 20): LeaderRow[] {
   const sums = new Map<string, LeaderRow>();
-  for (const r of tableRows(b.views[ENGAGEMENT_VIEW])) {
+  for (const r of b.views[ENGAGEMENT_VIEW] ?? []) {
     if (!passes(f, r.instance, r.day) || typeof r.engagement !== 'number') continue;
     const key = `${r.instance}\u0000${r.account}`;
     const row = sums.get(key) ?? { rank: 0, instance: String(r.instance), account: String(r.account), engagement: 0 };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DashboardBundle } from '../../domain/dashboard/bundle';
+import { type DashboardBundle, encodeBundle } from '../../domain/dashboard/bundle';
 
 // The dashboard as one HTML file: style, script (the page module with the Vega runtime and
 // Vega-Lite's compiler, bundled by esbuild) and, in static mode, the data, all inline. Nothing
@@ -78,7 +78,7 @@ export interface PageOptions {
   mode: 'static' | 'live';
   /** Static: the data shown. */
   bundle?: DashboardBundle;
-  /** Static: the bundle already as JSON (saves a stringify). */
+  /** Static: the bundle already as JSON (a WireBundle, as read-bundle.ts gives it). */
   bundleJson?: string;
 }
 
@@ -88,7 +88,7 @@ export async function dashboardHtml(opts: PageOptions): Promise<string> {
   const boot = JSON.stringify({ mode: opts.mode, ...(opts.mode === 'live' ? { api: 'api/dashboard' } : {}) });
   const data =
     opts.mode === 'static'
-      ? `<script type="application/json" id="dashboard-data">${scriptSafeJson(opts.bundleJson ?? JSON.stringify(opts.bundle))}</script>\n`
+      ? `<script type="application/json" id="dashboard-data">${scriptSafeJson(opts.bundleJson ?? JSON.stringify(opts.bundle && encodeBundle(opts.bundle)))}</script>\n`
       : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

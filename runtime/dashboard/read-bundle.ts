@@ -1,7 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readReportInput } from '../../activities/report/read-report';
-import type { DashboardBundle, DayQuality, ViewTable } from '../../domain/dashboard/bundle';
+import { type DashboardBundle, type DayQuality, encodeBundle, type Row } from '../../domain/dashboard/bundle';
+import { DEFAULT_TOP_K } from '../../domain/charts/chart-data';
 import { dayFinality, finalityLabel } from '../../domain/day-finality';
+import { compareDecimalIds } from '../../domain/metrics/records';
 import type { ViewDeclaration } from '../../domain/metrics/catalog-types';
 import { toPlainRows } from '../serve/encode';
 import type { QueryResult, StoreReader } from '../serve/store-reader';
@@ -43,17 +45,39 @@ function asConnection(query: Query): DuckDBConnection {
   return adapter as unknown as DuckDBConnection;
 }
 
-async function readViewTable(query: Query, view: ViewDeclaration, q: BundleQuery): Promise<ViewTable> {
-  const day = quoteIdent(view.dayColumn ?? 'day');
-  const names = ['instance', view.dayColumn ?? 'day', ...view.columns.map((c) => c.name)];
+/**
+ * Rows a ranked chart keeps per (instance, day): its top k over any days comes from them unless an
+ * item is that far down on some days (the views are per-day top-k lists already: a sum over days
+ * is as approximate there). Keeps 90 days of leaderboards to a few hundred KB.
+ */
+export const KEEP_PER_DAY_FACTOR = 2;
+/** Viral toots kept per (instance, day): the table's top over any days is exact with these. */
+export const VIRAL_KEPT_PER_DAY = 20;
+
+async function readViewRows(query: Query, view: ViewDeclaration, q: BundleQuery): Promise<Row[]> {
+  const dayName = view.dayColumn ?? 'day';
+  const day = quoteIdent(dayName);
+  const names = ['instance', dayName, ...view.columns.map((c) => c.name)];
+  const chart = view.chart;
+  const ranked =
+    chart?.kind === 'leaderboard'
+      ? { by: chart.value, tie: chart.label, k: chart.k ?? DEFAULT_TOP_K }
+      : chart?.kind === 'bar_topk'
+        ? { by: chart.value, tie: chart.category, k: chart.k ?? DEFAULT_TOP_K }
+        : undefined;
   const result = await query(
     `SELECT ${names.map(quoteIdent).join(', ')} FROM ${quoteIdent(view.name)}
      WHERE ${day} BETWEEN $from::DATE AND $to::DATE ${q.instance ? 'AND instance = $instance' : ''}
+     ${
+       ranked
+         ? `QUALIFY row_number() OVER (PARTITION BY instance, ${day}
+              ORDER BY ${quoteIdent(ranked.by)} DESC NULLS LAST, ${quoteIdent(ranked.tie)}) <= ${ranked.k * KEEP_PER_DAY_FACTOR}`
+         : ''
+     }
      ORDER BY ALL`,
     { from: q.from, to: q.to, ...(q.instance ? { instance: q.instance } : {}) },
   );
-  const rows = toPlainRows(result);
-  return { columns: names, rows: rows.map((r) => names.map((n) => r[n] ?? null)) };
+  return toPlainRows(result);
 }
 
 async function hasMetrics(query: Query): Promise<boolean> {
@@ -77,7 +101,7 @@ async function readWith(query: Query, q: BundleQuery): Promise<DashboardBundle> 
     quality: [],
   };
   if (!(await hasMetrics(query))) return bundle;
-  for (const view of charted) bundle.views[view.name] = await readViewTable(query, view, q);
+  for (const view of charted) bundle.views[view.name] = await readViewRows(query, view, q);
   const input = await readReportInput(asConnection(query), {
     from: q.from,
     to: q.to,
@@ -90,7 +114,16 @@ async function readWith(query: Query, q: BundleQuery): Promise<DashboardBundle> 
   const inRange = (r: { day: string }) => r.day >= q.from && r.day <= q.to;
   bundle.kpis = input.kpis.filter(inRange);
   bundle.tracked = input.tracked.filter(inRange);
-  bundle.viral = input.viral.filter(inRange);
+  const viralRank = new Map<string, number>();
+  bundle.viral = input.viral
+    .filter(inRange)
+    .sort((a, z) => z.engagement - a.engagement || compareDecimalIds(a.statusId, z.statusId))
+    .filter((r) => {
+      const key = `${r.instance}#${r.day}`;
+      const n = (viralRank.get(key) ?? 0) + 1;
+      viralRank.set(key, n);
+      return n <= VIRAL_KEPT_PER_DAY;
+    });
   // Instances present in the store but not configured still show.
   for (const r of bundle.kpis) if (!bundle.instances.includes(r.instance)) bundle.instances.push(r.instance);
   bundle.quality = bundle.kpis.map((r): DayQuality => {
@@ -108,16 +141,12 @@ async function readWith(query: Query, q: BundleQuery): Promise<DashboardBundle> 
   return bundle;
 }
 
-/** The bundle for `q`, memoised per store file version (a load invalidates it). */
-export async function readDashboardBundle(
-  store: Pick<StoreReader, 'memo'>,
-  q: BundleQuery,
-): Promise<{ bundle: DashboardBundle; json: string }> {
+/** The bundle for `q` as sent (WireBundle JSON), memoised per store file version (a load invalidates it). */
+export async function readDashboardBundle(store: Pick<StoreReader, 'memo'>, q: BundleQuery): Promise<string> {
   const key = `dashboard|${q.from}|${q.to}|${q.instance ?? ''}|${q.instances.join(',')}|${q.lookbackDays}`;
-  const json = await store.memo<string>(
+  return store.memo<string>(
     key,
     (s) => s.length,
-    async (query) => JSON.stringify(await readWith(query, q)),
+    async (query) => JSON.stringify(encodeBundle(await readWith(query, q))),
   );
-  return { bundle: JSON.parse(json) as DashboardBundle, json };
 }

@@ -9,7 +9,7 @@ export async function writeStaticDashboard(q: BundleQuery & { duckdbPath: string
   const store = new StoreReader(q.duckdbPath, { memoBytes: 0 });
   try {
     // Built while the store is read: the page's script does not depend on the data.
-    const [{ json }] = await Promise.all([readDashboardBundle(store, q), dashboardHtml({ mode: 'live' })]);
+    const [json] = await Promise.all([readDashboardBundle(store, q), dashboardHtml({ mode: 'live' })]);
     return await dashboardHtml({ mode: 'static', bundleJson: json });
   } finally {
     await store.close();

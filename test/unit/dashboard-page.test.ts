@@ -11,7 +11,10 @@ import {
   engagementLeaderboard,
   filteredViewRows,
   summarize,
-  tableRows,
+  decodeBundle,
+  encodeBundle,
+  encodeRows,
+  decodeRows,
   trackedTable,
   viralTable,
 } from '../../domain/dashboard/bundle';
@@ -46,14 +49,7 @@ function kpiRow(instance: string, day: string, i: number): DayKpiRow {
 
 function fixtureBundle(): DashboardBundle {
   const views: DashboardBundle['views'] = {};
-  for (const v of FIXTURE_VIEWS) {
-    const rows = fixtureRows(v.name);
-    const columns = ['instance', 'day', ...v.columns.map((c) => c.name)];
-    views[v.name] = {
-      columns,
-      rows: rows.map((r) => columns.map((c) => (r[c] ?? null) as string | number | null)),
-    };
-  }
+  for (const v of FIXTURE_VIEWS) views[v.name] = fixtureRows(v.name) as DashboardBundle['views'][string];
   const pairs = FIXTURE_INSTANCES.flatMap((instance) => FIXTURE_DAYS.map((day) => ({ instance, day })));
   return {
     generatedAt: '2026-03-04T06:00:00.000Z',
@@ -90,6 +86,23 @@ function fixtureBundle(): DashboardBundle {
 }
 
 describe('dashboard data: filters, KPIs, tables (pure)', () => {
+  it('the wire form (columns, dictionaries) decodes to the same rows, and is smaller', () => {
+    const b = fixtureBundle();
+    expect(decodeBundle(JSON.parse(JSON.stringify(encodeBundle(b))))).toEqual(b);
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      instance: `i${i % 2}`,
+      day: `2026-03-0${i % 3}`,
+      n: i,
+      s: null,
+    }));
+    const wire = encodeRows(rows);
+    expect(wire.columns.instance).toEqual({ dict: ['i0', 'i1'], idx: rows.map((_, i) => i % 2) });
+    expect(wire.columns.n).toEqual({ values: rows.map((r) => r.n) });
+    expect(decodeRows(wire)).toEqual(rows);
+    expect(JSON.stringify(wire).length).toBeLessThan(JSON.stringify(rows).length / 2);
+    expect(decodeRows(encodeRows([]))).toEqual([]);
+  });
+
   const b = fixtureBundle();
   const all = { instances: [], from: b.from, to: b.to };
 
@@ -108,7 +121,7 @@ describe('dashboard data: filters, KPIs, tables (pure)', () => {
 
   it('view rows, tracked, viral and leaderboard follow the filter', () => {
     const view = FIXTURE_VIEWS.find((v) => v.name === 'v_toots_per_day')!;
-    expect(filteredViewRows(b, view, all)).toEqual(tableRows(b.views.v_toots_per_day));
+    expect(filteredViewRows(b, view, all)).toEqual(b.views.v_toots_per_day);
     expect(filteredViewRows(b, view, { ...all, instances: ['beta.example'], from: '2026-03-03' })).toHaveLength(1);
     const tracked = trackedTable(b, { ...all, instances: ['alpha.social'] });
     expect(tracked).toHaveLength(1);

@@ -10,12 +10,14 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import {
   type DashboardBundle,
   type DashboardFilter,
+  decodeBundle,
   engagementLeaderboard,
   filteredViewRows,
   qualityTable,
   summarize,
   trackedTable,
   viralTable,
+  type WireBundle,
 } from '../../../domain/dashboard/bundle';
 import { chartSpec } from '../../../domain/charts/vega-lite-spec';
 import { KPI_NAMES } from '../../../domain/report/model';
@@ -272,7 +274,7 @@ function live(boot: Boot): void {
       const text = (await res.text()) as string;
       // Unchanged data (no load since) only needs its time stamp: the charts stay as they are.
       if (byUser || text.replace(GENERATED, '') !== lastText.replace(GENERATED, ''))
-        await show(JSON.parse(text) as DashboardBundle, !pinned);
+        await show(decodeBundle(JSON.parse(text) as WireBundle), !pinned);
       lastText = text;
       const at = new Date().toISOString().slice(11, 19);
       setStatus(
@@ -325,7 +327,7 @@ function main(): void {
     live(boot);
     return;
   }
-  const data = JSON.parse($('dashboard-data').textContent) as DashboardBundle;
+  const data = decodeBundle(JSON.parse($('dashboard-data').textContent) as WireBundle);
   for (const id of ['f-instance', 'f-from', 'f-to']) $(id).addEventListener('change', () => void rerender());
   setStatus('drawing…', 'busy');
   bundle = data;

@@ -73,7 +73,7 @@ export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
     );
     if (!range.ok) throw new ApiError(400, range.parameter, range.message);
     const instance = await instanceParam(q, deps.instances);
-    const { json } = await readDashboardBundle(deps.store, {
+    return readDashboardBundle(deps.store, {
       from: range.from,
       to: range.to,
       instances: await deps.instances(),
@@ -82,6 +82,5 @@ export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
       views: deps.views,
       now: new Date(),
     });
-    return json;
   }
 }
