@@ -23,7 +23,7 @@ export interface ActivityDeps {
   /**
    * The static HTML dashboard of one instance over [from, to], from the store (the report task
    * writes it as reports/<instance>/<date>/dashboard.html). Absent: no dashboard.html is written.
-   * MERGE: the lead wires the dashboard renderer here (runtime/worker-runtime.ts buildActivityDeps).
+   * Wired by runtime/worker-runtime.ts buildActivityDeps (runtime/dashboard/write-static.ts).
    */
   renderDashboard?: (req: DashboardRequest) => Promise<string>;
   /**

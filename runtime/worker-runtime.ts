@@ -7,6 +7,8 @@ import { installWorkerLogging } from './logging';
 import { ensureThreadBundle } from './thread-bundle';
 import { ensureWorkflowBundle, WORKFLOWS_PATH, workflowsPathFor } from './workflow-bundle';
 import { acquireStoreWriterLock } from '../activities/store/store-writer-lock';
+import { VIEW_CATALOG } from '../domain/metrics/catalog';
+import { staticDashboardFrom } from './dashboard/write-static';
 
 export { WORKFLOWS_PATH };
 
@@ -44,6 +46,17 @@ export function buildActivityDeps(config: MastoflowConfig, env: NodeJS.ProcessEn
     duckdbPath: config.duckdb.path,
     env,
     threadCode: async (entry) => (await ensureThreadBundle(entry)).path,
+    // The report task writes the day's dashboard too (reports/<instance>/<date>/dashboard.html).
+    renderDashboard: ({ conn, instance, from, to }) =>
+      staticDashboardFrom(conn, {
+        from,
+        to,
+        instances: config.instances.map((i) => i.name),
+        instance,
+        lookbackDays: config.schedule.lookbackDays,
+        views: VIEW_CATALOG,
+        now: new Date(),
+      }),
   };
 }
 

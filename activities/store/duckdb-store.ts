@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { clearWriteIntent, raiseWriteIntent } from './write-intent';
+import { clearWriteIntent, localReaderCount, raiseWriteIntent } from './write-intent';
 
 // DuckDB allows one process to hold a file open for writing. The store task queue is served by
 // exactly one worker process; inside it, activities share one instance per file while any of
@@ -23,6 +23,13 @@ async function createWriter(file: string): Promise<DuckDBInstance> {
   if (file === ':memory:') return DuckDBInstance.create(file);
   raiseWriteIntent(file);
   const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  while (localReaderCount(file) > 0) {
+    if (Date.now() > deadline) {
+      clearWriteIntent(file);
+      throw new Error(`a reader in this process kept ${file} open for ${WRITE_LOCK_WAIT_MS / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
   for (;;) {
     try {
       return await DuckDBInstance.create(file);

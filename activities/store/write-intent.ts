@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 // A writer's "I want the file" flag, next to the DuckDB file. DuckDB lets a process write the
 // file only while no other process has it open, and a read-only reader cannot see a writer
@@ -33,4 +34,23 @@ export function writerWaiting(file: string, nowMs = Date.now()): boolean {
     // EPERM: the process exists but belongs to another user; it is alive.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Read-only instances of each file open in this process. File locks do not exclude a process
+ * from itself, so when the store worker and a reader (the HTTP API) share a process, as in tests
+ * or an all-in-one deployment, the writer waits for these to close (a reader does not open while
+ * the intent is up), as another process's lock would make it.
+ */
+const localReaders = new Map<string, number>();
+
+export function noteLocalReader(file: string, delta: 1 | -1): void {
+  const key = path.resolve(file);
+  const n = (localReaders.get(key) ?? 0) + delta;
+  if (n <= 0) localReaders.delete(key);
+  else localReaders.set(key, n);
+}
+
+export function localReaderCount(file: string): number {
+  return localReaders.get(path.resolve(file)) ?? 0;
 }

@@ -2,13 +2,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
-import { formatHtml, formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
+import { VIEW_CATALOG } from '../../domain/metrics/catalog';
+import { formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
 import type { MastoflowConfig } from '../../domain/config';
+import { writeStaticDashboard } from '../../runtime/dashboard/write-static';
 import { configFrom } from '../context';
 
 // `mastoflow report`: KPIs with deltas, tops, tracked accounts, viral toots, data quality and
 // whether each day is final, from the DuckDB store (read-only, like `mastoflow sql`).
+// `--format html` writes the dashboard instead: one self-contained file (README "Dashboard").
 
 interface ReportFlags {
   date?: string;
@@ -20,12 +23,12 @@ interface ReportFlags {
   out?: string;
 }
 
-const FORMATS: Record<ReportFormat, (m: ReportModel) => string> = {
+const FORMATS: Record<Exclude<ReportFormat, 'html'>, (m: ReportModel) => string> = {
   text: formatText,
   md: formatMarkdown,
-  html: formatHtml,
   json: formatJson,
 };
+const FORMAT_NAMES: readonly ReportFormat[] = ['text', 'md', 'html', 'json'];
 const ROLL_UPS: readonly RollUp[] = ['day', 'week', 'month'];
 
 function day(value: string, flag: string): string {
@@ -47,7 +50,7 @@ export type ReportFormat = 'text' | 'md' | 'html' | 'json';
 
 /**
  * The report over [from, to] in `format`, from the store read-only: what `mastoflow report`
- * prints, and what `npm run demo` writes as its static page (`html`).
+ * prints, and what `npm run demo` writes as its static page (`html`: the dashboard).
  */
 export async function renderReport(
   config: MastoflowConfig,
@@ -58,6 +61,17 @@ export async function renderReport(
     throw new Error(`--instance: ${q.instance} is not configured (known: ${instances.join(', ')})`);
   if (!existsSync(config.duckdb.path))
     throw new Error(`no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first)`);
+  if (q.format === 'html')
+    return writeStaticDashboard({
+      duckdbPath: config.duckdb.path,
+      from: q.from,
+      to: q.to,
+      instances,
+      ...(q.instance ? { instance: q.instance } : {}),
+      lookbackDays: config.schedule.lookbackDays,
+      views: VIEW_CATALOG,
+      now: new Date(),
+    });
   const input = await readReportFromStore(config.duckdb.path, {
     from: q.from,
     to: q.to,
@@ -85,8 +99,8 @@ export function registerReportCommand(program: Command): void {
     .action(async (opts: ReportFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
       const format = opts.format as ReportFormat;
-      if (!Object.hasOwn(FORMATS, format))
-        throw new Error(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got ${opts.format}`);
+      if (!FORMAT_NAMES.includes(format))
+        throw new Error(`--format: expected one of ${FORMAT_NAMES.join(', ')}, got ${opts.format}`);
       if (!ROLL_UPS.includes(opts.by as RollUp))
         throw new Error(`--by: expected one of ${ROLL_UPS.join(', ')}, got ${opts.by}`);
       const [from, to] = reportRange(opts, Date.now());

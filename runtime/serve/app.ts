@@ -3,6 +3,7 @@ import { ApiError, errorBody } from './api-error';
 import type { AppDeps } from './app-deps';
 import { bearerMatches } from './auth';
 import { RunsUnavailableError } from './run-lister';
+import { registerDashboardRoutes } from './routes/dashboard';
 import { registerDayRoutes } from './routes/days';
 import { registerReportRoutes } from './routes/report';
 import { registerRunRoutes } from './routes/runs';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps, log: (msg: string) => void = console.er
   registerTrackedAccountRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
 
   app.notFound((c) =>
     c.json(errorBody(404, 'path', `path: no route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 100)}`), 404),

@@ -1,8 +1,14 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { READ_ONLY_CONFIG } from '../../activities/store/duckdb-store';
-import { writerWaiting } from '../../activities/store/write-intent';
+import { noteLocalReader, writerWaiting } from '../../activities/store/write-intent';
 
 // Read-only access to the DuckDB store for the HTTP API. DuckDB lets one process write a file,
 // and only while no other process has it open (even read-only), so the API must never keep the
@@ -31,6 +37,13 @@ export interface StoreReaderOptions {
 }
 
 export type QueryParams = Record<string, string | number> | Array<string | number>;
+
+/** A statement's answer as the API encodes it: column names and types, and the rows. */
+export function queryResultOf(reader: DuckDBResultReader): QueryResult {
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  return { columns: names.map((name, i) => ({ name, type: types[i] as DuckDBType })), rows: reader.getRows() };
+}
 
 /** Runs `fn` with a connection of the shared read-only instance (for readers written on connections). */
 export type ConnectFn = <R>(fn: (conn: DuckDBConnection) => Promise<R>) => Promise<R>;
@@ -165,10 +178,7 @@ export class StoreReader {
   private async run(lease: Lease, sql: string, params?: QueryParams): Promise<QueryResult> {
     const conn = await (await lease.instance).connect();
     try {
-      const reader = await conn.runAndReadAll(sql, params as never);
-      const names = reader.columnNames();
-      const types = reader.columnTypes();
-      return { columns: names.map((name, i) => ({ name, type: types[i] as DuckDBType })), rows: reader.getRows() };
+      return queryResultOf(await conn.runAndReadAll(sql, params as never));
     } finally {
       conn.closeSync();
     }
@@ -253,6 +263,7 @@ export class StoreReader {
     this.stats.opens++;
     // The file's version is read once it is open: from then on no writer can change it.
     const instance = DuckDBInstance.create(this.file, { ...READ_ONLY_CONFIG }).then((opened) => {
+      noteLocalReader(this.file, 1);
       const version = this.fileVersion();
       if (version !== this.version) {
         this.memoized.clear();
@@ -284,7 +295,10 @@ export class StoreReader {
     if (this.lease === lease) this.lease = undefined;
     this.reopenAt = Date.now() + gapMs;
     lease.instance
-      .then((i) => i.closeSync())
+      .then((i) => {
+        i.closeSync();
+        noteLocalReader(this.file, -1);
+      })
       .catch(() => {})
       .finally(() => lease.close());
   }
