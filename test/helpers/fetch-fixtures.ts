@@ -8,6 +8,24 @@ import { startMastodonSim, type MastodonSim, type MastodonSimOptions } from '../
 import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayInput, type FetchDayResult } from '../../workflows/contracts';
 import { testConfig, testStack, uniqueName } from './stack';
 
+const SOURCE_NAMES = [
+  'publicLocal',
+  'publicRemote',
+  'hashtags',
+  'accounts',
+  'instance',
+  'activity',
+  'peers',
+  'trends',
+  'directory',
+] as const;
+type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** An instance's `sources` with just these on (the tests' way of saying what a run fetches). */
+export function sourcesOn(...on: SourceName[]): Record<SourceName, boolean> {
+  return Object.fromEntries(SOURCE_NAMES.map((name) => [name, on.includes(name)])) as Record<SourceName, boolean>;
+}
+
 // Shared by the fetch integration tests: a simulated instance wired into a test config, the
 // day's ground truth from the simulator's generator, and readers for what the fetch stored.
 
@@ -49,17 +67,7 @@ export function simConfig(
         name: 'sim.local',
         baseUrl: sim.url,
         userAgentContact: 'mailto:ops@example.org',
-        sources: {
-          publicLocal: true,
-          publicRemote: true,
-          hashtags: false,
-          accounts: false,
-          instance: false,
-          activity: false,
-          peers: false,
-          trends: false,
-          directory: false,
-        },
+        sources: sourcesOn('publicLocal', 'publicRemote'),
         ...instance,
       },
     ],

@@ -23,7 +23,7 @@ import { type RunningServer, startServer } from '../../runtime/serve/server';
 import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser';
 import { readShown, type ShownDashboard, setFilter, waitForRender } from '../helpers/dashboard-page';
-import { NOW, startSim } from '../helpers/fetch-fixtures';
+import { NOW, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testConfig, testStack, uniqueName } from '../helpers/stack';
 
 const DAYS = ['2026-03-02', '2026-03-03'] as const;
@@ -113,17 +113,7 @@ describe('dashboard in a real browser over a store loaded by mastodon_daily (two
         baseUrl: sim.url,
         userAgentContact: 'mailto:t@example.org',
         accounts: [localPoster(sim)],
-        sources: {
-          publicLocal: true,
-          publicRemote: true,
-          hashtags: false,
-          accounts: true,
-          instance: true,
-          activity: true,
-          peers: true,
-          trends: true,
-          directory: false,
-        },
+        sources: sourcesOn('publicLocal', 'publicRemote', 'accounts', 'instance', 'activity', 'peers', 'trends'),
       })),
     });
     workers = await startTestWorkers(config);

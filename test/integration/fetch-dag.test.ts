@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
-import { DAY, groundTruth, manifestOf, simConfig, startSim } from '../helpers/fetch-fixtures';
+import { DAY, groundTruth, manifestOf, simConfig, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
 // The mastodon_daily DAG's fetch part through the DAG engine: plan_fetch lists the configured
@@ -18,17 +18,7 @@ describe('mastodon_daily DAG end to end: fetch, map, reduce, load', () => {
   beforeAll(async () => {
     sim = await startSim({ statusesPerDay: 800 });
     config = simConfig('fetch-dag', sim, {
-      sources: {
-        publicLocal: true,
-        publicRemote: true,
-        hashtags: true,
-        accounts: false,
-        instance: true,
-        activity: true,
-        peers: true,
-        trends: true,
-        directory: false,
-      },
+      sources: sourcesOn('publicLocal', 'publicRemote', 'hashtags', 'instance', 'activity', 'peers', 'trends'),
       hashtags: ['fediverse'],
     });
     workers = await startTestWorkers(config);

@@ -15,6 +15,7 @@ import {
   simConfig,
   startSim,
   storedDayIds,
+  sourcesOn,
 } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3 } from '../helpers/stack';
 
@@ -51,17 +52,17 @@ describe('fetchDay on a simulated instance', () => {
       .map((a) => sim.world.accounts.toJson(a, NOW))
       .find((a) => isOptedOut(a) && !a.acct.includes('@'))!.acct;
     config = simConfig('fetch-day', sim, {
-      sources: {
-        publicLocal: true,
-        publicRemote: true,
-        hashtags: true,
-        accounts: true,
-        instance: true,
-        activity: true,
-        peers: true,
-        trends: true,
-        directory: true,
-      },
+      sources: sourcesOn(
+        'publicLocal',
+        'publicRemote',
+        'hashtags',
+        'accounts',
+        'instance',
+        'activity',
+        'peers',
+        'trends',
+        'directory',
+      ),
       hashtags: [tag],
       accounts: [localAcct, remoteAcct, optedOutAcct],
     });

@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayInput } from '../../workflows/contracts';
-import { DAY, groundTruth, manifestOf, setEquals, simConfig, startSim, storedDayIds } from '../helpers/fetch-fixtures';
+import {
+  DAY,
+  groundTruth,
+  manifestOf,
+  setEquals,
+  simConfig,
+  startSim,
+  storedDayIds,
+  sourcesOn,
+} from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testS3, uniqueName } from '../helpers/stack';
 
 // Each fault a real instance (or its proxy) throws at a fetcher, one at a time: the fetch ends
@@ -38,17 +47,7 @@ describe('fetch faults', () => {
   ) {
     const sim = await startSim({ statusesPerDay: 600, faults, ...simOptions });
     const config = simConfig('fetch-fault', sim, {
-      sources: {
-        publicLocal: true,
-        publicRemote: false,
-        hashtags: false,
-        accounts: false,
-        instance: false,
-        activity: false,
-        peers: false,
-        trends: false,
-        directory: false,
-      },
+      sources: sourcesOn('publicLocal'),
     });
     const workers = await startTestWorkers(config);
     cleanup.push(async () => {

@@ -13,7 +13,7 @@ import { addDays } from '../../domain/logical-date';
 import type { KvRow } from '../../domain/metrics/types';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
-import { DAY, getObject, startSim } from '../helpers/fetch-fixtures';
+import { DAY, getObject, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
 import { diffRows, ORACLE_SENTIMENT_METRICS, ORACLE_SQL_METRICS, runOracle } from '../oracle/metrics-oracle';
 
@@ -42,17 +42,7 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
           name: INSTANCE,
           baseUrl: sim.url,
           userAgentContact: 'mailto:t@example.org',
-          sources: {
-            publicLocal: true,
-            publicRemote: true,
-            hashtags: false,
-            accounts: false,
-            instance: false,
-            activity: false,
-            peers: false,
-            trends: false,
-            directory: false,
-          },
+          sources: sourcesOn('publicLocal', 'publicRemote'),
         },
       ],
     });

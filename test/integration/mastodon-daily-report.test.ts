@@ -14,7 +14,7 @@ import { reportPrefix } from '../../domain/keys';
 import { formatCount } from '../../domain/report/numbers';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
-import { DAY, getObject, listKeys, startSim } from '../helpers/fetch-fixtures';
+import { DAY, getObject, listKeys, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testConfig, testS3, testStack, uniqueName } from '../helpers/stack';
 
 const INSTANCE = 'sim.example';
@@ -79,17 +79,7 @@ describe('mastodon_daily report and notification tasks', () => {
           name: INSTANCE,
           baseUrl: sim.url,
           userAgentContact: 'mailto:t@example.org',
-          sources: {
-            publicLocal: true,
-            publicRemote: false,
-            hashtags: false,
-            accounts: false,
-            instance: false,
-            activity: false,
-            peers: false,
-            trends: false,
-            directory: false,
-          },
+          sources: sourcesOn('publicLocal'),
         },
       ],
       notifications: { webhookUrlEnv: 'TEST_MASTOFLOW_WEBHOOK' },

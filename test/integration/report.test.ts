@@ -15,7 +15,7 @@ import { buildReport, type ReportModel } from '../../domain/report/model';
 import { formatCount, formatKpiWithDelta } from '../../domain/report/numbers';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import type { RunDagSummary } from '../../workflows/contracts';
-import { DAY, NOW, simConfig, startSim } from '../helpers/fetch-fixtures';
+import { DAY, NOW, simConfig, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testStack, uniqueName } from '../helpers/stack';
 
 const D1 = DAY;
@@ -34,17 +34,7 @@ describe('mastoflow report over two real days', () => {
       .map((a) => sim.world.accounts.toJson(a, NOW))
       .find((a) => !a.acct.includes('@') && !isOptedOut(a))!.acct;
     config = simConfig('report', sim, {
-      sources: {
-        publicLocal: true,
-        publicRemote: true,
-        hashtags: false,
-        accounts: true,
-        instance: false,
-        activity: false,
-        peers: false,
-        trends: false,
-        directory: false,
-      },
+      sources: sourcesOn('publicLocal', 'publicRemote', 'accounts'),
       accounts: [tracked],
     });
     workers = await startTestWorkers(config);

@@ -18,7 +18,7 @@ import { SERVE_TOKEN_ENV, serveTokenFor } from '../../runtime/serve/auth';
 import { serveDepsFromConfig } from '../../runtime/serve/serve-deps';
 import { type RunningServer, startServer } from '../../runtime/serve/server';
 import { VIEW_CATALOG } from '../../domain/metrics/catalog';
-import { startSim } from '../helpers/fetch-fixtures';
+import { startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, testConfig, testStack, uniqueName } from '../helpers/stack';
 
 // A day of its own (the canonical run ID dag/mastodon_daily/<day> is shared by the namespace).
@@ -96,17 +96,7 @@ describe('mastoflow serve: HTTP API over a store loaded by a real DAG run', () =
           baseUrl: sim.url,
           userAgentContact: 'mailto:t@example.org',
           accounts: [local],
-          sources: {
-            publicLocal: true,
-            publicRemote: true,
-            hashtags: false,
-            accounts: true,
-            instance: false,
-            activity: false,
-            peers: false,
-            trends: false,
-            directory: false,
-          },
+          sources: sourcesOn('publicLocal', 'publicRemote', 'accounts'),
         },
       ],
     });

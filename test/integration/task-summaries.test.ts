@@ -6,7 +6,7 @@ import { expandChunkWorkflowId } from '../../domain/keys';
 import type { TaskContext } from '../../domain/task-context';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import type { RunDagSummary } from '../../workflows/contracts';
-import { DAY, simConfig, startSim } from '../helpers/fetch-fixtures';
+import { DAY, simConfig, startSim, sourcesOn } from '../helpers/fetch-fixtures';
 import { startTestWorkers, testClient, uniqueName } from '../helpers/stack';
 
 // The names a run shows in the Temporal UI: the UI's timeline labels each activity and child
@@ -57,17 +57,7 @@ describe('named tasks in the Temporal UI', () => {
   beforeAll(async () => {
     sim = await startSim({ statusesPerDay: 600 });
     config = simConfig('summaries', sim, {
-      sources: {
-        publicLocal: true,
-        publicRemote: true,
-        hashtags: false,
-        accounts: false,
-        instance: true,
-        activity: false,
-        peers: false,
-        trends: false,
-        directory: false,
-      },
+      sources: sourcesOn('publicLocal', 'publicRemote', 'instance'),
     });
     workers = await startTestWorkers(config);
     temporalClient = await testClient();
