@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -87,6 +87,7 @@ export function acquireStoreWriterLock(duckdbPath: string, nowMs = Date.now()): 
     mine.count++;
     return { file, release };
   }
+  mkdirSync(path.dirname(file), { recursive: true }); // the store's folder may not exist before the first load
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o644);

@@ -33,6 +33,12 @@ describe('store writer lock', () => {
     expect(existsSync(first.file)).toBe(false);
   });
 
+  it('is taken before the store file and its folder exist (a fresh checkout)', () => {
+    const lock = acquireStoreWriterLock(path.join(dir, 'not', 'yet', 'there.duckdb'));
+    expect(existsSync(lock.file)).toBe(true);
+    lock.release();
+  });
+
   it('refuses while another live process on this host holds it, naming it', () => {
     const db = path.join(dir, 'b.duckdb');
     lockHeldBy(db, { pid: process.ppid, host: os.hostname() });
