@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // A writer's "I want the file" flag, next to the DuckDB file. DuckDB lets a process write the
@@ -13,21 +14,28 @@ export function writeIntentPath(file: string): string {
   return `${file}.write-intent`;
 }
 
+/** `<pid> <host>`: a PID says something only on the host (container) that wrote it. */
 export function raiseWriteIntent(file: string): void {
-  writeFileSync(writeIntentPath(file), String(process.pid));
+  writeFileSync(writeIntentPath(file), `${process.pid} ${os.hostname()}`);
 }
 
 export function clearWriteIntent(file: string): void {
   rmSync(writeIntentPath(file), { force: true });
 }
 
-/** True while a live writer has raised the flag (a flag left by a dead process, or a very old one, is ignored). */
+/**
+ * True while a live writer has raised the flag. A flag left by a dead process of this host, or a
+ * very old one, is ignored; a writer on another host or container (compose's worker beside
+ * serve, sharing the volume) cannot be asked, so its flag counts until it is STALE_MS old.
+ */
 export function writerWaiting(file: string, nowMs = Date.now()): boolean {
   const flag = writeIntentPath(file);
   try {
     if (nowMs - statSync(flag).mtimeMs > STALE_MS) return false;
-    const pid = Number(readFileSync(flag, 'utf8'));
+    const [pidText, host] = readFileSync(flag, 'utf8').trim().split(' ');
+    const pid = Number(pidText);
     if (!Number.isInteger(pid) || pid <= 0) return false;
+    if (host !== undefined && host !== os.hostname()) return true;
     process.kill(pid, 0);
     return true;
   } catch (err) {
