@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Slug } from './dag-spec';
+import { parseDateRange, type DayLimits } from './date-range';
 import { backfillWorkflowId } from './keys';
 import { daysInRange, isValidDay } from './logical-date';
 import type { DayRunState } from './status-grid';
@@ -26,30 +27,49 @@ const Day = z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real 
 /** Most days one workflow run launches before continuing as new (keeps history far below limits). */
 export const DEFAULT_DAYS_PER_RUN = 100;
 
+/**
+ * The widest backfill, in days: two years (a leap day included). A wider range is nearly always a
+ * typo (`--from 2016` for `2026`); a deliberate one is split into several backfills, each of
+ * which stays a readable unit in the Temporal UI.
+ */
+export const MAX_BACKFILL_DAYS = 731;
+
 /** An upper bound on open runs, so a typo (`--max-active 500`) cannot flood the workers. */
 export const MAX_ACTIVE_LIMIT = 64;
 
-export const BackfillRequest = z
-  .strictObject({
-    dagId: Slug,
-    from: Day,
-    to: Day,
-    reprocess: ReprocessMode.default('missing'),
-    /** Newest day first: the most useful recent days are filled before the old ones. */
-    backwards: z.boolean().default(false),
-    maxActive: z
-      .number()
-      .int()
-      .min(1, { error: 'expected maxActive >= 1' })
-      .max(MAX_ACTIVE_LIMIT, { error: `expected maxActive <= ${MAX_ACTIVE_LIMIT}` })
-      .default(1),
-    /** Run params handed to every day's runDag (validated there against the DAG's schema). */
-    params: z.record(z.string(), z.unknown()).optional(),
-    daysPerRun: z.number().int().min(1).max(1000).default(DEFAULT_DAYS_PER_RUN),
-  })
-  .refine((r) => r.from <= r.to, { error: 'expected from <= to', path: ['to'] });
+export const BackfillRequest = z.strictObject({
+  dagId: Slug,
+  from: Day,
+  to: Day,
+  reprocess: ReprocessMode.default('missing'),
+  /** Newest day first: the most useful recent days are filled before the old ones. */
+  backwards: z.boolean().default(false),
+  maxActive: z
+    .number()
+    .int()
+    .min(1, { error: 'expected maxActive >= 1' })
+    .max(MAX_ACTIVE_LIMIT, { error: `expected maxActive <= ${MAX_ACTIVE_LIMIT}` })
+    .default(1),
+  /** Run params handed to every day's runDag (validated there against the DAG's schema). */
+  params: z.record(z.string(), z.unknown()).optional(),
+  daysPerRun: z.number().int().min(1).max(1000).default(DEFAULT_DAYS_PER_RUN),
+});
 export type BackfillRequest = z.output<typeof BackfillRequest>;
 export type BackfillRequestInput = z.input<typeof BackfillRequest>;
+
+/**
+ * The range rules of a backfill (domain/date-range.ts): from <= to, at most MAX_BACKFILL_DAYS,
+ * and the surface's day limits: the CLI passes today (no future days, none before 2000); the
+ * workflow passes none (it reads no clock; a range starting tomorrow is the CLI's to refuse).
+ * `names` are the caller's words for the two ends (`--from`/`--to` on the CLI).
+ */
+export function checkBackfillRange(
+  request: Pick<BackfillRequest, 'from' | 'to'>,
+  limits: DayLimits & { names?: { from: string; to: string } } = { earliest: null },
+): { ok: true } | { ok: false; parameter: string; message: string } {
+  const range = parseDateRange(request, { ...limits, maxDays: MAX_BACKFILL_DAYS });
+  return range.ok ? { ok: true } : range;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Temporal policies per mode

@@ -11,7 +11,8 @@ import { createDagCatalog } from '../dags/catalog';
 import type { MastoflowConfig } from '../domain/config';
 import { parseDagParams, type RunType } from '../domain/dag-spec';
 import { dagRunWorkflowId, expandChunkWorkflowId } from '../domain/keys';
-import { addDays, isValidDay, yesterdayUtc } from '../domain/logical-date';
+import { checkDay, type DayLimits } from '../domain/date-range';
+import { addDays, yesterdayUtc } from '../domain/logical-date';
 import { BackfillIdKey, dagRunSearchAttributes, LogicalDateKey, RunTypeKey } from '../domain/search-attributes';
 import { dayStateFromStatus, type DayRunRecord } from '../domain/status-grid';
 import {
@@ -60,15 +61,21 @@ type StartConfig = {
 /**
  * The checks runDag makes (DAG known, day real, params valid), made here with no connection, so
  * a mistake is an error before anything is contacted rather than a failed run. Throws naming
- * what is wrong; startDagRun makes them again.
+ * what is wrong; startDagRun makes them again. `day` holds the caller's limits for the day
+ * (domain/date-range.ts): the CLI passes today and names its flag `--date`; without them any
+ * real day is accepted, as runDag itself does.
  */
-export function checkDagRunRequest(config: StartConfig, opts: StartDagRunOptions): void {
+export function checkDagRunRequest(
+  config: StartConfig,
+  opts: StartDagRunOptions,
+  day: DayLimits & { parameter?: string } = { earliest: null },
+): void {
   // The DAGs this deployment's workers serve: the production ones (plus tests' registered ones),
   // and the examples when the config loads them.
   const dag = createDagCatalog({ loadExamples: config.loadExamples ?? false }).get(opts.dagId);
   const logicalDate = opts.logicalDate ?? yesterdayUtc(Date.now());
-  if (!isValidDay(logicalDate))
-    throw new Error(`--date: expected YYYY-MM-DD (a real calendar day), got "${logicalDate}"`);
+  const checked = checkDay(logicalDate, day.parameter ?? 'logicalDate', day);
+  if (!checked.ok) throw new Error(checked.message);
   const params = parseDagParams(dag, opts.params ?? {});
   if (!params.ok) throw new Error(`invalid params for DAG "${dag.id}": ${params.message}`);
 }

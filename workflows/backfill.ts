@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import {
   BackfillRequest,
+  checkBackfillRange,
   initialProgress,
   isFinished,
   markFinished,
@@ -20,7 +21,7 @@ import {
   type BackfillProgress,
   type DayOutcome,
 } from '../domain/backfill-plan';
-import { parseOrFail } from '../domain/failures';
+import { invalidInput, parseOrFail } from '../domain/failures';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../domain/search-attributes';
 import { backfillProgressQuery, type BackfillInput } from './contracts';
 import { runDayAsChild } from './dag-run-child';
@@ -43,7 +44,11 @@ import { runDayAsChild } from './dag-run-child';
 
 export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress> {
   const { state, ...requestRaw } = (raw ?? {}) as BackfillInput;
-  const plan = planBackfill(parseOrFail(BackfillRequest, requestRaw, 'bad backfill input'));
+  const request = parseOrFail(BackfillRequest, requestRaw, 'bad backfill input');
+  // Order and width of the range; no clock here (see checkBackfillRange).
+  const range = checkBackfillRange(request);
+  if (!range.ok) throw invalidInput('bad backfill input', range.message);
+  const plan = planBackfill(request);
   let progress: BackfillProgress = state ?? initialProgress(plan);
   let version = 0;
   setHandler(backfillProgressQuery, () => progress);

@@ -24,7 +24,8 @@ import {
 } from '../domain/dag-spec';
 import { FAILURE_TYPES, invalidInput as invalidInputFailure, nonRetryableFailure } from '../domain/failures';
 import { dagRunSearchAttributes } from '../domain/search-attributes';
-import { dataInterval, isValidDay, logicalDateFromScheduledTime, yesterdayUtc } from '../domain/logical-date';
+import { checkDay } from '../domain/date-range';
+import { dataInterval, logicalDateFromScheduledTime, yesterdayUtc } from '../domain/logical-date';
 import { expandChunkWorkflowId } from '../domain/keys';
 import {
   EXPAND_SOURCE_OUTPUT_LIMIT_BYTES,
@@ -111,8 +112,9 @@ function prepareRun(raw: unknown): RunSetup {
   const logicalDate =
     input.logicalDate ??
     (scheduled ? logicalDateFromScheduledTime(scheduled.getTime()) : yesterdayUtc(workflowInfo().startTime.getTime()));
-  if (!isValidDay(logicalDate))
-    throw invalidInput(`logicalDate: could not derive a day (got ${JSON.stringify(logicalDate)})`);
+  // Workflow-input limits: a real day, no clock (schedule backfills and tests name any day).
+  const day = checkDay(logicalDate, 'logicalDate', { earliest: null });
+  if (!day.ok) throw invalidInput(day.message);
   return {
     dag: found.dag,
     logicalDate,

@@ -3,6 +3,7 @@ import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@tempor
 import type { SearchAttributePair } from '@temporalio/common';
 import {
   BackfillRequest,
+  checkBackfillRange,
   dryRun,
   planBackfill,
   progressSummary,
@@ -13,6 +14,7 @@ import {
 import { parseDagParams, type DagSpec } from '../../domain/dag-spec';
 import { describeZodError } from '../../domain/zod-issues';
 import { dagRunWorkflowId } from '../../domain/keys';
+import { utcDayOf } from '../../domain/logical-date';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../../domain/search-attributes';
 import { createDagCatalog } from '../../dags/catalog';
 import { withTemporalClient } from '../../runtime/clients';
@@ -35,8 +37,14 @@ export interface BackfillCliOptions {
   params?: Record<string, unknown>;
 }
 
-/** The validated request: CLI flags over the DAG's defaults (max active = its maxActiveRuns). */
-export function backfillRequestFor(dag: DagSpec, opts: BackfillCliOptions): BackfillRequest {
+/**
+ * The validated request: CLI flags over the DAG's defaults (max active = its maxActiveRuns). The
+ * range gets the person-typed limits (domain/date-range.ts via checkBackfillRange): real days,
+ * in order, at most MAX_BACKFILL_DAYS, none in the future or before 2000.
+ */
+export function backfillRequestFor(dag: DagSpec, opts: BackfillCliOptions, nowMs = Date.now()): BackfillRequest {
+  const range = checkBackfillRange(opts, { today: utcDayOf(nowMs), names: { from: '--from', to: '--to' } });
+  if (!range.ok) throw new Error(range.message);
   const input: BackfillRequestInput = {
     dagId: dag.id,
     from: opts.from,
@@ -46,7 +54,6 @@ export function backfillRequestFor(dag: DagSpec, opts: BackfillCliOptions): Back
     maxActive: opts.maxActive ?? dag.maxActiveRuns,
     ...(opts.params ? { params: opts.params } : {}),
   };
-  if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   const parsed = BackfillRequest.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new Error(`invalid backfill: ${describeZodError(parsed.error)}`);
   if (opts.params) {

@@ -5,6 +5,8 @@ import type { ChartFormat } from '../../activities/report/chart-renderer';
 import { openReadOnly } from '../../activities/store/duckdb-store';
 import { renderViewCharts } from '../../activities/report/view-charts';
 import type { ViewDeclaration } from '../../domain/metrics/catalog-types';
+import { parseDateRange } from '../../domain/date-range';
+import { utcDayOf } from '../../domain/logical-date';
 import { configFrom } from '../context';
 
 export interface ChartsRequest {
@@ -25,7 +27,8 @@ export interface ChartWritten {
   rows: number;
 }
 
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** The widest chart range: three years, as the HTTP API's and the report's. */
+export const MAX_CHART_DAYS = 3 * 365 + 1;
 
 /**
  * One chart file per charted view over [from, to] (logical days, inclusive), from the DuckDB store
@@ -34,8 +37,11 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
  */
 export async function writeCharts(req: ChartsRequest): Promise<ChartWritten[]> {
   const log = req.log ?? (() => {});
-  if (!ISO_DAY.test(req.from) || !ISO_DAY.test(req.to)) throw new Error('--from and --to take YYYY-MM-DD');
-  if (req.from > req.to) throw new Error(`--from ${req.from} is after --to ${req.to}`);
+  const range = parseDateRange(
+    { from: req.from, to: req.to },
+    { today: utcDayOf(Date.now()), maxDays: MAX_CHART_DAYS, names: { from: '--from', to: '--to' } },
+  );
+  if (!range.ok) throw new Error(range.message);
   mkdirSync(req.outDir, { recursive: true });
   // Vega and resvg load here, not with the CLI: other commands should not pay for them.
   const { renderChart } = await import('../../activities/report/chart-renderer');

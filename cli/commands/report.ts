@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readReportFromStore } from '../../activities/report/read-report';
-import { isValidDay, yesterdayUtc } from '../../domain/logical-date';
+import { parseDateRange, parseDayParam } from '../../domain/date-range';
+import { utcDayOf, yesterdayUtc } from '../../domain/logical-date';
 import { VIEW_CATALOG } from '../../domain/metrics/catalog';
 import { formatJson, formatMarkdown, formatText } from '../../domain/report/formats';
 import { buildReport, type ReportModel, type RollUp } from '../../domain/report/model';
@@ -31,19 +32,25 @@ const FORMATS: Record<Exclude<ReportFormat, 'html'>, (m: ReportModel) => string>
 const FORMAT_NAMES: readonly ReportFormat[] = ['text', 'md', 'html', 'json'];
 const ROLL_UPS: readonly RollUp[] = ['day', 'week', 'month'];
 
-function day(value: string, flag: string): string {
-  if (!isValidDay(value)) throw new Error(`${flag}: expected YYYY-MM-DD (a real calendar day), got ${value}`);
-  return value;
-}
+/** The widest report range: three years, as the HTTP API's (runtime/serve/params.ts). */
+export const MAX_REPORT_DAYS = 3 * 365 + 1;
 
 /** The days asked for: --date, or --from (default: --to) to --to (default: yesterday, UTC). */
 export function reportRange(opts: { date?: string; from?: string; to?: string }, nowMs: number): [string, string] {
   if (opts.date && (opts.from || opts.to)) throw new Error('--date cannot be combined with --from/--to');
-  if (opts.date) return [day(opts.date, '--date'), opts.date];
-  const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(nowMs);
-  const from = opts.from ? day(opts.from, '--from') : to;
-  if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
-  return [from, to];
+  const today = utcDayOf(nowMs);
+  if (opts.date !== undefined) {
+    const day = parseDayParam(opts.date, '--date', today);
+    if (!day.ok) throw new Error(day.message);
+    return [day.day, day.day];
+  }
+  const to = opts.to ?? yesterdayUtc(nowMs);
+  const range = parseDateRange(
+    { from: opts.from ?? to, to },
+    { today, maxDays: MAX_REPORT_DAYS, names: { from: '--from', to: '--to' } },
+  );
+  if (!range.ok) throw new Error(range.message);
+  return [range.from, range.to];
 }
 
 export type ReportFormat = 'text' | 'md' | 'html' | 'json';

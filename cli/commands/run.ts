@@ -9,6 +9,7 @@ import {
   type DagRunOutcome,
 } from '../../runtime/dag-client';
 import type { TaskRunInfo, TaskStatesView } from '../../workflows/contracts';
+import { utcDayOf } from '../../domain/logical-date';
 import { configFrom } from '../context';
 
 // `mastoflow run <dag>`: a manual run of one DAG for one day, as the workflow `runDag` with ID
@@ -114,7 +115,9 @@ export function registerRunCommand(program: Command): void {
           ...(opts.date ? { logicalDate: opts.date } : {}),
           ...(hasParams ? { params: opts.param } : {}),
         };
-        checkDagRunRequest(config, request); // before connecting: a typo needs no running stack
+        // Before connecting: a typo needs no running stack. A person types the day, so the
+        // person's limits apply (not in the future, not before 2000).
+        checkDagRunRequest(config, request, { today: utcDayOf(Date.now()), parameter: '--date' });
         const connection = await connectTemporalClient(config.temporal);
         try {
           const client = new Client({ connection, namespace: config.temporal.namespace });

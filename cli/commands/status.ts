@@ -4,7 +4,8 @@ import { openReadOnly } from '../../activities/store/duckdb-store';
 import { readDayFinalities, rowsOf } from '../../activities/store/load-log';
 import type { MastoflowConfig } from '../../domain/config';
 import { summarizeFinality } from '../../domain/day-finality';
-import { addDays, isValidDay, yesterdayUtc } from '../../domain/logical-date';
+import { parseDateRange } from '../../domain/date-range';
+import { utcDayOf, yesterdayUtc } from '../../domain/logical-date';
 import { renderStatusGrid, renderStatusTable } from '../../domain/status-grid';
 import { createDagCatalog } from '../../dags/catalog';
 import { withTemporalClient } from '../../runtime/clients';
@@ -37,9 +38,17 @@ interface StatusFlags {
   json?: boolean;
 }
 
-function day(value: string, flag: string): string {
-  if (!isValidDay(value)) throw new Error(`${flag}: expected YYYY-MM-DD (a real calendar day), got ${value}`);
-  return value;
+/** The widest grid: a year of days (one visibility query; wider is unreadable as a calendar). */
+export const MAX_STATUS_DAYS = 366;
+
+/** --from (default: 27 days before --to) .. --to (default: yesterday, UTC), checked (domain/date-range.ts). */
+export function statusRange(opts: { from?: string; to?: string }, nowMs: number): { from: string; to: string } {
+  const range = parseDateRange(
+    { from: opts.from, to: opts.to ?? yesterdayUtc(nowMs) },
+    { today: utcDayOf(nowMs), maxDays: MAX_STATUS_DAYS, defaultDays: 28, names: { from: '--from', to: '--to' } },
+  );
+  if (!range.ok) throw new Error(range.message);
+  return range;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -54,9 +63,7 @@ export function registerStatusCommand(program: Command): void {
     .action(async (dagId: string, opts: StatusFlags, cmd: Command) => {
       const { config } = configFrom(cmd);
       createDagCatalog(config).get(dagId); // an unknown id fails here, naming the known ones
-      const to = opts.to ? day(opts.to, '--to') : yesterdayUtc(Date.now());
-      const from = opts.from ? day(opts.from, '--from') : addDays(to, -27);
-      if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
+      const { from, to } = statusRange(opts, Date.now());
       const grid = await withTemporalClient(config, (client) => fetchStatusGrid(client, dagId, from, to));
       // Runs say what happened; whether each day's data is final is a property of the loads
       // (domain/day-finality.ts, the same rule as `mastoflow report`).

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   BackfillRequest,
+  checkBackfillRange,
+  MAX_BACKFILL_DAYS,
   dryRun,
   dryRunDay,
   initialProgress,
@@ -16,6 +18,7 @@ import {
   type ReprocessMode,
 } from '../../domain/backfill-plan';
 import type { DayRunState } from '../../domain/status-grid';
+import { addDays } from '../../domain/logical-date';
 
 const request = (extra: Record<string, unknown> = {}) =>
   BackfillRequest.parse({ dagId: 'daily', from: '2024-02-27', to: '2024-03-02', ...extra });
@@ -34,7 +37,6 @@ describe('BackfillRequest', () => {
   });
 
   it.each([
-    [{ from: '2024-03-03' }, 'to'],
     [{ from: '2024-02-30' }, 'from'],
     [{ reprocess: 'everything' }, 'reprocess'],
     [{ maxActive: 0 }, 'maxActive'],
@@ -45,6 +47,37 @@ describe('BackfillRequest', () => {
     const result = BackfillRequest.safeParse({ dagId: 'daily', from: '2024-02-27', to: '2024-03-02', ...extra });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+});
+
+describe('checkBackfillRange (domain/date-range.ts with the backfill limits)', () => {
+  it('refuses a reversed range and one wider than MAX_BACKFILL_DAYS, on every surface', () => {
+    expect(checkBackfillRange({ from: '2024-03-03', to: '2024-03-02' })).toMatchObject({
+      ok: false,
+      message: 'from 2024-03-03 is after to 2024-03-02',
+    });
+    expect(checkBackfillRange({ from: '2020-01-01', to: addDays('2020-01-01', MAX_BACKFILL_DAYS - 1) })).toEqual({
+      ok: true,
+    });
+    expect(checkBackfillRange({ from: '2020-01-01', to: addDays('2020-01-01', MAX_BACKFILL_DAYS) })).toMatchObject({
+      ok: false,
+      message: `from..to spans ${MAX_BACKFILL_DAYS + 1} days; at most ${MAX_BACKFILL_DAYS} are allowed`,
+    });
+  });
+
+  it('workflow inputs (no today) accept any real day; the CLI (today) refuses the future and pre-2000', () => {
+    expect(checkBackfillRange({ from: '1990-01-01', to: '1990-01-02' })).toEqual({ ok: true });
+    expect(checkBackfillRange({ from: '2031-01-01', to: '2031-01-02' })).toEqual({ ok: true });
+    const cli = { today: '2026-12-02', names: { from: '--from', to: '--to' } };
+    expect(checkBackfillRange({ from: '2031-01-01', to: '2031-01-02' }, cli)).toMatchObject({
+      ok: false,
+      parameter: '--to',
+      message: '--to: 2031-01-02 is in the future (latest accepted: 2026-12-03)',
+    });
+    expect(checkBackfillRange({ from: '1990-01-01', to: '1990-01-02' }, cli)).toMatchObject({
+      ok: false,
+      parameter: '--to',
+    });
   });
 });
 

@@ -52,7 +52,10 @@ describe('mastoflow run checks its arguments before it connects', () => {
   );
 
   it.each([
-    [['run', 'mastodon_daily', '--date', '2026-13-45'], '--date: expected YYYY-MM-DD'],
+    [
+      ['run', 'mastodon_daily', '--date', '2026-13-45'],
+      '--date: expected a real calendar day as YYYY-MM-DD, got "2026-13-45"',
+    ],
     [['run', 'no_such_dag'], 'unknown DAG "no_such_dag"'],
     [['run', 'mastodon_daily', '--param', 'lookbackDays=99'], 'lookbackDays'],
   ])('%j', async (argv, message) => {
