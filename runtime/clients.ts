@@ -3,6 +3,7 @@ import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/clien
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { MastoflowConfig } from '../domain/config';
+import { CLIENT_CHANNEL_ARGS } from './temporal-reconnect';
 
 // Process-level connections, built from the config plus secrets read from the environment.
 // Secrets go straight into the clients here and are never copied anywhere else.
@@ -77,7 +78,12 @@ export async function connectTemporalClient(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Connection> {
   try {
-    return await Connection.connect({ address: t.address, ...temporalSecurity(t, env) });
+    return await Connection.connect({
+      address: t.address,
+      ...temporalSecurity(t, env),
+      // A restarted server is found again within seconds (CLI commands that follow runs wait for it).
+      channelArgs: CLIENT_CHANNEL_ARGS,
+    });
   } catch (err) {
     throw new Error(unreachableMessage(t.address, err));
   }

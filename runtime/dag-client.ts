@@ -25,6 +25,7 @@ import {
   type TaskStatesView,
 } from '../workflows/contracts';
 import { dayRunSummary } from '../domain/task-summary';
+import { ConnectionNotices, probeTemporal, untilReachable, type ReconnectOptions } from './temporal-reconnect';
 
 // The client side of DAG runs, shared by the CLI, the benchmarks and the HTTP server: start a
 // run under its canonical ID, follow its task states, get its outcome, list a DAG's runs over a
@@ -240,6 +241,11 @@ export async function dagRunOutcome(handle: WorkflowHandle): Promise<DagRunOutco
 export interface WatchOptions {
   /** Poll interval (default 500 ms). */
   intervalMs?: number;
+  /**
+   * Outlive a Temporal restart: a lost connection is announced and waited out (see
+   * runtime/temporal-reconnect.ts). Without it, a lost connection is an error.
+   */
+  reconnect?: ReconnectOptions;
   /** Called with the live task states after every poll, and with the final ones. */
   onStates: (tasks: TaskStatesView) => void;
 }
@@ -250,14 +256,18 @@ export interface WatchOptions {
  */
 export async function watchDagRun(handle: WorkflowHandle, opts: WatchOptions): Promise<DagRunOutcome> {
   let finished = false;
-  const outcome = dagRunOutcome(handle).finally(() => {
+  const notices = opts.reconnect && new ConnectionNotices(opts.reconnect);
+  const follow = () => dagRunOutcome(handle);
+  const outcome = (notices ? untilReachable(follow, notices) : follow()).finally(() => {
     finished = true;
   });
   while (!finished) {
+    if (notices) await probeTemporal(handle.client.connection, notices);
     try {
       opts.onStates(await liveTaskStates(handle));
     } catch {
-      // Not answerable yet (no worker has picked the run up) or already closed: try again.
+      // Not answerable yet (no worker has picked the run up), already closed, or the server is
+      // away (the outcome's reconnect announces that): try again.
     }
     await Promise.race([outcome, new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 500))]);
   }

@@ -20,6 +20,12 @@ import { createDagCatalog } from '../../dags/catalog';
 import { withTemporalClient } from '../../runtime/clients';
 import { fetchDayStates } from '../../runtime/status-grid';
 import { BACKFILL_WORKFLOW_TYPE, backfillProgressQuery, type BackfillWorkflow } from '../../workflows/contracts';
+import {
+  ConnectionNotices,
+  probeTemporal,
+  untilReachable,
+  type ReconnectOptions,
+} from '../../runtime/temporal-reconnect';
 import { configFrom } from '../context';
 import { ProgressPrinter, type ProgressOutput } from '../progress-bar';
 
@@ -141,32 +147,36 @@ export type WatchOutcome =
 
 /**
  * Follow the backfill until it closes (or `detach` resolves): poll the progress query and draw
- * the bar. The result promise follows continue-as-new, so the whole backfill is followed.
+ * the bar. The result promise follows continue-as-new, so the whole backfill is followed. With
+ * `reconnect`, a Temporal restart is announced and waited out (the backfill carries on in
+ * Temporal meanwhile); without it, a lost connection is an error.
  */
 export async function watchBackfill(
   handle: WorkflowHandle,
-  opts: { out?: ProgressOutput; pollMs?: number; detach?: Promise<void> } = {},
+  opts: { out?: ProgressOutput; pollMs?: number; detach?: Promise<void>; reconnect?: ReconnectOptions } = {},
 ): Promise<WatchOutcome> {
   const printer = new ProgressPrinter(opts.out ?? process.stdout);
   // Detaching aborts the long-poll on the result, so the process can exit at once.
   const abort = new AbortController();
   let done = false;
-  const result = handle.client
-    .withAbortSignal(abort.signal, () => handle.result())
-    .then(
-      (value) => ({ kind: 'finished', progress: value as BackfillProgress }) as WatchOutcome,
-      async (err: unknown) => {
-        if (abort.signal.aborted) return { kind: 'detached' } as WatchOutcome;
-        try {
-          return { kind: 'closed', status: (await handle.describe()).status.name } as WatchOutcome;
-        } catch {
-          throw err;
-        }
-      },
-    );
+  const notices = opts.reconnect && new ConnectionNotices(opts.reconnect);
+  const reachable = <T>(call: () => Promise<T>): Promise<T> =>
+    notices ? untilReachable(call, notices, abort.signal) : call();
+  const result = reachable(() => handle.client.withAbortSignal(abort.signal, () => handle.result())).then(
+    (value) => ({ kind: 'finished', progress: value as BackfillProgress }) as WatchOutcome,
+    async (err: unknown) => {
+      if (abort.signal.aborted) return { kind: 'detached' } as WatchOutcome;
+      try {
+        return { kind: 'closed', status: (await reachable(() => handle.describe())).status.name } as WatchOutcome;
+      } catch {
+        throw err;
+      }
+    },
+  );
   const detached = (opts.detach ?? new Promise<void>(() => {})).then(() => ({ kind: 'detached' }) as WatchOutcome);
   const poll = (async () => {
     while (!done) {
+      if (notices) await probeTemporal(handle.client.connection, notices);
       const progress = await queryProgress(handle, 3_000);
       if (progress && !done) printer.update(progress);
       if (!done) await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
@@ -308,7 +318,12 @@ export function registerBackfillCommand(program: Command): void {
           process.once('SIGINT', onSigint);
         });
         try {
-          const outcome = await watchBackfill(started.handle, { detach });
+          // Following survives a Temporal restart: it says so and waits for the server.
+          const notice = (text: string) => console.error(`backfill: ${text}`);
+          const outcome = await watchBackfill(started.handle, {
+            detach,
+            reconnect: { address: config.temporal.address, onLost: notice, onBack: notice },
+          });
           if (outcome.kind === 'detached') {
             console.log(
               `detached: backfill ${started.backfillId} keeps running in Temporal. ` +

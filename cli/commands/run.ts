@@ -10,6 +10,7 @@ import {
 } from '../../runtime/dag-client';
 import type { TaskRunInfo, TaskStatesView } from '../../workflows/contracts';
 import { utcDayOf } from '../../domain/logical-date';
+import type { ReconnectOptions } from '../../runtime/temporal-reconnect';
 import { configFrom } from '../context';
 
 // `mastoflow run <dag>`: a manual run of one DAG for one day, as the workflow `runDag` with ID
@@ -62,7 +63,7 @@ export function formatSummaryTable(tasks: TaskStatesView): string {
  */
 export async function followDagRun(
   handle: WorkflowHandle,
-  opts: { intervalMs?: number; print?: (line: string) => void } = {},
+  opts: { intervalMs?: number; print?: (line: string) => void; reconnect?: ReconnectOptions } = {},
 ): Promise<DagRunOutcome> {
   const print = opts.print ?? ((line: string) => console.log(line));
   const seen = new Map<string, string>();
@@ -77,6 +78,7 @@ export async function followDagRun(
   };
   return watchDagRun(handle, {
     ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    ...(opts.reconnect ? { reconnect: opts.reconnect } : {}),
     onStates: report,
   });
 }
@@ -128,7 +130,14 @@ export function registerRunCommand(program: Command): void {
             link ? `run: ${link}` : `run: workflow ID ${handle.workflowId} (namespace ${config.temporal.namespace})`,
           );
           if (!opts.wait) return;
-          const { summary, error } = await followDagRun(handle);
+          // Following survives a Temporal restart: it says so and waits for the server.
+          const { summary, error } = await followDagRun(handle, {
+            reconnect: {
+              address: config.temporal.address,
+              onLost: (notice) => console.error(`run: ${notice}`),
+              onBack: (notice) => console.error(`run: ${notice}`),
+            },
+          });
           console.log('');
           if (summary) console.log(formatSummaryTable(summary.tasks));
           console.log('');
