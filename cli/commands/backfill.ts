@@ -283,6 +283,7 @@ export function registerBackfillCommand(program: Command): void {
     .option('--cancel', 'cancel the running backfill for this range (days already running finish)')
     .option('--cancel-runs', 'with --cancel: also cancel the day runs still open')
     .action(async (dagId: string, opts: BackfillFlags, cmd: Command) => {
+      if (opts.cancelRuns && !opts.cancel) throw new Error('--cancel-runs only goes with --cancel');
       const { config } = configFrom(cmd);
       const dag = createDagCatalog(config).get(dagId);
       const request = backfillRequestFor(dag, opts);

@@ -86,7 +86,8 @@ export function registerChartsCommand(program: Command, loadCatalog: () => Promi
     .option('--format <format>', 'svg or png', 'png')
     .action(
       async (opts: { from: string; to: string; instance?: string; out: string; format: string }, cmd: Command) => {
-        if (opts.format !== 'svg' && opts.format !== 'png') throw new Error('--format takes svg or png');
+        if (opts.format !== 'svg' && opts.format !== 'png')
+          throw new Error(`--format takes svg or png, got ${opts.format}`);
         const { config } = configFrom(cmd);
         const written = await writeCharts({
           duckdbPath: config.duckdb.path,

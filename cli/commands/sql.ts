@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openReadOnly } from '../../activities/store/duckdb-store';
 import { configFrom } from '../context';
@@ -40,7 +41,13 @@ export function registerSqlCommand(program: Command): void {
     .option('--csv', 'print CSV')
     .option('--allow-files', "let the query read and write files (COPY ... TO, read_csv('x')); off by default")
     .action(async (query: string, opts: { json?: boolean; csv?: boolean; allowFiles?: boolean }, cmd: Command) => {
+      if (opts.json && opts.csv) throw new Error('--json and --csv cannot be combined: pick one output format');
       const { config } = configFrom(cmd);
+      // DuckDB would create an empty file (then refuse it read-only); say what is missing instead.
+      if (!existsSync(config.duckdb.path))
+        throw new Error(
+          `no DuckDB store at ${config.duckdb.path} yet: nothing has been loaded (run mastodon_daily first, or set duckdb.path)`,
+        );
       const rows = await querySql(config.duckdb.path, query, { allowFiles: opts.allowFiles === true });
       if (opts.json) console.log(JSON.stringify(rows, null, 2));
       else if (opts.csv) {
