@@ -95,7 +95,7 @@ export function validateSchedule(dag: Pick<DagSpec, 'id' | 'schedule'>): DagErro
  * Temporal's server loads zones by name and case, so 'utc' or 'europe/berlin' are refused
  * here with the right spelling suggested; offsets like '+02:00' are not zones.
  */
-function checkTimezone(timezone: string): string | undefined {
+export function checkTimezone(timezone: string): string | undefined {
   if (/^[+-]\d/.test(timezone))
     return `expected an IANA zone such as "UTC" or "Europe/Berlin", got offset "${timezone}"`;
   let resolved: string;
@@ -115,7 +115,7 @@ function checkTimezone(timezone: string): string | undefined {
  * reads six fields as seconds-first while Temporal reads them differently, and it accepts
  * fewer than five, so the field count is checked before its syntax.
  */
-function checkCron(expression: string, timezone: string): string | undefined {
+export function checkCron(expression: string, timezone: string): string | undefined {
   const cron = expression.trim();
   const fields = cron.split(/\s+/);
   if (cron.startsWith('@')) {

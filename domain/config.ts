@@ -85,8 +85,12 @@ export const TemporalConfig = z
 
 export const ScheduleConfig = z
   .object({
-    /** Cron for the daily DAG; 02:00 UTC processes yesterday once its posts have federated. */
-    cron: z.string().min(9).default('0 2 * * *'),
+    /**
+     * Cron for the daily DAG; 02:00 UTC processes yesterday once its posts have federated. Its
+     * syntax and the zone are checked when the file is loaded (runtime/config-file.ts), by the
+     * DAG schedules' rules.
+     */
+    cron: z.string().min(1, 'a cron expression such as "0 2 * * *"').default('0 2 * * *'),
     timezone: z.string().min(1).default('UTC'),
     catchupWindow: z
       .string()
@@ -169,7 +173,19 @@ export const MastoflowConfig = z
   .strict()
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
+    // One server under two names would be fetched twice and counted twice in every total.
+    const byUrl = new Map<string, string>();
     cfg.instances.forEach((inst, i) => {
+      const url = inst.baseUrl.toLowerCase();
+      const other = byUrl.get(url);
+      if (other !== undefined && other !== inst.name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', i, 'baseUrl'],
+          message: `${url} is already instance "${other}"`,
+        });
+      }
+      byUrl.set(url, inst.name);
       if (seen.has(inst.name)) {
         ctx.addIssue({
           code: 'custom',

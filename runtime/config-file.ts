@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkCron, checkTimezone } from '../dags/registry';
 import { parseConfig, type MastoflowConfig } from '../domain/config';
 
 export const DEFAULT_CONFIG_FILE = 'mastoflow.config.json';
@@ -42,5 +43,24 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   }
   const parsed = parseConfig(raw, file, env);
   if (!parsed.ok) throw new ConfigError(parsed.message);
+  const problems = scheduleProblems(parsed.config.schedule);
+  if (problems.length > 0)
+    throw new ConfigError(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${file}: ${p}`).join('\n'),
+    );
   return parsed.config;
+}
+
+/**
+ * The schedule's cron and zone, read by the same rules as a DAG's schedule (dags/registry.ts,
+ * cron-parser and the IANA zone list, which the pure config schema cannot reach).
+ */
+function scheduleProblems(schedule: MastoflowConfig['schedule']): string[] {
+  const problems: string[] = [];
+  const zoneProblem = checkTimezone(schedule.timezone);
+  if (zoneProblem) problems.push(`schedule.timezone: ${zoneProblem}`);
+  const cronProblem = checkCron(schedule.cron, zoneProblem ? 'UTC' : schedule.timezone);
+  if (cronProblem) problems.push(`schedule.cron: ${cronProblem}`);
+  return problems;
 }
