@@ -24,7 +24,7 @@ import {
 import { invalidInput, parseOrFail } from '../domain/failures';
 import { BackfillIdKey, DagIdKey, RunTypeKey } from '../domain/search-attributes';
 import { backfillProgressQuery, type BackfillInput } from './contracts';
-import { runDayAsChild } from './dag-run-child';
+import { assertDagRunnable, runDayAsChild } from './dag-run-child';
 
 // backfillDag: run a DAG over [from, to], at most `maxActive` day runs open at once.
 //
@@ -48,6 +48,7 @@ export async function backfillDag(raw: BackfillInput): Promise<BackfillProgress>
   // Order and width of the range; no clock here (see checkBackfillRange).
   const range = checkBackfillRange(request);
   if (!range.ok) throw invalidInput('bad backfill input', range.message);
+  assertDagRunnable('bad backfill input', request.dagId, request.params);
   const plan = planBackfill(request);
   let progress: BackfillProgress = state ?? initialProgress(plan);
   let version = 0;

@@ -9,6 +9,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
 import type { DagRunActivities } from '../activities/dag-runs';
+import { lookupDag } from '../dags/index';
+import { parseDagParams } from '../domain/dag-spec';
+import { FAILURE_TYPES, invalidInput, nonRetryableFailure } from '../domain/failures';
 import { reuseAllowed, reusePolicyFor, type DayOutcome, type ReprocessMode } from '../domain/backfill-plan';
 import { dagRunWorkflowId } from '../domain/keys';
 import { dagRunSearchAttributes, type RunTypeValue } from '../domain/search-attributes';
@@ -23,6 +26,21 @@ import { RUN_DAG_WORKFLOW_TYPE, type RunDagWorkflow } from './contracts';
 // either running or closed in a way the policy keeps; child starts cannot say which (no conflict
 // policy for children), so the `awaitDagRun` activity looks: closed → the day is already done
 // (skipped); running → wait for it and report its outcome (attached, never started twice).
+
+/**
+ * Refuse, at once, a backfill or scheduled run of a DAG this worker does not know or with params
+ * its schema refuses: each day's runDag would refuse them anyway, one failed day at a time, while
+ * the parent looked healthy. Throws a non-retryable InvalidInput failure naming the field.
+ */
+export function assertDagRunnable(what: string, dagId: string, params: Record<string, unknown> | undefined): void {
+  const found = lookupDag(dagId);
+  if (!found.ok) {
+    if (found.reason === 'unknown') throw invalidInput(what, `dagId: ${found.message}`);
+    throw nonRetryableFailure(FAILURE_TYPES.invalidDag, `DAG "${dagId}" is invalid: ${found.message}`);
+  }
+  const parsed = parseDagParams(found.dag, params);
+  if (!parsed.ok) throw invalidInput(what, parsed.message);
+}
 
 /** Attach to the day's run: wait for it and report how it ended (summary: which run, for the UI). */
 function awaitDagRun(workflowId: string): ReturnType<DagRunActivities['awaitDagRun']> {

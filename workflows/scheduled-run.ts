@@ -4,7 +4,7 @@ import { dagRunWorkflowId } from '../domain/keys';
 import { addDays, logicalDateFromScheduledTime } from '../domain/logical-date';
 import { LogicalDateKey } from '../domain/search-attributes';
 import { ScheduledRunInput, type ScheduledRunResult } from './contracts';
-import { runDayAsChild } from './dag-run-child';
+import { assertDagRunnable, runDayAsChild } from './dag-run-child';
 import { scheduledStartTime } from './scheduled-start-time';
 
 // scheduledDagRun: what a DAG's Temporal Schedule starts.
@@ -24,6 +24,7 @@ import { scheduledStartTime } from './scheduled-start-time';
 
 export async function scheduledDagRun(raw: ScheduledRunInput): Promise<ScheduledRunResult> {
   const input = parseOrFail(ScheduledRunInput, raw ?? {}, 'bad scheduled run input');
+  assertDagRunnable('bad scheduled run input', input.dagId, input.params);
   const scheduled = scheduledStartTime();
   const logicalDate = input.logicalDate ?? (scheduled ? logicalDateFromScheduledTime(scheduled) : undefined);
   if (logicalDate === undefined) {

@@ -200,12 +200,25 @@ describe('backfills on the real stack', () => {
 
   it('reports failed days and re-runs only those with reprocess failed', async () => {
     const [from, to] = ['1995-03-01', '1995-03-03'];
-    const bad = await runBackfill(request({ from, to, maxActive: 3, params: { sleepMs: -1 } }));
+    // Days that fail for real: test_trigger_rules always ends with a failed leaf. (Bad params no
+    // longer make failing days: the backfill refuses them at once, test/fixtures/bad-inputs.)
+    const failing = (extra: Partial<BackfillRequestInput>) =>
+      BackfillRequest.parse({ dagId: 'test_trigger_rules', from, to, maxActive: 3, ...extra });
+    const bad = await runBackfill(failing({}));
     expect(bad).toMatchObject({ done: 3, succeeded: 0, failed: 3, skipped: 0 });
     expect([...bad.failedDays].sort()).toEqual(daysInRange(from, to));
 
-    const fixed = await runBackfill(request({ from, to, reprocess: 'failed', maxActive: 3 }));
-    expect(fixed).toMatchObject({ done: 3, succeeded: 3, failed: 0, failedDays: [] });
+    const missing = await runBackfill(failing({ reprocess: 'missing' }));
+    expect(missing).toMatchObject({ done: 3, skipped: 3, failed: 0 });
+    const again = await runBackfill(failing({ reprocess: 'failed' }));
+    expect(again).toMatchObject({ done: 3, succeeded: 0, failed: 3, skipped: 0 });
+    let runs = 0;
+    for (let i = 0; i < 50 && runs < 6; i++) {
+      runs = 0;
+      for await (const _ of client.workflow.list({ query: dayRunsQuery('test_trigger_rules', from, to) })) runs += 1;
+      if (runs < 6) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(runs).toBe(6); // each failed day ran once more, none of them twice
   });
 
   it('resumes after a cancel: attaches while running, cancelled backfill leaves running days to finish, rerun completes each day exactly once', async () => {
@@ -272,19 +285,19 @@ describe('backfills on the real stack', () => {
   });
 
   it('dry run lists every day and what would happen to it, and starts nothing', async () => {
-    const [from, to] = ['1994-06-01', '1994-06-04'];
-    await runDay('1994-06-02', { sleepMs: 10 });
-    await runDay('1994-06-03', { sleepMs: -1 });
+    const [from, to] = ['2001-06-01', '2001-06-04'];
+    await runDay('2001-06-02', { sleepMs: 10 });
+    await runDay('2001-06-03', { sleepMs: -1 });
     await dayRuns(from, to, 2);
 
     const printed = await cli('backfill', DAG, '--from', from, '--to', to, '--reprocess', 'failed', '--dry-run');
     expect(printed).toContain(
       `dry run: backfill ${backfillWorkflowId(DAG, from, to)} (reprocess failed, max 1 active, oldest first)`,
     );
-    expect(printed).toMatch(/1994-06-01 {2}run {5}no run yet/);
-    expect(printed).toMatch(/1994-06-02 {2}skip {4}already succeeded/);
-    expect(printed).toMatch(/1994-06-03 {2}run {5}re-run the failed run/);
-    expect(printed).toMatch(/1994-06-04 {2}run {5}no run yet/);
+    expect(printed).toMatch(/2001-06-01 {2}run {5}no run yet/);
+    expect(printed).toMatch(/2001-06-02 {2}skip {4}already succeeded/);
+    expect(printed).toMatch(/2001-06-03 {2}run {5}re-run the failed run/);
+    expect(printed).toMatch(/2001-06-04 {2}run {5}no run yet/);
     expect(printed).toContain('4 days: 3 to run, 1 to skip, 0 running');
 
     // Nothing started: still the two runs made above, and no backfill workflow.
@@ -319,7 +332,7 @@ describe('backfills on the real stack', () => {
   });
 
   it('Ctrl-C detaches the CLI; the backfill keeps running and the same command attaches again', async () => {
-    const [from, to] = ['1998-01-01', '1998-01-09'];
+    const [from, to] = ['2001-01-01', '2001-01-09'];
     const file = configFile();
     const bin = path.join(REPO_ROOT, 'bin', 'mastoflow.js');
     const flags = ['--from', from, '--to', to, '--max-active', '3', '--params', '{"sleepMs":500}'];
