@@ -30,6 +30,13 @@ export function renderScheduleRows(rows: ScheduleRow[]): string {
     .join('\n');
 }
 
+/** The DAG, which must exist and have a schedule (unscheduled DAGs have no Temporal Schedule). */
+function scheduledDag(config: Parameters<typeof createDagCatalog>[0], dagId: string): void {
+  const dag = createDagCatalog(config).get(dagId);
+  if (dag.schedule === null)
+    throw new Error(`DAG "${dagId}" has no schedule (schedule: null), so it has no Temporal Schedule to change`);
+}
+
 export function registerSchedulesCommand(program: Command): void {
   const schedules = program.command('schedules').description('Temporal Schedules of the scheduled DAGs (one per DAG)');
 
@@ -70,6 +77,7 @@ export function registerSchedulesCommand(program: Command): void {
     .option('--reason <text>', 'shown in the Temporal UI and in `schedules list`')
     .action(async (dagId: string, opts: { reason?: string }, cmd: Command) => {
       const { config } = configFrom(cmd);
+      scheduledDag(config, dagId); // before connecting: a typo needs no running stack
       await withTemporalClient(config, (client) => pauseSchedule(client, dagId, opts.reason));
       console.log(`paused the schedule of ${dagId}`);
     });
@@ -80,6 +88,7 @@ export function registerSchedulesCommand(program: Command): void {
     .argument('<dag>', 'DAG id')
     .action(async (dagId: string, _opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
+      scheduledDag(config, dagId); // before connecting: a typo needs no running stack
       await withTemporalClient(config, (client) => unpauseSchedule(client, dagId));
       console.log(`unpaused the schedule of ${dagId}`);
     });
@@ -90,6 +99,7 @@ export function registerSchedulesCommand(program: Command): void {
     .argument('<dag>', 'DAG id')
     .action(async (dagId: string, _opts: unknown, cmd: Command) => {
       const { config } = configFrom(cmd);
+      scheduledDag(config, dagId); // before connecting: a typo needs no running stack
       await withTemporalClient(config, (client) => triggerSchedule(client, dagId));
       const day = yesterdayUtc(Date.now());
       console.log(`triggered the schedule of ${dagId}: it runs ${dagRunWorkflowId(dagId, day)} (logical date ${day})`);
