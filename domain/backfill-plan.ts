@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Slug } from './dag-spec';
-import { parseDateRange, type DayLimits } from './date-range';
+import { CalendarDay, parseDateRange, type DayLimits } from './date-range';
 import { backfillWorkflowId } from './keys';
-import { daysInRange, isValidDay } from './logical-date';
+import { daysInRange } from './logical-date';
 import type { DayRunState } from './status-grid';
 
 // A backfill as data: which days, in which order, how a day that already has a run is treated,
@@ -22,8 +22,6 @@ import type { DayRunState } from './status-grid';
 export const ReprocessMode = z.enum(['missing', 'failed', 'all']);
 export type ReprocessMode = z.output<typeof ReprocessMode>;
 
-const Day = z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' });
-
 /** Most days one workflow run launches before continuing as new (keeps history far below limits). */
 export const DEFAULT_DAYS_PER_RUN = 100;
 
@@ -39,8 +37,8 @@ export const MAX_ACTIVE_LIMIT = 64;
 
 export const BackfillRequest = z.strictObject({
   dagId: Slug,
-  from: Day,
-  to: Day,
+  from: CalendarDay,
+  to: CalendarDay,
   reprocess: ReprocessMode.default('missing'),
   /** Newest day first: the most useful recent days are filled before the old ones. */
   backwards: z.boolean().default(false),

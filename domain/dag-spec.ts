@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tryParseDuration } from './durations';
-import { isValidDay } from './logical-date';
+import { CalendarDay } from './date-range';
 import { formatIssues } from './zod-issues';
 
 // DAG specs as data. Each schema is defined once here; types are derived from them. A DAG file
@@ -254,7 +254,7 @@ export function parseDagSpec(input: unknown, fallbackId = '(unnamed)'): DagParse
 
 export const RunDagInput = z.strictObject({
   dagId: z.string().min(1, { error: 'expected a DAG id' }),
-  logicalDate: z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' }).optional(),
+  logicalDate: CalendarDay.optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   runType: RunType.optional(),
   backfillId: z.string().min(1, { error: 'expected a backfill id' }).optional(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { addDays, dayStartMs, isValidDay } from './logical-date';
 
 // The one validator for days and day ranges, whoever hands them in: HTTP API query strings
@@ -39,6 +40,12 @@ export type DateRangeResult =
 export type DayResult = { ok: true; day: string } | { ok: false; parameter: string; message: string };
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A day field of a workflow or request schema: a real calendar day as YYYY-MM-DD (the limits that
+ * need context, order and width, come from parseDateRange where the schema is used).
+ */
+export const CalendarDay = z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' });
 
 /** One day: a real calendar day, within the surface's limits (see DayLimits). */
 export function checkDay(value: unknown, parameter: string, limits: DayLimits): DayResult {

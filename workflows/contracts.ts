@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { BackfillProgress, BackfillRequestInput, DayOutcome } from '../domain/backfill-plan';
 import type { RunDagInput, RunType, TaskState } from '../domain/dag-spec';
 import { Slug } from '../domain/dag-spec';
-import { isValidDay } from '../domain/logical-date';
+import { CalendarDay } from '../domain/date-range';
 import type { ExpandChunkResult } from './run-dag-expand';
 
 // The contract between mastoflow's workflows and everything that starts, queries or reads them
@@ -117,7 +117,7 @@ export const ScheduledRunInput = z.strictObject({
    */
   rerunPreviousDays: z.number().int().min(0).max(7).default(0),
   /** Only for starting this workflow by hand outside a schedule: the day to process. */
-  logicalDate: z.string().refine(isValidDay, { error: 'expected YYYY-MM-DD (a real calendar day)' }).optional(),
+  logicalDate: CalendarDay.optional(),
 });
 export type ScheduledRunInput = z.input<typeof ScheduledRunInput>;
 
@@ -147,10 +147,8 @@ export const backfillProgressQuery = defineQuery<BackfillProgress>('progress');
 // ---------------------------------------------------------------------------------------------
 // fetchDay
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD');
-
 export const FetchDayInput = z.strictObject({
-  logicalDate: Day,
+  logicalDate: CalendarDay,
   instances: z.array(z.string().min(1)).optional(),
   lookbackDays: z.number().int().min(0).max(7).default(0),
   /** Fetch activities in flight at once. */
