@@ -152,6 +152,7 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     }
     const f = injector.current;
     if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (injector.roll(f.latencySpikeRate)) await sleep(f.latencySpikeMs);
     if (injector.roll(f.serverErrorRate)) {
       stats.faults.serverErrors++;
       const status = f.serverErrorStatus;
