@@ -56,6 +56,8 @@ export interface CampaignResult {
   name: string;
   /** What was done to it, e.g. "20 worker kills". */
   disruption: string;
+  /** How many kills or restarts (0 for the source faults). */
+  disruptions: number;
   runs: number;
   completed: number;
   partitions: number;
@@ -87,7 +89,9 @@ interface CampaignCtx {
   round(): Promise<Round>;
 }
 
-type CampaignBody = (ctx: CampaignCtx) => Promise<{ outcomes: RoundOutcome[]; disruption: string }>;
+type CampaignBody = (
+  ctx: CampaignCtx,
+) => Promise<{ outcomes: RoundOutcome[]; disruptions: number; disruption: string }>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -137,7 +141,7 @@ const BODIES: Record<CampaignName, CampaignBody> = {
       }
       outcomes.push(await round.done);
     }
-    return { outcomes, disruption: `${kills} worker kills` };
+    return { outcomes, disruptions: kills, disruption: `${kills} worker kills` };
   },
 
   // Two workers on the mastoflow queue (one also serves the store queue); the other one is
@@ -152,7 +156,7 @@ const BODIES: Record<CampaignName, CampaignBody> = {
       kills++;
       ctx.log(`  killed worker-2 (pid ${second.pid}) mid-run; store-worker carries on alone`);
     } else ctx.notes.push('the runs closed before the kill');
-    return { outcomes: [await round.done], disruption: `${kills} of 2 workers killed` };
+    return { outcomes: [await round.done], disruptions: kills, disruption: `${kills} of 2 workers killed` };
   },
 
   // The Temporal dev server SIGKILLed mid-run, restarted on the same SQLite file and port.
@@ -170,7 +174,7 @@ const BODIES: Record<CampaignName, CampaignBody> = {
     } else ctx.notes.push('the runs closed before the restart');
     const outcome = await round.done;
     unwatch();
-    return { outcomes: [outcome], disruption: `${restarts} Temporal restart` };
+    return { outcomes: [outcome], disruptions: restarts, disruption: `${restarts} Temporal restart` };
   },
 
   // MinIO SIGKILLed mid-run, restarted on the same data dir and port.
@@ -188,7 +192,7 @@ const BODIES: Record<CampaignName, CampaignBody> = {
     } else ctx.notes.push('the runs closed before the restart');
     const outcome = await round.done;
     unwatch();
-    return { outcomes: [outcome], disruption: `${restarts} MinIO restart` };
+    return { outcomes: [outcome], disruptions: restarts, disruption: `${restarts} MinIO restart` };
   },
 
   // The store worker SIGKILLed while it holds the DuckDB file for a load (its write-intent flag
@@ -231,15 +235,15 @@ const BODIES: Record<CampaignName, CampaignBody> = {
       store = await ctx.stack.startWorker({ store: true, name: `store-worker-${kills + 1}` });
     }
     outcomes.push(await round.done);
-    return { outcomes, disruption: `${kills} store-worker kills during loads` };
+    return { outcomes, disruptions: kills, disruption: `${kills} store-worker kills during loads` };
   },
 
-  // Source faults together, on a sim that answers 10 % 5xx, 3 % cut bodies, 1 % HTML error pages,
+  // Source faults together, on a sim that answers 10 % 5xx, 5 % cut bodies, 1 % HTML error pages,
   // 5 % latency spikes and throttles the worker into 429 bursts (the worker is not told the limit).
   'source-faults': async (ctx) => {
     await ctx.stack.startWorker({ store: true, name: 'store-worker' });
     const round = await ctx.round();
-    return { outcomes: [await round.done], disruption: 'source faults' };
+    return { outcomes: [await round.done], disruptions: 0, disruption: 'source faults' };
   },
 };
 
@@ -249,9 +253,9 @@ function simOptions(opts: ChaosOptions, token: string, faulty: boolean): Mastodo
     seed: opts.seed,
     statusesPerDay: opts.statusesPerDay,
     requireToken: token,
-    // Faulty: Mastodon's throttles compressed (60 requests per 3 s), and the worker paces for an
+    // Faulty: Mastodon's throttles compressed (10 requests per 2 s), and the worker paces for an
     // unlimited instance, so it runs into 429 bursts and must wait them out.
-    rateLimit: faulty ? { limit: 60, windowMs: 3_000, pagedLimit: 60, pagedWindowMs: 3_000 } : false,
+    rateLimit: faulty ? { limit: 10, windowMs: 2_000, pagedLimit: 10, pagedWindowMs: 2_000 } : false,
     faults: {
       // Every campaign's sim breaks 2 % of the records the same way (picked by status ID), so
       // every run quarantines the same records and the stores compare row by row.
@@ -260,7 +264,7 @@ function simOptions(opts: ChaosOptions, token: string, faulty: boolean): Mastodo
       ...(faulty
         ? {
             serverErrorRate: 0.1,
-            truncateRate: 0.03,
+            truncateRate: 0.05,
             invalidJsonRate: 0.01,
             latencySpikeRate: 0.05,
             latencySpikeMs: 1_500,
@@ -366,9 +370,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         cleanMs: report.clean.wallMs,
         notes,
         log,
-        round: () => startRound(stack.client, stack.config, opts.days, { timeoutMs: roundTimeoutMs }),
+        round: () => {
+          const t = Date.now();
+          return startRound(stack.client, stack.config, opts.days, {
+            timeoutMs: roundTimeoutMs,
+            onProgress: (closed, total) =>
+              log(`  runs closed ${closed}/${total} (${((Date.now() - t) / 1000).toFixed(0)} s into the round)`),
+          });
+        },
       };
-      const { outcomes, disruption } = await BODIES[name](ctx);
+      const { outcomes, disruptions, disruption } = await BODIES[name](ctx);
       const wallMs = Date.now() - t0;
       // Every worker stops before the store is read (the store worker holds the file only
       // during loads, but a late report could still open it).
@@ -387,13 +398,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           `sim answered ${st.requests} requests: ${st.rateLimited} × 429, ${st.faults.serverErrors} × 5xx, ` +
             `${st.faults.truncated} cut bodies, ${st.faults.invalidJson} HTML pages`,
         );
-        if (st.rateLimited === 0 || st.faults.serverErrors === 0 || st.faults.truncated === 0)
-          problems.push('the faults did not all happen (no 429, 5xx or cut body): raise the rates or the days');
+        if (st.rateLimited === 0 || st.faults.serverErrors === 0 || st.faults.truncated + st.faults.invalidJson === 0)
+          problems.push(
+            'the faults did not all happen (no 429, 5xx or cut body): more statuses per day make more requests',
+          );
       }
       await scanSecrets(stack, report);
       const result: CampaignResult = {
         name,
         disruption,
+        disruptions,
         runs,
         completed,
         partitions: clean.partitions.length,
@@ -412,6 +426,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const result: CampaignResult = {
         name,
         disruption: 'aborted',
+        disruptions: 0,
         runs: 0,
         completed: 0,
         partitions: clean.partitions.length,

@@ -28,7 +28,7 @@ export async function startRound(
   client: Client,
   config: MastoflowConfig,
   days: readonly string[],
-  opts: { timeoutMs: number },
+  opts: { timeoutMs: number; onProgress?: (closed: number, total: number) => void },
 ): Promise<Round> {
   const handles: DagRunHandle[] = [];
   for (const day of days) {
@@ -46,6 +46,7 @@ export async function startRound(
   const done = (async (): Promise<RoundOutcome> => {
     const deadline = Date.now() + opts.timeoutMs;
     const status = new Map<string, string>();
+    let reported = 0;
     while (Date.now() < deadline) {
       await Promise.all(
         days.map(async (day, i) => {
@@ -59,7 +60,10 @@ export async function startRound(
           }
         }),
       );
-      if (days.every((d) => status.has(d) && status.get(d) !== 'RUNNING')) break;
+      const closedNow = days.filter((d) => status.has(d) && status.get(d) !== 'RUNNING').length;
+      if (closedNow !== reported) opts.onProgress?.(closedNow, days.length);
+      reported = closedNow;
+      if (closedNow === days.length) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     closed = true;

@@ -7,6 +7,9 @@ import type { Client } from '@temporalio/client';
 // decoded before searching; a secret that leaked into an input, result, heartbeat or failure
 // message shows up there.
 
+/** In the test stack's temp dir: the secrets tests used, one JSON { label, value } a line. */
+export const TEST_SECRETS_FILE = 'test-secrets.jsonl';
+
 /** label -> value; values shorter than 8 characters are ignored (they would match by chance). */
 export type Secrets = Record<string, string>;
 
@@ -29,7 +32,7 @@ export function secretsIn(text: string, secrets: Secrets): string[] {
 }
 
 /** Every string of a decoded history, byte fields (payload data) decoded as UTF-8. */
-function collectText(node: unknown, out: string[]): void {
+export function collectText(node: unknown, out: string[]): void {
   if (node === null || node === undefined) return;
   if (typeof node === 'string') out.push(node);
   else if (node instanceof Uint8Array) out.push(Buffer.from(node).toString('utf8'));
