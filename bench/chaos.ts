@@ -15,6 +15,7 @@ import {
   formatCampaign,
   formatSummary,
   runChaos,
+  stopAllStacks,
   type CampaignName,
 } from './chaos/campaigns';
 import { EXCLUDED_COLUMNS } from './chaos/compare';
@@ -65,6 +66,12 @@ try {
   process.exit(2);
 }
 ensureTools({ quiet: true });
+// Ctrl-C or SIGTERM: stop every server and worker the campaigns started, and their temp dirs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.log(`chaos: ${signal}, stopping the campaign stacks`);
+    void stopAllStacks().finally(() => process.exit(130));
+  });
 const started = Date.now();
 const report = await runChaos({
   ...opts,

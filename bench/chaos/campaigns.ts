@@ -286,12 +286,23 @@ interface Started {
   stack: CampaignStack;
 }
 
+/** Stacks running now, for stopAllStacks (Ctrl-C of `npm run chaos`). */
+const running = new Set<Started>();
+
+/** Stop every campaign stack and sim still running (a signal handler's cleanup). */
+export async function stopAllStacks(): Promise<void> {
+  await Promise.allSettled([...running].map(async (s) => Promise.allSettled([s.stack.stop(), s.sim.close()])));
+  running.clear();
+}
+
 async function startFor(name: string, opts: ChaosOptions, faulty: boolean): Promise<Started> {
   const secrets = secretsFor(name);
   const sim = await startMastodonSim(simOptions(opts, secrets.simToken, faulty));
   try {
     const stack = await startCampaignStack({ name, sim, secrets, ...(opts.keepDirs ? { keepDir: true } : {}) });
-    return { sim, stack };
+    const started = { sim, stack };
+    running.add(started);
+    return started;
   } catch (err) {
     await sim.close();
     throw err;
@@ -342,6 +353,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     } finally {
       await stack.stop();
       await sim.close();
+      running.clear();
     }
     report.clean.rows = Object.values(clean.tables).reduce((n, t) => n + t.length, 0);
     report.clean.parquetRows = clean.parquet.length;
@@ -443,6 +455,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     } finally {
       await stack.stop();
       await sim.close();
+      running.clear();
     }
   }
   return report;

@@ -1,10 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { MastoflowConfig } from '../../domain/config';
-import { startDagRun, type DagRunHandle } from '../../runtime/dag-client';
+import { startDagRun } from '../../runtime/dag-client';
 
-// Starting mastodon_daily for a set of days and waiting for them to close, in a way that
-// survives the chaos: while Temporal is down (killed, restarting) every call fails, so the
-// waiting polls describe() and treats errors as "not known yet" rather than as an outcome.
+// Running mastodon_daily over a set of days in a way that survives the chaos: while Temporal is
+// down (killed, restarting) every call fails, so starting retries and waiting polls describe(),
+// treating errors as "not known yet" rather than as an outcome.
+//
+// The days run newest first, one after the other. Why: a day's aggregation also reads the next
+// day's pages when that day's fetch is complete (late-federated statuses, see
+// domain/aggregate-plan.ts latePagesParts), so its input counters (map_counts: input,
+// out_of_window, out_of_range, quarantined) depend on whether the next day's run got there
+// first. Run concurrently, two runs of the same days may legitimately differ there; newest
+// first, every day but the last sees its next day complete, as its final run would.
 
 export const CHAOS_DAG = 'mastodon_daily';
 
@@ -23,56 +30,75 @@ export interface RoundOutcome {
   notCompleted: string[];
 }
 
-/** Start one run per day (again, if the day ran before: ALLOW_DUPLICATE) and follow them. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function describeOrUndefined(client: Client, workflowId: string) {
+  try {
+    return await client.workflow.getHandle(workflowId).describe();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start the day's run (again: ALLOW_DUPLICATE); retried while Temporal does not answer. */
+async function startDay(client: Client, config: MastoflowConfig, day: string, deadline: number): Promise<string> {
+  const workflowId = `dag/${CHAOS_DAG}/${day}`;
+  const before = (await describeOrUndefined(client, workflowId))?.runId;
+  for (;;) {
+    try {
+      const handle = await startDagRun(client, config, {
+        dagId: CHAOS_DAG,
+        logicalDate: day,
+        // Each day on its own: no re-scan of the day before.
+        params: { lookbackDays: 0 },
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      return handle.workflowId;
+    } catch (err) {
+      // A start that reached Temporal although its answer was lost: the new run is there.
+      const now = await describeOrUndefined(client, workflowId);
+      if (now && now.runId !== before) return workflowId;
+      if (Date.now() > deadline) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
+/** Run the days newest first, one at a time, and follow them. */
 export async function startRound(
   client: Client,
   config: MastoflowConfig,
   days: readonly string[],
   opts: { timeoutMs: number; onProgress?: (closed: number, total: number) => void },
 ): Promise<Round> {
-  const handles: DagRunHandle[] = [];
-  for (const day of days) {
-    handles.push(
-      await startDagRun(client, config, {
-        dagId: CHAOS_DAG,
-        logicalDate: day,
-        // Each day on its own: the days' results do not depend on the order they run in.
-        params: { lookbackDays: 0 },
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      }),
-    );
-  }
+  const order = [...days].sort().reverse();
   let closed = false;
+  const deadline = Date.now() + opts.timeoutMs;
+  // The first start happens before startRound returns, so the caller's disruption hits a run.
+  const firstId = await startDay(client, config, order[0]!, deadline);
   const done = (async (): Promise<RoundOutcome> => {
-    const deadline = Date.now() + opts.timeoutMs;
     const status = new Map<string, string>();
-    let reported = 0;
-    while (Date.now() < deadline) {
-      await Promise.all(
-        days.map(async (day, i) => {
-          const s = status.get(day);
-          if (s && s !== 'RUNNING') return;
-          try {
-            const d = await client.workflow.getHandle(handles[i]!.workflowId).describe();
-            status.set(day, d.status.name);
-          } catch {
-            // Temporal unreachable (restarting): ask again.
-          }
-        }),
-      );
-      const closedNow = days.filter((d) => status.has(d) && status.get(d) !== 'RUNNING').length;
-      if (closedNow !== reported) opts.onProgress?.(closedNow, days.length);
-      reported = closedNow;
-      if (closedNow === days.length) break;
-      await new Promise((r) => setTimeout(r, 500));
+    for (const [i, day] of order.entries()) {
+      const workflowId = i === 0 ? firstId : await startDay(client, config, day, deadline).catch(() => undefined);
+      if (!workflowId) break;
+      while (Date.now() < deadline) {
+        const d = await describeOrUndefined(client, workflowId);
+        if (d && d.status.name !== 'RUNNING') {
+          status.set(day, d.status.name);
+          break;
+        }
+        await sleep(500);
+      }
+      if (!status.has(day)) break;
+      opts.onProgress?.(status.size, order.length);
     }
     closed = true;
-    const notCompleted = days.filter((d) => status.get(d) !== 'COMPLETED');
+    const notCompleted = order.filter((d) => status.get(d) !== 'COMPLETED');
     return {
-      runs: days.length,
-      completed: days.length - notCompleted.length,
-      notCompleted: notCompleted.map((d) => `${d}: ${status.get(d) ?? 'unknown'}`),
+      runs: order.length,
+      completed: order.length - notCompleted.length,
+      notCompleted: notCompleted.map((d) => `${d}: ${status.get(d) ?? 'not closed'}`),
     };
   })();
-  return { days: [...days], done, finished: () => closed };
+  return { days: order, done, finished: () => closed };
 }
