@@ -4,7 +4,10 @@
 // campaign, the secrets scan, and `chaos: N/N campaigns identical`; exits 1 when one is not.
 //
 //   npm run chaos -- [--kills N] [--store-kills N] [--days N] [--statuses-per-day N] [--seed N]
-//                    [--only name,name] [--keep]
+//                    [--only name,name] [--parallel N] [--keep]
+//
+// --parallel N runs N campaigns side by side (each still on its own stack): faster, but each
+// campaign's wall time then includes the others' load.
 import { parseArgs as parseCliArgs } from 'node:util';
 import { addDays } from '../domain/logical-date';
 import { ensureTools } from '../infra/tools';
@@ -32,6 +35,7 @@ function parseArgs(argv: string[]) {
       seed: { type: 'string' },
       only: { type: 'string' },
       keep: { type: 'boolean' },
+      parallel: { type: 'string' },
     },
   });
   const int = (flag: string, v: string | undefined, fallback: number, min: number) => {
@@ -55,6 +59,7 @@ function parseArgs(argv: string[]) {
     days: Array.from({ length: days }, (_, k) => addDays(d.days.at(-1)!, k - days + 1)),
     campaigns: names as CampaignName[],
     keepDirs: values.keep === true,
+    parallel: int('parallel', values.parallel, 1, 1),
   };
 }
 

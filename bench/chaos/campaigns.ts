@@ -35,6 +35,8 @@ export interface ChaosOptions {
   campaigns: readonly CampaignName[];
   /** Progress lines. */
   log: (line: string) => void;
+  /** Campaigns run side by side (each on its own stack); 1 = one after the other. */
+  parallel?: number;
   /** A run (round of days) not closed after this long counts as stuck. */
   roundTimeoutMs?: number;
   keepDirs?: boolean;
@@ -367,9 +369,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       throw new Error('the clean run quarantined nothing: the broken records did not arrive');
   }
 
-  for (const name of opts.campaigns) {
-    log(`chaos: campaign ${name}`);
-    const { sim, stack } = await startFor(name, opts, name === 'source-faults');
+  const runCampaign = async (name: CampaignName): Promise<void> => {
+    // Lines of campaigns running side by side (--parallel) say whose they are.
+    const clog = (line: string) => log(opts.parallel && opts.parallel > 1 ? `[${name}] ${line.trimStart()}` : line);
+    clog(`chaos: campaign ${name}`);
+    const started = await startFor(name, opts, name === 'source-faults');
+    const { sim, stack } = started;
     const notes: string[] = [];
     const t0 = Date.now();
     try {
@@ -381,13 +386,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         rng: new Rng(opts.seed * 7919 + CAMPAIGNS.indexOf(name)),
         cleanMs: report.clean.wallMs,
         notes,
-        log,
+        log: clog,
         round: () => {
           const t = Date.now();
           return startRound(stack.client, stack.config, opts.days, {
             timeoutMs: roundTimeoutMs,
             onProgress: (closed, total) =>
-              log(`  runs closed ${closed}/${total} (${((Date.now() - t) / 1000).toFixed(0)} s into the round)`),
+              clog(`  runs closed ${closed}/${total} (${((Date.now() - t) / 1000).toFixed(0)} s into the round)`),
           });
         },
       };
@@ -431,9 +436,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         notes,
       };
       report.campaigns.push(result);
-      log(formatCampaign(result, report.clean.wallMs));
-      for (const p of problems) log(`  problem: ${p}`);
-      for (const n of notes) log(`  note: ${n}`);
+      clog(formatCampaign(result, report.clean.wallMs));
+      for (const p of problems) clog(`  problem: ${p}`);
+      for (const n of notes) clog(`  note: ${n}`);
     } catch (err) {
       const result: CampaignResult = {
         name,
@@ -450,14 +455,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         notes,
       };
       report.campaigns.push(result);
-      log(formatCampaign(result, report.clean.wallMs));
-      log(`  problem: ${result.problems[0]}`);
+      clog(formatCampaign(result, report.clean.wallMs));
+      clog(`  problem: ${result.problems[0]}`);
     } finally {
       await stack.stop();
       await sim.close();
-      running.clear();
+      running.delete(started);
     }
-  }
+  };
+  const queue = [...opts.campaigns];
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 1, queue.length)) }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await runCampaign(name);
+    }),
+  );
+  // Campaigns side by side finish in any order: report them in the order asked.
+  report.campaigns.sort(
+    (a, b) => opts.campaigns.indexOf(a.name as CampaignName) - opts.campaigns.indexOf(b.name as CampaignName),
+  );
   return report;
 }
 

@@ -18,6 +18,9 @@ describe('chaos campaigns (short)', () => {
       seed: 12,
       campaigns: CAMPAIGNS,
       roundTimeoutMs: 5 * 60_000,
+      // Side by side: a campaign mostly waits (timeouts noticing a dead worker, restarts), so
+      // three at once keep the whole within the suite's budget on two cores.
+      parallel: 3,
       log: (line) => {
         lines.push(line);
         console.log(line);
