@@ -217,10 +217,11 @@ const BODIES: Record<CampaignName, CampaignBody> = {
     const round = await ctx.round();
     let kills = 0;
     while (kills < ctx.opts.storeKills && !round.finished()) {
-      // Poll for the flag (up while the store worker holds the file), then kill a moment later.
+      // Poll for the flag (up while the store worker holds the file: the load transaction, then
+      // the Parquet export), then kill 0-250 ms later: before or after the commit.
       while (!round.finished() && !existsSync(flag)) await sleep(5);
       if (round.finished()) break;
-      await sleep(between(ctx.rng, 0, 40));
+      await sleep(between(ctx.rng, 0, 250));
       await store.kill('SIGKILL');
       kills++;
       const now = partitionRows(
