@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeIntentPath } from '../../activities/store/write-intent';
 import { Rng } from '../../infra/mastodon-sim/prng';
@@ -217,10 +217,20 @@ const BODIES: Record<CampaignName, CampaignBody> = {
     const round = await ctx.round();
     let kills = 0;
     while (kills < ctx.opts.storeKills && !round.finished()) {
-      // Poll for the flag (up while the store worker holds the file: the load transaction, then
-      // the Parquet export), then kill 0-250 ms later: before or after the commit.
-      while (!round.finished() && !existsSync(flag)) await sleep(5);
+      // Poll for the flag raised by this store worker (a killed one leaves its flag behind),
+      // held while it has the file: the load transaction, then the Parquet export. One kill per
+      // day's load: the same load killed three times would spend its three attempts (retries: 2;
+      // Temporal counts a worker's death as a failed attempt) and fail the run by design.
+      const mine = () => {
+        try {
+          return readFileSync(flag, 'utf8').startsWith(`${store.pid} `);
+        } catch {
+          return false;
+        }
+      };
+      while (!round.finished() && !(round.closed() >= kills && mine())) await sleep(5);
       if (round.finished()) break;
+      // Then 0-250 ms later: before or after the commit.
       await sleep(between(ctx.rng, 0, 250));
       await store.kill('SIGKILL');
       kills++;
@@ -242,7 +252,8 @@ const BODIES: Record<CampaignName, CampaignBody> = {
   },
 
   // Source faults together, on a sim that answers 10 % 5xx, 5 % cut bodies, 1 % HTML error pages,
-  // 5 % latency spikes and throttles the worker into 429 bursts (the worker is not told the limit).
+  // 5 % latency spikes of 1.5 s, bursts of five 429s (2 % of requests start one), and throttles
+  // at 10 requests per 2 s (the worker is not told the limit: it learns it from the answers).
   'source-faults': async (ctx) => {
     await ctx.stack.startWorker({ store: true, name: 'store-worker' });
     const round = await ctx.round();
@@ -271,6 +282,10 @@ function simOptions(opts: ChaosOptions, token: string, faulty: boolean): Mastodo
             invalidJsonRate: 0.01,
             latencySpikeRate: 0.05,
             latencySpikeMs: 1_500,
+            // 2 % of requests start a burst of five 429s (reset 1 s later).
+            throttleBurstRate: 0.02,
+            throttleBurstLength: 5,
+            throttleBurstMs: 1_000,
           }
         : {}),
     },
@@ -413,7 +428,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (name === 'source-faults') {
         const st = sim.stats();
         notes.push(
-          `sim answered ${st.requests} requests: ${st.rateLimited} × 429, ${st.faults.serverErrors} × 5xx, ` +
+          `sim answered ${st.requests} requests: ${st.rateLimited} × 429 (${st.faults.throttleBursts} in bursts), ` +
+            `${st.faults.serverErrors} × 5xx, ` +
             `${st.faults.truncated} cut bodies, ${st.faults.invalidJson} HTML pages`,
         );
         if (st.rateLimited === 0 || st.faults.serverErrors === 0 || st.faults.truncated + st.faults.invalidJson === 0)

@@ -21,6 +21,8 @@ export interface Round {
   done: Promise<RoundOutcome>;
   /** True once every run has closed. */
   finished(): boolean;
+  /** How many of the runs have closed so far. */
+  closed(): number;
 }
 
 export interface RoundOutcome {
@@ -76,8 +78,8 @@ export async function startRound(
   const deadline = Date.now() + opts.timeoutMs;
   // The first start happens before startRound returns, so the caller's disruption hits a run.
   const firstId = await startDay(client, config, order[0]!, deadline);
+  const status = new Map<string, string>();
   const done = (async (): Promise<RoundOutcome> => {
-    const status = new Map<string, string>();
     for (const [i, day] of order.entries()) {
       const workflowId = i === 0 ? firstId : await startDay(client, config, day, deadline).catch(() => undefined);
       if (!workflowId) break;
@@ -100,5 +102,5 @@ export async function startRound(
       notCompleted: notCompleted.map((d) => `${d}: ${status.get(d) ?? 'not closed'}`),
     };
   })();
-  return { days: order, done, finished: () => closed };
+  return { days: order, done, finished: () => closed, closed: () => status.size };
 }

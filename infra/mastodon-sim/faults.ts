@@ -13,6 +13,14 @@ export const SimFaultsSchema = z.object({
   /** Share of API requests answered with serverErrorStatus. */
   serverErrorRate: z.number().min(0).max(1).default(0),
   serverErrorStatus: z.number().int().min(500).max(599).default(503),
+  /**
+   * Share of API requests that start a burst of 429s: that request and the next
+   * throttleBurstLength - 1 are refused as a throttled proxy or instance would, with
+   * X-RateLimit-Reset throttleBurstMs ahead (whatever the rate limiter counts).
+   */
+  throttleBurstRate: z.number().min(0).max(1).default(0),
+  throttleBurstLength: z.number().int().min(1).default(5),
+  throttleBurstMs: z.number().int().min(0).default(1_000),
   /** Added before every API answer. */
   latencyMs: z.number().min(0).default(0),
   /** Share of API answers delayed by latencySpikeMs more (slow spikes, not a steady crawl). */
