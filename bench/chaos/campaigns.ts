@@ -424,6 +424,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const completed = outcomes.reduce((n, o) => n + o.completed, 0);
       const problems = [...diff.problems, ...outcomes.flatMap((o) => o.notCompleted.map((x) => `not completed: ${x}`))];
       problems.push(...notes.filter((n) => n.startsWith('half partition')));
+      // A campaign whose runs ended before its kill or restart proves nothing: not identical.
+      if (name !== 'source-faults' && disruptions === 0)
+        problems.push('the disruption did not happen (the runs closed first)');
       if (snap.quarantined !== clean.quarantined)
         problems.push(`quarantined ${snap.quarantined}, clean run ${clean.quarantined}`);
       if (name === 'source-faults') {
