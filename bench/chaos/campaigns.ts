@@ -253,7 +253,7 @@ const BODIES: Record<CampaignName, CampaignBody> = {
   },
 
   // Source faults together, on a sim that answers 10 % 5xx, 5 % cut bodies, 1 % HTML error pages,
-  // 5 % latency spikes of 1.5 s, bursts of five 429s (2 % of requests start one), and throttles
+  // 5 % latency spikes of 1.5 s, bursts of five 429s (5 % of requests start one), and throttles
   // at 10 requests per 2 s (the worker is not told the limit: it learns it from the answers).
   'source-faults': async (ctx) => {
     await ctx.stack.startWorker({ store: true, name: 'store-worker' });
@@ -283,8 +283,8 @@ function simOptions(opts: ChaosOptions, token: string, faulty: boolean): Mastodo
             invalidJsonRate: 0.01,
             latencySpikeRate: 0.05,
             latencySpikeMs: 1_500,
-            // 2 % of requests start a burst of five 429s (reset 1 s later).
-            throttleBurstRate: 0.02,
+            // 5 % of requests start a burst of five 429s (reset 1 s later).
+            throttleBurstRate: 0.05,
             throttleBurstLength: 5,
             throttleBurstMs: 1_000,
           }
