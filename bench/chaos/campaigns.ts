@@ -154,11 +154,31 @@ const BODIES: Record<CampaignName, CampaignBody> = {
     const second = await ctx.stack.startWorker({ store: false, name: 'worker-2' });
     const round = await ctx.round();
     let kills = 0;
-    if (await waitWhileRunning(round, between(ctx.rng, ctx.cleanMs * 0.05, ctx.cleanMs * 0.3))) {
-      await second.kill('SIGKILL');
-      kills++;
-      ctx.log(`  killed worker-2 (pid ${second.pid}) mid-run; store-worker carries on alone`);
-    } else ctx.notes.push('the runs closed before the kill');
+    // Killed while it runs an activity (a pending activity last given to its identity, the
+    // SDK's default `<pid>@<host>`), so the survivor must take that activity over.
+    const busy = async (): Promise<string | undefined> => {
+      for await (const w of ctx.stack.client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
+        const d = await ctx.stack.client.workflow
+          .getHandle(w.workflowId, w.runId)
+          .describe()
+          .catch(() => undefined);
+        const a = d?.raw.pendingActivities?.find((p) => p.lastWorkerIdentity?.startsWith(`${second.pid}@`));
+        if (a) return `${a.activityType?.name} of ${w.workflowId}`;
+      }
+      return undefined;
+    };
+    const minDelay = Date.now() + between(ctx.rng, ctx.cleanMs * 0.05, ctx.cleanMs * 0.3);
+    while (!round.finished()) {
+      const running = Date.now() >= minDelay ? await busy().catch(() => undefined) : undefined;
+      if (running) {
+        await second.kill('SIGKILL');
+        kills++;
+        ctx.log(`  killed worker-2 (pid ${second.pid}) while it ran ${running}; store-worker carries on alone`);
+        break;
+      }
+      await sleep(100);
+    }
+    if (!kills) ctx.notes.push('the runs closed before worker-2 was seen running an activity');
     return { outcomes: [await round.done], disruptions: kills, disruption: `${kills} of 2 workers killed` };
   },
 
