@@ -1,4 +1,4 @@
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import {
   taskResultEnvelope,
@@ -22,12 +22,38 @@ export function taskActivity<O, P = Record<string, unknown>>(
 ): (ctx: TaskContext<P>) => Promise<TaskResultEnvelope> {
   return async (ctx: TaskContext<P>) => {
     const { attempt } = activityInfo();
+    const stopKeepAlive = keepAlive();
     try {
       return taskResultEnvelope(await fn(ctx), attempt);
     } catch (err) {
       throw withAttempt(err, attempt);
+    } finally {
+      stopKeepAlive();
     }
   };
+}
+
+/**
+ * Heartbeat while the task runs, when its options set a heartbeat timeout. Why: Temporal learns
+ * that a worker died (SIGKILL, OOM, a lost machine) only from a missed heartbeat or the
+ * start-to-close timeout; a task that never heartbeats (plan, reduce, load) killed with its worker
+ * held its run still for the whole start-to-close timeout (5 minutes), as the chaos campaign
+ * (bench/chaos) showed. The keep-alive re-sends the task's own last heartbeat details (or those
+ * it was retried with), so a task that checkpoints through heartbeats keeps its checkpoint.
+ */
+function keepAlive(): () => void {
+  const info = activityInfo();
+  if (!info.heartbeatTimeoutMs || info.isLocal) return () => {};
+  const context = Context.current() as unknown as { heartbeatFn: (details?: unknown) => void };
+  const send = context.heartbeatFn;
+  let last: unknown = info.heartbeatDetails;
+  context.heartbeatFn = (details?: unknown) => {
+    last = details;
+    send(details);
+  };
+  const timer = setInterval(() => send(last), Math.min(10_000, Math.max(1_000, info.heartbeatTimeoutMs / 4)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function withAttempt(err: unknown, attempt: number): unknown {

@@ -28,7 +28,15 @@ export const mastodonDaily = defineDag({
     'Daily Mastodon analytics: fetch every configured instance and source of the day into raw/, map/reduce the statuses into exact metrics, load them into DuckDB (+ Parquet), purge old raw data, write a daily report to S3 and notify a webhook',
   // 02:00 UTC processes yesterday, once its posts have federated (the config's default cron).
   schedule: { cron: '0 2 * * *', timezone: 'UTC', catchupWindow: '1d' },
-  defaultTaskOptions: { retries: 2, initialBackoff: '1s', maxBackoff: '1m', startToCloseTimeout: '5m' },
+  // heartbeatTimeout: every task heartbeats while it runs (taskActivity's keep-alive), so a task
+  // whose worker died is retried after 30 s, not after its 5-minute start-to-close timeout.
+  defaultTaskOptions: {
+    retries: 2,
+    initialBackoff: '1s',
+    maxBackoff: '1m',
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '30s',
+  },
   maxActiveTasks: 8,
   params: MastodonDailyParams,
   tasks: [

@@ -4,7 +4,7 @@
 // given request sequence misbehaves the same way on every run.
 
 import { z } from 'zod';
-import { hashInts, Rng } from './prng';
+import { hashInts, hashString, Rng } from './prng';
 
 export const UnavailableFeedSchema = z.enum(['activity', 'peers', 'directory', 'trends']);
 export type UnavailableFeed = z.output<typeof UnavailableFeedSchema>;
@@ -13,8 +13,19 @@ export const SimFaultsSchema = z.object({
   /** Share of API requests answered with serverErrorStatus. */
   serverErrorRate: z.number().min(0).max(1).default(0),
   serverErrorStatus: z.number().int().min(500).max(599).default(503),
+  /**
+   * Share of API requests that start a burst of 429s: that request and the next
+   * throttleBurstLength - 1 are refused as a throttled proxy or instance would, with
+   * X-RateLimit-Reset throttleBurstMs ahead (whatever the rate limiter counts).
+   */
+  throttleBurstRate: z.number().min(0).max(1).default(0),
+  throttleBurstLength: z.number().int().min(1).default(5),
+  throttleBurstMs: z.number().int().min(0).default(1_000),
   /** Added before every API answer. */
   latencyMs: z.number().min(0).default(0),
+  /** Share of API answers delayed by latencySpikeMs more (slow spikes, not a steady crawl). */
+  latencySpikeRate: z.number().min(0).max(1).default(0),
+  latencySpikeMs: z.number().min(0).default(2_000),
   /** Share of JSON answers cut in half. */
   truncateRate: z.number().min(0).max(1).default(0),
   /**
@@ -26,6 +37,12 @@ export const SimFaultsSchema = z.object({
   invalidJsonRate: z.number().min(0).max(1).default(0),
   /** Share of records in status/account lists that break the entity schema. */
   brokenRecordRate: z.number().min(0).max(1).default(0),
+  /**
+   * 'stream': records to break are drawn from the request stream (a retried page breaks other
+   * records). 'id': a status breaks by a hash of its ID, the same one on every answer whatever
+   * else misbehaves, so a run under other faults can be compared with a run without them.
+   */
+  brokenRecordPick: z.enum(['stream', 'id']).default('stream'),
   /**
    * How the public timeline (live feeds) answers anonymous requests: 'unauthorized' is
    * Mastodon's `authenticated` setting (401), 'disabled' answers 200 with `[]`.
@@ -49,7 +66,10 @@ export class FaultInjector {
   private faults: SimFaults;
   private readonly rng: Rng;
 
-  constructor(seed: number, faults: SimFaultsInput = {}) {
+  constructor(
+    private readonly seed: number,
+    faults: SimFaultsInput = {},
+  ) {
     this.faults = SimFaultsSchema.parse(faults);
     this.rng = new Rng(hashInts(seed, 0xfa017));
   }
@@ -76,10 +96,13 @@ export class FaultInjector {
     const rate = this.faults.brokenRecordRate;
     if (rate <= 0) return records;
     const kinds: BrokenRecordKind[] = ['missing-id', 'bad-created-at', 'missing-account', 'numeric-id'];
+    const byId = this.faults.brokenRecordPick === 'id';
     return records.map((r) => {
-      if (!this.roll(rate)) return r;
+      const id = (r as { id?: unknown }).id;
+      const h = byId ? hashInts(this.seed, 0xb40c, hashString(String(id))) : 0;
+      if (byId ? h / 2 ** 32 >= rate : !this.roll(rate)) return r;
       const copy: Record<string, unknown> = { ...(r as Record<string, unknown>) };
-      const kind = kinds[this.rng.int(kinds.length)] as BrokenRecordKind;
+      const kind = kinds[byId ? h % kinds.length : this.rng.int(kinds.length)] as BrokenRecordKind;
       if (kind === 'missing-id') delete copy.id;
       else if (kind === 'bad-created-at') copy.created_at = 'not-a-date';
       else if (kind === 'missing-account' && 'account' in copy) delete copy.account;

@@ -46,7 +46,7 @@ export interface SimStats {
   rateLimited: number;
   byEndpoint: Record<string, number>;
   byStatus: Record<string, number>;
-  faults: { serverErrors: number; truncated: number; invalidJson: number };
+  faults: { serverErrors: number; truncated: number; invalidJson: number; throttleBursts: number };
 }
 
 export interface MastodonSim {
@@ -110,6 +110,9 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
   const limiter = rateLimit === false ? undefined : new RateLimiter(rateLimit ?? {});
   const injector = new FaultInjector(world.config.seed, faults ?? {});
   let stats = emptyStats();
+  // A 429 burst in progress (faults.throttleBurstRate): requests still to refuse, and its reset.
+  let burstLeft = 0;
+  let burstResetMs = 0;
 
   const handlers = buildHandlers(world, () => injector.current, injector, firstDayNo, lastDayNo);
 
@@ -133,6 +136,30 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     if (paged) stats.paged++;
 
     const headers: Record<string, string> = {};
+    if (path.startsWith('/api/')) {
+      const f = injector.current;
+      if (burstLeft === 0 && injector.roll(f.throttleBurstRate)) {
+        burstLeft = f.throttleBurstLength;
+        burstResetMs = rateLimitClock() + f.throttleBurstMs;
+      }
+      if (burstLeft > 0) {
+        burstLeft--;
+        stats.rateLimited++;
+        stats.faults.throttleBursts++;
+        return send(
+          res,
+          {
+            status: 429,
+            body: { error: 'Too many requests' },
+            headers: {
+              'content-type': 'application/json',
+              ...rateLimitHeaders({ allowed: false, limit: 300, remaining: 0, resetMs: burstResetMs, throttle: 'api' }),
+            },
+          },
+          stats,
+        );
+      }
+    }
     if (limiter && path.startsWith('/api/')) {
       const decision = limiter.hit(req.socket.remoteAddress ?? 'unknown', paged, rateLimitClock());
       Object.assign(headers, rateLimitHeaders(decision));
@@ -152,6 +179,7 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     }
     const f = injector.current;
     if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (injector.roll(f.latencySpikeRate)) await sleep(f.latencySpikeMs);
     if (injector.roll(f.serverErrorRate)) {
       stats.faults.serverErrors++;
       const status = f.serverErrorStatus;
@@ -230,7 +258,7 @@ function emptyStats(): SimStats {
     rateLimited: 0,
     byEndpoint: {},
     byStatus: {},
-    faults: { serverErrors: 0, truncated: 0, invalidJson: 0 },
+    faults: { serverErrors: 0, truncated: 0, invalidJson: 0, throttleBursts: 0 },
   };
 }
 

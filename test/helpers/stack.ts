@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -9,6 +9,7 @@ import { createS3Client } from '../../runtime/clients';
 import { installWorkerLogging } from '../../runtime/logging';
 import { createWorkers, type WorkerRunOptions } from '../../runtime/worker-runtime';
 import type { TestStack } from './stack-types';
+import { TEST_SECRETS_FILE } from './secret-scan';
 // The test DAGs join this process's registry (the catalog a test worker validates, CLI commands).
 import '../dags/registry';
 
@@ -32,6 +33,11 @@ export function testEnv(): NodeJS.ProcessEnv {
   };
   delete env.MASTOFLOW_WEBHOOK_URL;
   return env;
+}
+
+/** A secret a test uses (an instance token): global-stack's teardown fails if a history holds it. */
+export function registerTestSecret(label: string, value: string): void {
+  appendFileSync(path.join(testStack().tempDir, TEST_SECRETS_FILE), `${JSON.stringify({ label, value })}\n`);
 }
 
 export function uniqueName(prefix: string): string {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rawManifestKey } from '../../domain/keys';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { DAY, listKeys, runFetchDay, simConfig, startSim, getObject } from '../helpers/fetch-fixtures';
-import { startTestWorkers, testClient, testS3 } from '../helpers/stack';
+import { registerTestSecret, startTestWorkers, testClient, testS3 } from '../helpers/stack';
 
 // Tokens come from the environment variable the config names and go only into the HTTP client:
 // never into workflow inputs, results, heartbeats, histories, failures, logs or stored objects.
@@ -20,6 +20,8 @@ describe('instance tokens', () => {
   const logged: string[] = [];
 
   beforeAll(async () => {
+    registerTestSecret('instance token (fetch-token)', token);
+    registerTestSecret('wrong instance token (fetch-token)', wrong);
     process.env[envName] = token;
     process.env[wrongEnv] = wrong;
     sim = await startSim({ requireToken: token, statusesPerDay: 600 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -8,6 +8,7 @@ import { startMinio, startTemporalDevServer, type RunningMinio, type RunningTemp
 import { ensureTools, toolPath } from '../../infra/tools';
 import { TEST_WORKFLOWS_PATH } from '../dags/registry';
 import type { TestStack } from '../helpers/stack-types';
+import { scanHistories, TEST_SECRETS_FILE, type Secrets } from '../helpers/secret-scan';
 
 // Once per test run: a real Temporal dev server and a real MinIO on free loopback ports in a temp
 // dir, and one workflow bundle shared by every test worker (bundling per file costs seconds), built
@@ -15,6 +16,8 @@ import type { TestStack } from '../helpers/stack-types';
 let temporal: RunningTemporal | undefined;
 let minio: RunningMinio | undefined;
 let dir: string | undefined;
+// Distinctive, so the teardown's history scan cannot match it by chance.
+const secretKey = 'mastoflow-test-secret-5e1f0c';
 
 export async function setup(project: TestProject): Promise<void> {
   ensureTools({ quiet: true });
@@ -27,7 +30,6 @@ export async function setup(project: TestProject): Promise<void> {
     freePort(),
   ]);
   const accessKey = 'mastoflow-test';
-  const secretKey = 'mastoflow-test-secret';
   [temporal, minio] = await Promise.all([
     startTemporalDevServer({
       port: temporalPort,
@@ -63,8 +65,49 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.allSettled([temporal?.stop(), minio?.stop()]);
-  if (dir && !process.env.MASTOFLOW_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
+  let leak: Error | undefined;
+  try {
+    leak = await scanForSecrets();
+  } finally {
+    await Promise.allSettled([temporal?.stop(), minio?.stop()]);
+    if (dir && !process.env.MASTOFLOW_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
+  }
+  if (leak) throw leak;
+}
+
+/**
+ * Secrets never enter workflow histories: every history the suite left on the shared Temporal
+ * is fetched (16 at a time, at most 60 s) and searched for the S3 secret and the tokens tests
+ * registered (registerTestSecret). A hit fails the run, naming the workflow and the secret.
+ */
+async function scanForSecrets(): Promise<Error | undefined> {
+  if (!temporal || !dir) return undefined;
+  const secrets: Secrets = { 'S3 secret': secretKey };
+  const file = path.join(dir, TEST_SECRETS_FILE);
+  if (existsSync(file))
+    for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      const { label, value } = JSON.parse(line) as { label: string; value: string };
+      secrets[label] = value;
+    }
+  const { Client, Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const started = Date.now();
+    const scan = await scanHistories(new Client({ connection, namespace: 'default' }), secrets, {
+      concurrency: 16,
+      timeoutMs: 60_000,
+    });
+    console.log(
+      `[test stack] secrets: ${scan.hits.length} hits in ${scan.histories} of ${scan.listed} histories ` +
+        `(${Object.keys(secrets).length} secrets, ${Date.now() - started} ms${scan.timedOut ? ', stopped at the 60 s cap' : ''})`,
+    );
+    if (scan.hits.length === 0) return undefined;
+    return new Error(
+      `SECRET LEAK: workflow histories hold secrets:\n${scan.hits.map((h) => `  ${h.secret} in ${h.where}`).join('\n')}`,
+    );
+  } finally {
+    await connection.close();
+  }
 }
 
 const quietLogger = {

@@ -363,6 +363,47 @@ describe('faults', () => {
     expect(s.stats().faults.invalidJson).toBe(1);
   });
 
+  it('answers bursts of 429s with a reset ahead, then serves again', async () => {
+    const s = await sim({ faults: { throttleBurstRate: 1, throttleBurstLength: 3, throttleBurstMs: 500 } });
+    const first = await get(s.url, '/api/v1/instance');
+    expect(first.status).toBe(429);
+    expect(Date.parse(first.headers.get('x-ratelimit-reset') as string)).toBeGreaterThan(Date.now());
+    s.setFaults({ throttleBurstRate: 0, throttleBurstLength: 3 });
+    // The burst runs its length even once no new one starts.
+    expect([(await get(s.url, '/api/v1/instance')).status, (await get(s.url, '/api/v1/instance')).status]).toEqual([
+      429, 429,
+    ]);
+    expect((await get(s.url, '/api/v1/instance')).status).toBe(200);
+    expect(s.stats().faults.throttleBursts).toBe(3);
+    expect(s.stats().rateLimited).toBe(3);
+  });
+
+  it('adds latency spikes to a share of answers', async () => {
+    const s = await sim({ faults: { latencySpikeRate: 1, latencySpikeMs: 200 } });
+    const t0 = performance.now();
+    expect((await get(s.url, '/api/v1/instance')).status).toBe(200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(195);
+  });
+
+  it('picked by ID, breaks the same records on every answer, whatever else misbehaves', async () => {
+    const url = `/api/v1/timelines/public?limit=40&max_id=${dayWindow(DAY).maxId}`;
+    const brokenIds = async (s: MastodonSim) => {
+      const { body } = await getJson<Record<string, unknown>[]>(s.url, url);
+      return body.filter(
+        (x) => typeof x.id !== 'string' || Number.isNaN(Date.parse(String(x.created_at))) || x.account === undefined,
+      ).length;
+    };
+    const a = await sim({ faults: { brokenRecordRate: 0.2, brokenRecordPick: 'id' } });
+    const b = await sim({
+      faults: { brokenRecordRate: 0.2, brokenRecordPick: 'id', latencySpikeRate: 0.5, latencySpikeMs: 1 },
+    });
+    const once = await brokenIds(a);
+    expect(once).toBeGreaterThan(0);
+    expect(once).toBeLessThan(40);
+    expect(await brokenIds(a)).toBe(once);
+    expect(await brokenIds(b)).toBe(once);
+  });
+
   it('breaks a share of records against the Status schema', async () => {
     const s = await sim({ faults: { brokenRecordRate: 1 } });
     const { body } = await getJson<Record<string, unknown>[]>(
