@@ -37,17 +37,21 @@ interface WorkerProcess {
 }
 
 async function spawnWorker(config: MastoflowConfig): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/fetch-crash-worker.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...testEnv(),
-      FETCH_CRASH_CONFIG: JSON.stringify(config),
-      FETCH_CRASH_BUNDLE: testStack().workflowBundlePath,
-      MASTOFLOW_RATE_LIMITS: JSON.stringify({ '*': SPECS }),
-      MASTOFLOW_LOG_LEVEL: 'WARN',
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'test/helpers/fetch-crash-worker.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...testEnv(),
+        FETCH_CRASH_CONFIG: JSON.stringify(config),
+        FETCH_CRASH_BUNDLE: testStack().workflowBundlePath,
+        MASTOFLOW_RATE_LIMITS: JSON.stringify({ '*': SPECS }),
+        MASTOFLOW_LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -140,7 +144,9 @@ describe('one rate budget per instance, however many worker processes', () => {
       for (const n of counter.perWindow) expect(n).toBeLessThanOrEqual(RATE.pagedLimit);
 
       // Both processes took slots from the one keeper.
-      const keeper = temporal.client.workflow.getHandle(rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'));
+      const keeper = temporal.client.workflow.getHandle(
+        rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'),
+      );
       const figures: RateBudgetFigures = await keeper.query(rateBudgetQuery);
       expect(Object.keys(figures.holders)).toHaveLength(2);
       for (const n of Object.values(figures.holders)) expect(n).toBeGreaterThan(20);
@@ -164,7 +170,9 @@ describe('one rate budget per instance, however many worker processes', () => {
     try {
       sim.resetStats();
       const handles = await startFetches(config, temporal.client);
-      const keeper = temporal.client.workflow.getHandle(rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'));
+      const keeper = temporal.client.workflow.getHandle(
+        rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'),
+      );
       const deadline = Date.now() + 60_000;
       for (;;) {
         const f = await keeper.query(rateBudgetQuery).catch(() => undefined);
