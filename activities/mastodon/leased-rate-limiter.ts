@@ -6,7 +6,10 @@ import { type AcquireOptions, type Acquired, pause, type RequestLimiter } from '
 // The process side of an instance's shared budget: the fetches of this process take request
 // slots from leases the instance's keeper workflow grants (workflows/rate-budget-keeper.ts) —
 // one lease request in flight per kind (paged / not) at a time, asked for again before the slots
-// in hand run out, so one process alone paces as fast as its own limiter did. Each slot goes out
+// in hand run out, so one process alone paces as fast as its own limiter did. A lease is sized
+// by demand: 4 slots per fetch of this process waiting for one (at most leaseSize), so a process
+// with one fetch running does not hold slots another process with eight could send — a slot
+// counted but never sent is budget lost for everyone. Each slot goes out
 // no earlier than its not-before time and is dropped past its deadline (it would be counted by
 // the server in a window the keeper did not count it in). What the server answers goes back to
 // the keeper with the next lease request: the latest headers of each kind, and every 429.
@@ -45,6 +48,8 @@ export class LeasedRateLimiter implements RequestLimiter {
   private readonly latest: Partial<Record<Kind, LeaseReport>> = {};
   private limited: LeaseReport[] = [];
   private readonly size: number;
+  /** acquire() calls in progress, per kind: the demand a lease is sized by. */
+  private readonly waiting: Record<Kind, number> = { paged: 0, unpaged: 0 };
   private readonly clock: () => number;
   private local = false;
   readonly counters = { leases: 0, slots: 0, expired: 0, dropped429: 0 };
@@ -60,6 +65,16 @@ export class LeasedRateLimiter implements RequestLimiter {
   }
 
   async acquire(paged: boolean, opts: AcquireOptions = {}): Promise<Acquired> {
+    const kind = kindOf(paged);
+    this.waiting[kind]++;
+    try {
+      return await this.acquireSlot(paged, opts);
+    } finally {
+      this.waiting[kind]--;
+    }
+  }
+
+  private async acquireSlot(paged: boolean, opts: AcquireOptions): Promise<Acquired> {
     const started = this.clock();
     for (;;) {
       if (this.local) return this.opts.fallback.acquire(paged, opts);
@@ -124,9 +139,15 @@ export class LeasedRateLimiter implements RequestLimiter {
     return pool.shift();
   }
 
-  /** Ask for the next lease while half of this one is still in hand. */
+  /** Slots to ask for: 4 per waiting fetch, within [4, leaseSize]. */
+  private want(kind: Kind): number {
+    return Math.min(this.size, Math.max(4, 4 * this.waiting[kind]));
+  }
+
+  /** Ask for the next lease while half of what the current demand wants is still in hand. */
   private prefetch(paged: boolean, signal: AbortSignal | undefined): void {
-    if (this.pools[kindOf(paged)].length < this.size / 2) this.refill(paged, signal).catch(() => {});
+    const kind = kindOf(paged);
+    if (this.pools[kind].length < this.want(kind) / 2) this.refill(paged, signal).catch(() => {});
   }
 
   private refill(paged: boolean, signal: AbortSignal | undefined): Promise<void> {
@@ -137,7 +158,7 @@ export class LeasedRateLimiter implements RequestLimiter {
     const p = (async () => {
       try {
         const lease = await this.opts.call(
-          { paged, want: this.size, holder: this.opts.holder, nowMs: this.clock(), reports },
+          { paged, want: this.want(kind), holder: this.opts.holder, nowMs: this.clock(), reports },
           signal,
         );
         this.counters.leases++;
