@@ -12,8 +12,9 @@ import {
   type RateBudgetFigures,
   rateBudgetQuery,
 } from '../../workflows/contracts';
-import { simConfig, sourcesOn, startSim } from '../helpers/fetch-fixtures';
-import { testClient, testEnv, testStack, uniqueName } from '../helpers/stack';
+import { budgetIdentity } from '../../activities/mastodon/shared-budget';
+import { DAY, runFetchDay, simConfig, sourcesOn, startSim } from '../helpers/fetch-fixtures';
+import { startTestWorkers, testClient, testEnv, testStack, uniqueName } from '../helpers/stack';
 
 // One instance's budget shared by several worker PROCESSES (each would pace it alone without the
 // keeper workflow): fetching together against a simulated instance with a tight, compressed
@@ -203,6 +204,35 @@ describe('one rate budget per instance, however many worker processes', () => {
       const figures: RateBudgetFigures = await keeper.query(rateBudgetQuery);
       expect(Object.keys(figures.holders).length).toBe(2);
     } finally {
+      await temporal.close();
+    }
+  });
+
+  it('with a token, the keeper is keyed by its hash: the token is in no workflow ID, input or history', async () => {
+    const token = `tok-${uniqueName('secret')}`;
+    const envName = `SIM_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
+    const sim = await startSim({ requireToken: token, statusesPerDay: 300, rateLimit: RATE });
+    sims.push(sim);
+    const config = simConfig('budget-token', sim, { tokenEnv: envName, sources: sourcesOn('publicLocal') });
+    const workers = await startTestWorkers(config, { env: { [envName]: token } });
+    const temporal = await testClient();
+    try {
+      const { result } = await runFetchDay(temporal.client, config, { logicalDate: DAY, pageLimit: 20 });
+      expect(result.failed).toEqual([]);
+      const id = rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, budgetIdentity(token));
+      expect(id).not.toContain(token);
+      const keeper = temporal.client.workflow.getHandle(id);
+      const figures: RateBudgetFigures = await keeper.query(rateBudgetQuery);
+      expect(figures.slots).toBeGreaterThanOrEqual(sim.stats().requests);
+      expect(JSON.stringify(await keeper.fetchHistory())).not.toContain(token);
+      expect(JSON.stringify(await keeper.describe())).not.toContain(token);
+      // No anonymous keeper: a token's budget is the account's, not the IP's.
+      const anonymous = temporal.client.workflow.getHandle(
+        rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'),
+      );
+      await expect(anonymous.describe()).rejects.toThrow();
+    } finally {
+      await workers.stop();
       await temporal.close();
     }
   });
