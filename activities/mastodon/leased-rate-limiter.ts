@@ -168,7 +168,13 @@ export class LeasedRateLimiter implements RequestLimiter {
         pool.sort((a, b) => a.atMs - b.atMs);
       } catch (err) {
         if (err instanceof LeaseUnavailableError) {
-          if (!this.local) this.opts.warn?.(err.message);
+          if (!this.local) {
+            try {
+              this.opts.warn?.(err.message);
+            } catch {
+              // Outside an activity's context the activity logger throws: the fallback matters more.
+            }
+          }
           this.local = true;
           return;
         }

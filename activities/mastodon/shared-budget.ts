@@ -33,6 +33,8 @@ const HOLDER = `${os.hostname()}/${process.pid}`;
 
 interface Shared {
   limiter: LeasedRateLimiter;
+  /** The throttle shapes it was made for (JSON): other shapes configured since make a new one. */
+  specs: string;
   /** The client of the latest activity that used it (workers of one process may come and go). */
   client: Client | undefined;
 }
@@ -50,13 +52,20 @@ export interface LimiterRequest {
 }
 
 export function limiterFor(req: LimiterRequest): RequestLimiter {
+  const mode = req.env.MASTOFLOW_RATE_BUDGET || 'shared';
+  if (mode !== 'shared' && mode !== 'local')
+    throw new Error(`MASTOFLOW_RATE_BUDGET must be "shared" (the default) or "local", got ${JSON.stringify(mode)}`);
   const local = rateLimiterFor(req.baseUrl, req.env);
-  if (!req.client || (req.env.MASTOFLOW_RATE_BUDGET ?? 'shared') === 'local') return local;
+  if (!req.client || mode === 'local') return local;
   const specs = throttleSpecsFor(req.baseUrl, req.env);
   const workflowId = rateBudgetWorkflowId(req.taskQueue, req.baseUrl, budgetIdentity(req.token));
   let entry = shared.get(workflowId);
-  if (!entry) {
-    const e: Shared = { client: req.client, limiter: undefined as unknown as LeasedRateLimiter };
+  if (!entry || entry.specs !== JSON.stringify(specs)) {
+    const e: Shared = {
+      client: req.client,
+      specs: JSON.stringify(specs),
+      limiter: undefined as unknown as LeasedRateLimiter,
+    };
     e.limiter = new LeasedRateLimiter({
       call: leaseCall(() => e.client!, { workflowId, taskQueue: req.taskQueue, specs }),
       specs,
