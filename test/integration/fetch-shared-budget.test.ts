@@ -1,20 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MastoflowConfig } from '../../domain/config';
 import { rateBudgetWorkflowId } from '../../domain/keys';
 import { REPO_ROOT } from '../../infra/tools';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
+import type { LeaseSlot } from '../../domain/rate-lease';
 import {
   FETCH_DAY_WORKFLOW_TYPE,
   type FetchDayResult,
+  leaseUpdate,
+  RATE_BUDGET_KEEPER_WORKFLOW_TYPE,
   type RateBudgetFigures,
   rateBudgetQuery,
 } from '../../workflows/contracts';
 import { budgetIdentity } from '../../activities/mastodon/shared-budget';
 import { DAY, runFetchDay, simConfig, sourcesOn, startSim } from '../helpers/fetch-fixtures';
-import { startTestWorkers, testClient, testEnv, testStack, uniqueName } from '../helpers/stack';
+import { startTestWorkers, testClient, testConfig, testEnv, testStack, uniqueName } from '../helpers/stack';
 
 // One instance's budget shared by several worker PROCESSES (each would pace it alone without the
 // keeper workflow): fetching together against a simulated instance with a tight, compressed
@@ -232,6 +236,63 @@ describe('one rate budget per instance, however many worker processes', () => {
         rateBudgetWorkflowId(config.temporal.taskQueue, sim.url, 'anonymous'),
       );
       await expect(anonymous.describe()).rejects.toThrow();
+    } finally {
+      await workers.stop();
+      await temporal.close();
+    }
+  });
+
+  it('the keeper continues-as-new with its ledger, ends when idle, and replays deterministically', async () => {
+    const config = testConfig(uniqueName('keeper-can'));
+    const workers = await startTestWorkers(config);
+    const temporal = await testClient();
+    try {
+      const workflowId = rateBudgetWorkflowId(config.temporal.taskQueue, 'http://budget.example', 'anonymous');
+      const first = await temporal.client.workflow.start(RATE_BUDGET_KEEPER_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ specs: SPECS, leasesPerRun: 3, idleMs: 2_000 }],
+      });
+      const keeper = temporal.client.workflow.getHandle(workflowId);
+      const slots: LeaseSlot[] = [];
+      const started = Date.now();
+      for (let i = 0; i < 8; i++) {
+        // An Update that meets a run closing by continue-as-new is asked again (as the fetches do).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const lease = await keeper.executeUpdate(leaseUpdate, {
+              args: [{ paged: true, want: 3, holder: 'test/1', nowMs: started + i * 10, reports: [] }],
+            });
+            slots.push(...lease.slots);
+            break;
+          } catch (err) {
+            if (attempt >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      }
+      // One time order across runs: the ledger went through continue-as-new twice.
+      expect(slots).toHaveLength(24);
+      for (let i = 1; i < slots.length; i++) expect(slots[i]!.atMs).toBeGreaterThanOrEqual(slots[i - 1]!.atMs);
+      const figures: RateBudgetFigures = await keeper.query(rateBudgetQuery);
+      expect(figures.leases).toBe(8);
+      expect(figures.slots).toBe(24);
+      const current = await keeper.describe();
+      expect(current.runId).not.toBe(first.firstExecutionRunId);
+
+      // Each run replays with the current workflow code.
+      for (const runId of [first.firstExecutionRunId, current.runId]) {
+        const history = await temporal.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        await Worker.runReplayHistory({ workflowBundle: { codePath: testStack().workflowBundlePath } }, history);
+      }
+
+      // Idle for idleMs (checked every idleMs): the keeper ends; its windows have all passed.
+      const deadline = Date.now() + 15_000;
+      while ((await keeper.describe()).status.name === 'RUNNING') {
+        if (Date.now() > deadline) throw new Error('the idle keeper did not end');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect((await keeper.describe()).status.name).toBe('COMPLETED');
     } finally {
       await workers.stop();
       await temporal.close();
