@@ -129,3 +129,19 @@ export function reportObjectKey(instance: string, day: string, file: string): st
   if (!/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)?$/.test(file)) throw new Error(`bad report file name: ${file}`);
   return `${reportPrefix(instance, day)}${file}`;
 }
+
+/**
+ * Workflow ID of the budget keeper of one Mastodon instance as one client: one per (task queue,
+ * instance base URL, identity). `identity` is `anonymous` (the server counts per IP) or
+ * `token-<hex>`, a hash of the token (the server counts per account) — never the token itself:
+ * workflow IDs are listed in the UI and in every history. The task queue is in it because the
+ * keeper runs there; two deployments on other queues keep their own budgets.
+ * `rate-budget/<queue>/<base-url>/<identity>`.
+ */
+export function rateBudgetWorkflowId(taskQueue: string, baseUrl: string, identity: string): string {
+  if (!/^(anonymous|token-[0-9a-f]{8,64})$/.test(identity))
+    throw new Error(`rate budget identity must be "anonymous" or "token-<hex hash>", got ${JSON.stringify(identity)}`);
+  const url = new URL(baseUrl);
+  const where = `${url.protocol.replace(/:$/, '')}_${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  return `rate-budget/${safeSegment(taskQueue)}/${safeSegment(where)}/${identity}`;
+}

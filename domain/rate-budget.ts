@@ -81,7 +81,7 @@ export function parseRateHeaders(get: (name: string) => string | undefined): Rat
 
 type ThrottleName = 'api' | 'paging';
 
-interface ThrottleState {
+export interface ThrottleState {
   name: ThrottleName;
   limit: number;
   periodMs: number;
@@ -110,6 +110,14 @@ export interface Ticket {
   marks: ReleaseMark[];
 }
 
+/** Everything a RateBudget knows, as plain data (a budget-keeper workflow carries it across continue-as-new). */
+export interface RateBudgetState {
+  api: ThrottleState;
+  paging: ThrottleState | null;
+  burstShare: number;
+  resetMarginMs?: number;
+}
+
 export interface BudgetSnapshot {
   api: { limit: number; periodMs: number; windowEndMs: number; used: number; remaining: number };
   paging?: { limit: number; periodMs: number; windowEndMs: number; used: number; remaining: number };
@@ -126,6 +134,43 @@ export class RateBudget {
     this.paging = specs.paging ? newThrottle('paging', specs.paging) : undefined;
     this.burstShare = Math.min(1, Math.max(0, options.burstShare));
     this.resetMarginMs = options.resetMarginMs;
+  }
+
+  /** A budget carrying on from `state()` of another (identical answers from then on). */
+  static restore(state: RateBudgetState): RateBudget {
+    const specs: ThrottleSpecs = {
+      api: { limit: state.api.limit, periodMs: state.api.periodMs },
+      paging: state.paging ? { limit: state.paging.limit, periodMs: state.paging.periodMs } : null,
+    };
+    const budget = new RateBudget(specs, {
+      burstShare: state.burstShare,
+      ...(state.resetMarginMs !== undefined ? { resetMarginMs: state.resetMarginMs } : {}),
+    });
+    Object.assign(budget.api, state.api);
+    if (budget.paging && state.paging) Object.assign(budget.paging, state.paging);
+    return budget;
+  }
+
+  state(): RateBudgetState {
+    return {
+      api: { ...this.api },
+      paging: this.paging ? { ...this.paging } : null,
+      burstShare: this.burstShare,
+      ...(this.resetMarginMs !== undefined ? { resetMarginMs: this.resetMarginMs } : {}),
+    };
+  }
+
+  /**
+   * Where the window a request of this kind sent at `nowMs` is counted in ends (the earliest of
+   * its throttles' windows), and the margin to wait past it.
+   */
+  windowEnd(paged: boolean, nowMs: number): { endMs: number; marginMs: number } {
+    let first: ThrottleState | undefined;
+    for (const t of this.applicable(paged)) {
+      this.roll(t, nowMs);
+      if (!first || t.windowEndMs < first.windowEndMs) first = t;
+    }
+    return { endMs: first!.windowEndMs, marginMs: this.margin(first!) };
   }
 
   /** Milliseconds to wait before a request of this kind may go out (0: now). */

@@ -1,9 +1,11 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { BackfillProgress, BackfillRequestInput, DayOutcome } from '../domain/backfill-plan';
 import type { RunDagInput, RunType, TaskState } from '../domain/dag-spec';
 import { Slug } from '../domain/dag-spec';
 import { CalendarDay } from '../domain/date-range';
+import type { Lease, LeaseRequest, LedgerState, LedgerStats } from '../domain/rate-lease';
+import type { BudgetSnapshot, ThrottleSpecs } from '../domain/rate-budget';
 import type { ExpandChunkResult } from './run-dag-expand';
 
 // The contract between mastoflow's workflows and everything that starts, queries or reads them
@@ -27,6 +29,8 @@ export const BACKFILL_WORKFLOW_TYPE = 'backfillDag';
 export const FETCH_DAY_WORKFLOW_TYPE = 'fetchDay';
 /** The platform smoke check (workflows/smoke.ts). */
 export const SMOKE_WORKFLOW_TYPE = 'smokeWorkflow';
+/** One instance's request budget, leased to every worker process (workflows/rate-budget-keeper.ts). */
+export const RATE_BUDGET_KEEPER_WORKFLOW_TYPE = 'rateBudgetKeeper';
 
 export const WORKFLOW_TYPES = [
   RUN_DAG_WORKFLOW_TYPE,
@@ -35,6 +39,7 @@ export const WORKFLOW_TYPES = [
   BACKFILL_WORKFLOW_TYPE,
   FETCH_DAY_WORKFLOW_TYPE,
   SMOKE_WORKFLOW_TYPE,
+  RATE_BUDGET_KEEPER_WORKFLOW_TYPE,
 ] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
@@ -216,3 +221,27 @@ export interface SmokeResult {
 }
 
 export type SmokeWorkflow = (input?: SmokeInput) => Promise<SmokeResult>;
+
+// ---------------------------------------------------------------------------------------------
+// rateBudgetKeeper: one per (task queue, instance, identity); ID from domain/keys.ts
+// rateBudgetWorkflowId. Fetch activities start it with update-with-start (USE_EXISTING).
+
+export interface RateBudgetKeeperInput {
+  /** The instance's throttle shapes (the first process to start the keeper decides them). */
+  specs: ThrottleSpecs;
+  /** Carried across continue-as-new. */
+  state?: LedgerState;
+  /** Continue-as-new after this many leases (bounds the history); default 500. */
+  leasesPerRun?: number;
+  /** End after this long without a lease request; default max(60 s, 2 × the longest period). */
+  idleMs?: number;
+}
+
+export type RateBudgetKeeperWorkflow = (input: RateBudgetKeeperInput) => Promise<LedgerStats>;
+
+/** A process asks for slots (and reports what the server said since its last lease). */
+export const leaseUpdate = defineUpdate<Lease, [LeaseRequest]>('lease');
+
+export type RateBudgetFigures = LedgerStats & { cursorMs: number; budget: BudgetSnapshot; leasesThisRun: number };
+/** The keeper's figures: leases and slots granted (per holder), reports, the budget now. */
+export const rateBudgetQuery = defineQuery<RateBudgetFigures>('rateBudget');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { activityInfo, ApplicationFailure, cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, cancellationSignal, Context, heartbeat, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { fetchItemLabel, planFetchDay, type FetchItem } from '../../domain/fetch-plan';
@@ -11,7 +12,7 @@ import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
 import type { FetchRuntime, SessionFactory } from './fetch-context';
 import type { FetchResult } from './manifest';
-import { rateLimiterFor } from './rate-limiter';
+import { limiterFor } from './shared-budget';
 import { MastodonSession } from './session';
 import {
   fetchAccountSource,
@@ -128,9 +129,26 @@ function sessionFactory(
 ): SessionFactory {
   // The one place a token is read.
   const token = inst.tokenEnv ? deps.env[inst.tokenEnv] || undefined : undefined;
-  const limiter = rateLimiterFor(inst.baseUrl, deps.env);
+  // The instance's budget, shared with every other worker process through its keeper workflow.
+  const limiter = limiterFor({
+    baseUrl: inst.baseUrl,
+    token,
+    taskQueue: deps.config.temporal.taskQueue,
+    env: deps.env,
+    client: activityClient(),
+    warn: (message) => log.warn(message),
+  });
   return ({ onWait, counters }) =>
     new MastodonSession(inst, { token, timeoutMs: httpTimeoutMs, limiter, onWait, signal: rt.signal, counters });
+}
+
+/** The worker's client, from the activity context (absent when an activity runs outside a worker). */
+function activityClient(): Client | undefined {
+  try {
+    return Context.current().client;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createMastodonActivities(deps: ActivityDeps) {

@@ -2,3 +2,4 @@
 export { createMastodonActivities, type MastodonActivities, type FetchItemInput } from './activities';
 export { SourceManifest, PageEntry, readManifest, type FetchResult } from './manifest';
 export { configureInstanceThrottles, resetRateLimiters } from './rate-limiter';
+export { budgetIdentity, resetSharedLimiters } from './shared-budget';

@@ -13,13 +13,27 @@ import {
 
 // One rate limiter per instance per worker process: a module-level map keyed by base URL, so
 // every fetch activity this worker runs against an instance shares one budget (Mastodon counts
-// per client IP, not per activity). Requests are released one at a time, in arrival order; a
+// per client IP, not per activity). Fetch activities use it only when the budget shared by all
+// worker processes (leased-rate-limiter.ts, through a keeper workflow) is unavailable or turned
+// off (MASTOFLOW_RATE_BUDGET=local); tests of a bare session use it directly. Requests are released one at a time, in arrival order; a
 // caller that has to wait heartbeats at least every second so Temporal sees it alive. A 429 is
 // not a failure: the request waits for the reset and is sent again (the caller counts it).
 //
 // Throttle shapes default to Mastodon's (300 / 5 min, paging 300 / 15 min). Servers with other
 // limits (or benchmarks compressing them) set them per base URL with configureInstanceThrottles
 // or, for worker processes, with MASTOFLOW_RATE_LIMITS (JSON: { "<baseUrl>" | "*": specs }).
+
+/**
+ * What a fetch session needs from a limiter: this process's own (InstanceRateLimiter, below) or
+ * the instance's budget shared by every worker process through its keeper workflow
+ * (LeasedRateLimiter, leased-rate-limiter.ts).
+ */
+export interface RequestLimiter {
+  acquire(paged: boolean, opts?: AcquireOptions): Promise<Acquired>;
+  observe(ticket: Ticket, headers: (name: string) => string | undefined): void;
+  rateLimited(ticket: Ticket, headers: (name: string) => string | undefined): number;
+  wait(ms: number, opts?: AcquireOptions): Promise<void>;
+}
 
 export interface AcquireOptions {
   /** Called at least once a second while waiting (heartbeat). */
@@ -34,7 +48,7 @@ export interface Acquired {
 
 const WAIT_SLICE_MS = 1_000;
 
-export class InstanceRateLimiter {
+export class InstanceRateLimiter implements RequestLimiter {
   private tail: Promise<void> = Promise.resolve();
   private readonly budget: RateBudget;
 
@@ -98,7 +112,7 @@ async function waitTurn(previous: Promise<void>, opts: AcquireOptions): Promise<
   }
 }
 
-async function pause(ms: number, opts: AcquireOptions): Promise<void> {
+export async function pause(ms: number, opts: AcquireOptions): Promise<void> {
   opts.onWait?.();
   await sleep(ms, undefined, opts.signal ? { signal: opts.signal } : undefined);
 }
@@ -143,11 +157,17 @@ function specsFromEnv(env: NodeJS.ProcessEnv, key: string): ThrottleSpecs | unde
   return byUrl[key] ?? byUrl['*'];
 }
 
+/** The throttle shapes of an instance as this process knows them (configured, env, Mastodon's). */
+export function throttleSpecsFor(baseUrl: string, env: NodeJS.ProcessEnv = process.env): ThrottleSpecs {
+  const key = normalise(baseUrl);
+  return configured.get(key) ?? specsFromEnv(env, key) ?? MASTODON_THROTTLES;
+}
+
 export function rateLimiterFor(baseUrl: string, env: NodeJS.ProcessEnv = process.env): InstanceRateLimiter {
   const key = normalise(baseUrl);
   let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new InstanceRateLimiter(key, configured.get(key) ?? specsFromEnv(env, key) ?? MASTODON_THROTTLES);
+    limiter = new InstanceRateLimiter(key, throttleSpecsFor(key, env));
     limiters.set(key, limiter);
   }
   return limiter;

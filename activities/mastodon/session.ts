@@ -2,7 +2,7 @@ import type { Mastodon } from 'megalodon';
 import type { InstanceConfig } from '../../domain/config';
 import { rateLimitFailure, transportFailure } from './errors';
 import { capture, createMegalodon, type Exchange } from './http';
-import type { InstanceRateLimiter } from './rate-limiter';
+import type { RequestLimiter } from './rate-limiter';
 import type { RateLimitCounters } from './manifest';
 
 // One fetch's conversation with one instance: every request waits for the instance's shared
@@ -16,7 +16,7 @@ export const MAX_429_WAITS = 8;
 export interface SessionOptions {
   token?: string;
   timeoutMs?: number;
-  limiter: InstanceRateLimiter;
+  limiter: RequestLimiter;
   /** Heartbeat while waiting for the budget. */
   onWait?: () => void;
   signal?: AbortSignal;
