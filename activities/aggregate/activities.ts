@@ -225,7 +225,9 @@ export function createAggregateActivities(deps: ActivityDeps) {
     mastodonReduce: taskActivity(async (ctx) => {
       const g = itemOf<ReduceGroup & { earlierInRun?: RunDay[] }>(ctx, 'a reduce group');
       const { start, end } = dataInterval(g.day);
-      const firstSeen = await earlierPosters(deps, ctx.dagId, g.instance, g.day, g.earlierInRun ?? []);
+      const accountKey = accountKeyFn(deps);
+      const posterKey = accountKey ?? ((acct: string) => acct);
+      const firstSeen = await earlierPosters(deps, ctx.dagId, g.instance, g.day, g.earlierInRun ?? [], posterKey);
       // Parts are merged as they arrive, pairing equal-sized merges (a binary counter): O(log n)
       // partials in memory and each status ID copied O(log n) times, instead of holding every
       // part and re-copying a growing ID list n times with a left fold.
@@ -252,7 +254,6 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // From here on only the merged partial stays reachable (not the stack's inputs to it), then
       // only its rows (the partial lives in this function's frame alone), so each stage's garbage
       // can be collected before the next allocates.
-      const accountKey = accountKeyFn(deps);
       const finalize = (): { rows: KvRow[]; statuses: number; posters: string[] | undefined } => {
         const merged = stack.length
           ? stack.reduce((a, b) => merge(a, b)).p
@@ -262,7 +263,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         return { rows, statuses: merged.counts.counted, posters: merged.partials.newAccounts?.accts };
       };
       const { rows, statuses, posters } = finalize();
-      await storePosters(deps, ctx.dagId, g.instance, g.day, posters, g.parts);
+      await storePosters(deps, ctx.dagId, g.instance, g.day, posters, g.parts, posterKey);
       heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);

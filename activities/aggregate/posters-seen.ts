@@ -16,6 +16,11 @@ import { getJson, putText } from './s3-json';
 // on the order of its reduces. (Two runs of neighbouring days running at the same time, as a
 // backfill with --max-active > 1 allows, can still see each other's half-done days; the default
 // backfill runs days one after the other, oldest first.)
+//
+// Privacy: with privacy.pseudonymise the sets hold the accounts' keyed hashes (the same key as
+// account-level rows), so no object of this kind names an account; membership is tested on the
+// hash. Changing the key (or turning pseudonymisation on or off) makes the days before look
+// unseen: every poster is then first-seen for up to 28 days.
 
 /** A day of the same run and instance, older than the reduced one, with its map parts. */
 export interface RunDay {
@@ -34,6 +39,7 @@ async function postersFromParts(
   dagId: string,
   instance: string,
   runDay: RunDay,
+  keyOf: (acct: string) => string,
 ): Promise<string[] | undefined> {
   if (runDay.parts === 0) return undefined;
   const out = new Set<string>();
@@ -43,7 +49,7 @@ async function postersFromParts(
     if (!p) throw new Error(`mapped part ${key} is missing`);
     const accts = p.partials.newAccounts?.accts;
     if (!accts) throw new Error(`mapped part ${key} has no newAccounts partial`);
-    for (const a of accts) out.add(a);
+    for (const a of accts) out.add(keyOf(a));
   }
   return [...out];
 }
@@ -55,18 +61,19 @@ export async function earlierPosters(
   instance: string,
   day: string,
   runDays: readonly RunDay[],
+  keyOf: (acct: string) => string = (a) => a,
 ): Promise<EarlierPosters> {
   const seen = new Set<string>();
   let lookbackDays = 0;
   for (const d of firstSeenLookback(day)) {
     const inRun = runDays.find((r) => r.day === d);
-    const fromRun = inRun ? await postersFromParts(deps, dagId, instance, inRun) : undefined;
+    const fromRun = inRun ? await postersFromParts(deps, dagId, instance, inRun, keyOf) : undefined;
     const accts = fromRun ?? (await getJson<string[]>(deps.s3, deps.bucket, postersSeenKey(dagId, d, instance)));
     if (accts === undefined) continue;
     lookbackDays++;
     for (const a of accts) seen.add(a);
   }
-  return { lookbackDays, has: (acct) => seen.has(acct) };
+  return { lookbackDays, has: (acct) => seen.has(keyOf(acct)) };
 }
 
 /**
@@ -80,7 +87,9 @@ export async function storePosters(
   day: string,
   accts: readonly string[] | undefined,
   parts: number,
+  keyOf: (acct: string) => string = (a) => a,
 ): Promise<void> {
   if (parts === 0 || accts === undefined) return;
-  await putText(deps.s3, deps.bucket, postersSeenKey(dagId, day, instance), JSON.stringify(accts));
+  const keys = accts.map(keyOf).sort();
+  await putText(deps.s3, deps.bucket, postersSeenKey(dagId, day, instance), JSON.stringify(keys));
 }
