@@ -27,12 +27,21 @@
 //     as a prefix) in the note's plain text; an account opted out in any toot of the window is
 //     opted out in every account-level row, viral toots included (option `viralOptOut`);
 //   - percentiles nearest-rank with exact integer ranks: ceil(q·n) as (a·n + b − 1) div b;
-//   - top-k: value descending, key ascending, k rows (default 50).
+//   - top-k: value descending, key ascending, k rows (default 50);
+//   - origin servers (origins.ts): the part of a counted status's acct after its last `@`
+//     (none: local), lower-cased; top 20 servers by statuses;
+//   - new accounts (new-accounts.ts): the account's created_at and the status's created_at fall
+//     on the same UTC day (both as ms, floor-divided by a day); first-seen: posters not among
+//     the earlier days' posters given in `earlierPosters` (none by default);
+//   - links (links.ts): `<a …>` tags whose first `href="…"` starts with http(s):// and whose
+//     `class="…"` has no mention/hashtag token, plus an http(s) card url; domains = host without
+//     userinfo, port and trailing dot, lower-cased, without `www.`, counted once per status.
 //
 // Where SQL has no equivalent, the oracle asks JavaScript's standard library, never the kernels:
 //   - NFKC normalisation and full Unicode lower-casing of non-ASCII hashtag names and language
-//     codes (`String.prototype.normalize` / `toLowerCase`; DuckDB has NFC and simple case
-//     mapping only): a lookup table built from the distinct non-ASCII strings;
+//     codes, and lower-casing of non-ASCII host names (origin servers, linked domains)
+//     (`String.prototype.normalize` / `toLowerCase`; DuckDB has NFC and simple case mapping
+//     only): a lookup table built from the distinct non-ASCII strings;
 //   - sentiment (VADER is not in SQL): the English toots SQL selects, with the plain text SQL
 //     computed, are scored one by one by the vader-sentiment package's own `polarity_scores`
 //     (not the kernel's faster re-implementation) and summed here. Weaker than SQL, still
