@@ -105,6 +105,15 @@ export function reducedRowsKey(dagId: string, day: string, instance: string): st
   return `reduced/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/rows.json`;
 }
 
+/**
+ * The accounts that posted on (day, instance) as its last aggregation counted them (a sorted JSON
+ * array of accts), written by reduce: what later days' first-seen accounts are compared with
+ * (domain/metrics/new-accounts.ts). Holds account names like the mapped partials do.
+ */
+export function postersSeenKey(dagId: string, day: string, instance: string): string {
+  return `seen/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/posters.json`;
+}
+
 /** One map part's partial for (day, instance); reduce reads exactly the parts its plan names. */
 export function mappedInstancePartKey(dagId: string, day: string, instance: string, part: number): string {
   return `mapped/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/part-${pad5(part)}.json`;

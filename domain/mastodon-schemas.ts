@@ -69,6 +69,10 @@ export const MastodonApplication = z.looseObject({
   website: z.string().nullish(),
 });
 
+export const MastodonPreviewCard = z.looseObject({
+  url: z.string(),
+});
+
 export const MastodonStatus = z
   .looseObject({
     id: DecimalId,
@@ -102,6 +106,8 @@ export const MastodonStatus = z
     uri: z.string().optional(),
     url: z.string().nullish(),
     edited_at: z.string().nullish(),
+    /** The link preview Mastodon built from the first link in content; its url is a shared link. */
+    card: MastodonPreviewCard.nullish(),
   })
   .refine((s) => s.content !== undefined || s.text !== undefined, {
     message: 'expected content (HTML) or text (source of a deleted status)',

@@ -55,6 +55,7 @@ import { getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
 import { MissingPageError, pageReads, type MapPartJob, type PageRead } from './map-pages';
 import { runMapPart } from './map-runner';
+import { earlierPosters, type RunDay, storePosters } from './posters-seen';
 
 // The aggregation half of mastodon_daily: plan → map (fan-out) → reduce → load (store queue).
 // Every step passes S3 keys and counts; statuses only ever travel between S3 and a worker.
@@ -75,7 +76,7 @@ export type PlannedPart = MapPart & { sourceDay: string; segments?: SegmentEntry
 /** The map and reduce fan-outs' lists; each item labelled for the Temporal UI (runDag strips the label). */
 export interface AggregatePlan {
   parts: Array<PlannedPart & { part: number } & ItemLabel>;
-  groups: Array<ReduceGroup & ItemLabel>;
+  groups: Array<ReduceGroup & { earlierInRun: RunDay[] } & ItemLabel>;
 }
 
 function withReads(parts: MapPart[], m: SourceManifest, sourceDay: string): PlannedPart[] {
@@ -177,7 +178,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         groups.find((g) => g.instance === p.instance && g.day === p.day)?.parts ?? 0;
       return {
         parts: numbered.parts.map((p) => ({ ...p, label: mapPartLabel(p, partsOfDay(p)) })),
-        groups: groups.map((g) => ({ ...g, label: reduceGroupLabel(g) })),
+        groups: groups.map((g) => ({ ...g, earlierInRun: earlierInRun(groups, g), label: reduceGroupLabel(g) })),
       };
     }),
 
@@ -222,8 +223,11 @@ export function createAggregateActivities(deps: ActivityDeps) {
 
     /** Merge a day's parts exactly, finalize every family and add the snapshot metrics. */
     mastodonReduce: taskActivity(async (ctx) => {
-      const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
+      const g = itemOf<ReduceGroup & { earlierInRun?: RunDay[] }>(ctx, 'a reduce group');
       const { start, end } = dataInterval(g.day);
+      const accountKey = accountKeyFn(deps);
+      const posterKey = accountKey ?? ((acct: string) => acct);
+      const firstSeen = await earlierPosters(deps, ctx.dagId, g.instance, g.day, g.earlierInRun ?? [], posterKey);
       // Parts are merged as they arrive, pairing equal-sized merges (a binary counter): O(log n)
       // partials in memory and each status ID copied O(log n) times, instead of holding every
       // part and re-copying a growing ID list n times with a left fold.
@@ -250,15 +254,16 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // From here on only the merged partial stays reachable (not the stack's inputs to it), then
       // only its rows (the partial lives in this function's frame alone), so each stage's garbage
       // can be collected before the next allocates.
-      const accountKey = accountKeyFn(deps);
-      const finalize = (): { rows: KvRow[]; statuses: number } => {
+      const finalize = (): { rows: KvRow[]; statuses: number; posters: string[] | undefined } => {
         const merged = stack.length
           ? stack.reduce((a, b) => merge(a, b)).p
           : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
         stack.length = 0;
-        return { rows: finalizeAll(merged, { accountKey }), statuses: merged.counts.counted };
+        const rows = finalizeAll(merged, { accountKey, firstSeen });
+        return { rows, statuses: merged.counts.counted, posters: merged.partials.newAccounts?.accts };
       };
-      const { rows, statuses } = finalize();
+      const { rows, statuses, posters } = finalize();
+      await storePosters(deps, ctx.dagId, g.instance, g.day, posters, g.parts, posterKey);
       heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
@@ -306,6 +311,11 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
       return { instance: g.instance, day: g.day, ...loaded, parquetObjects: parquet.length };
     }),
   };
+}
+
+/** The days of the same run and instance before the group's, with their map parts (see posters-seen.ts). */
+function earlierInRun(groups: readonly ReduceGroup[], g: ReduceGroup): RunDay[] {
+  return groups.filter((o) => o.instance === g.instance && o.day < g.day).map((o) => ({ day: o.day, parts: o.parts }));
 }
 
 async function snapshotRows(

@@ -90,6 +90,7 @@ export function isStatusFast(s: unknown): s is MastodonStatus {
   if (!isObj(s)) return false;
   const app = s.application;
   const reblog = s.reblog;
+  const card = s.card;
   const id = s.id;
   return (
     typeof id === 'string' &&
@@ -113,6 +114,7 @@ export function isStatusFast(s: unknown): s is MastodonStatus {
     (reblog === null || reblog === undefined || (isObj(reblog) && isStr(reblog.id))) &&
     (s.uri === undefined || isStr(s.uri)) &&
     isNullishStr(s.url) &&
-    isNullishStr(s.edited_at)
+    isNullishStr(s.edited_at) &&
+    (card === null || card === undefined || (isObj(card) && isStr(card.url)))
   );
 }

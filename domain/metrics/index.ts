@@ -26,7 +26,10 @@ import { htmlToText, statusHtml } from './html-text';
 import { isoToMs } from './iso-time';
 import { languages } from './languages';
 import { length } from './length';
+import { links } from './links';
 import { mapCounts } from './map-counts';
+import { newAccounts } from './new-accounts';
+import { origins } from './origins';
 import { compareDecimalIds } from './records';
 import { sentimentDaily } from './sentiment-daily';
 import { signups } from './signups';
@@ -51,6 +54,9 @@ export const FAMILIES = {
   content,
   sentiment: sentimentDaily,
   viral,
+  origins,
+  newAccounts,
+  links,
 } as const;
 
 type Families = typeof FAMILIES;

@@ -12,6 +12,7 @@
 // run's window (one UTC day), so "per day" is the window unless a key says otherwise.
 import type { MastodonStatus } from '../mastodon-schemas';
 import type { FamilyView } from './catalog-types';
+import type { EarlierPosters } from './new-accounts';
 
 export interface KvRow {
   metric: string;
@@ -37,6 +38,8 @@ export interface FinalizeCtx {
    * family), so per-toot rows follow the same account-level rule as per-account rows.
    */
   optedOutAccts?: ReadonlySet<string>;
+  /** The posters of the days before, for first-seen accounts (new-accounts.ts); none when absent. */
+  firstSeen?: EarlierPosters;
 }
 
 export const DEFAULT_TOP_K = 50;

@@ -19,6 +19,9 @@ const WAVE_FROM_MS = Date.UTC(2022, 9, 27);
 const WAVE_TO_MS = Date.UTC(2023, 0, 31);
 
 const PURPOSE_ACCOUNT = 0xacc;
+const PURPOSE_NEWCOMER = 0xacd;
+/** Newcomer indexes start here, far above any pool index (accountCount <= 1,000,000). */
+const NEWCOMER_INDEX_BASE = 2 ** 32;
 
 export interface AccountCore {
   index: number;
@@ -51,11 +54,12 @@ export class AccountPool {
   readonly activity: ZipfTable;
   private readonly byId = new Map<string, number>();
   private readonly byAcct = new Map<string, number>();
+  private readonly newcomers = new Map<number, AccountCore>();
 
   constructor(
     private readonly config: GeneratorConfig,
-    remoteHosts: readonly string[],
-    hostZipf: ZipfTable,
+    private readonly remoteHosts: readonly string[],
+    private readonly hostZipf: ZipfTable,
   ) {
     this.activity = new ZipfTable(config.accountCount, config.accountZipf);
     const ids = new Set<string>();
@@ -69,6 +73,30 @@ export class AccountPool {
       this.byAcct.set(this.acctOf(a).toLowerCase(), i);
       if (a.local) this.byAcct.set(`${a.username}@${config.host}`.toLowerCase(), i);
     }
+  }
+
+  /**
+   * Newcomer k of a creation day (day number since the epoch), local or remote: an account
+   * outside the pool, created at that day's midnight, which the generator makes the author of
+   * some statuses (config.newAccountShare). Built from its own stream, so the pool is unchanged.
+   */
+  newcomer(dayNo: number, k: number, local: boolean): AccountCore {
+    const index = NEWCOMER_INDEX_BASE + dayNo * 65536 + k * 2 + (local ? 1 : 0);
+    const hit = this.newcomers.get(index);
+    if (hit) return hit;
+    const a = buildAccount(this.config, index, this.remoteHosts, this.hostZipf);
+    const rng = new Rng(hashInts(this.config.seed, PURPOSE_NEWCOMER, dayNo, k, local ? 1 : 0));
+    a.local = local;
+    a.domain = local ? this.config.host : (this.remoteHosts[this.hostZipf.sample(rng)] ?? this.config.host);
+    a.createdMs = dayNo * DAY_MS;
+    a.id = snowflakeFromMs(a.createdMs, rng.int(0x10000));
+    a.username = `new_${(dayNo % 1000).toString(36)}_${k.toString(36)}${local ? 'l' : 'r'}`;
+    a.noindex = local && a.noindex;
+    a.statusesBase = rng.int(5);
+    a.followersBase = rng.int(20);
+    if (this.newcomers.size > 10_000) this.newcomers.clear();
+    this.newcomers.set(index, a);
+    return a;
   }
 
   get(index: number): AccountCore {

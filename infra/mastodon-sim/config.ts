@@ -23,7 +23,22 @@ export const GeneratorConfigSchema = z.object({
   accountZipf: z.number().min(0).default(0.8),
   /** Zipf exponent of hashtag use. */
   tagZipf: z.number().min(0).default(1.1),
+  // What an admin's measures read (links, cards, newcomers). Off by default: they come from a
+  // stream of their own, so with them at 0 every status is byte for byte what it was before they
+  // existed, and turning them on changes only content links, cards and some authors.
+  /** Share of statuses with a link in content (Zipf over LINK_DOMAINS). */
+  linkShare: z.number().min(0).max(1).default(0),
+  /** Share of statuses with a content link that also carry its preview card. */
+  cardShare: z.number().min(0).max(1).default(0),
+  /**
+   * Share of statuses written by newcomers: accounts created on the day or up to 3 days before
+   * (so some are new and first seen, some first seen earlier), instead of the drawn author.
+   */
+  newAccountShare: z.number().min(0).max(1).default(0),
 });
+
+/** The knobs above turned on, as the demo and the tests of the admin measures use them. */
+export const ADMIN_MEASURES = { linkShare: 0.12, cardShare: 0.6, newAccountShare: 0.02 } as const;
 
 export type GeneratorConfigInput = z.input<typeof GeneratorConfigSchema>;
 export type GeneratorConfig = z.output<typeof GeneratorConfigSchema>;

@@ -13,6 +13,7 @@ import { dayStartMs, snowflakeFromMs, utcDayOf } from '../../domain/snowflake';
 import { AccountPool } from './accounts';
 import { parseGeneratorConfig, type GeneratorConfig, type GeneratorConfigInput } from './config';
 import { hashInts, Rng, ZipfTable } from './prng';
+import type { AccountCore } from './accounts';
 import type { ArrivalKind, SimMediaAttachment, SimMention, SimStatus, SimStatusEntry, SimStatusTag } from './types';
 import {
   BOT_APPS,
@@ -20,8 +21,10 @@ import {
   buildTagVocabulary,
   CONTENT_WARNINGS,
   LANGUAGES,
+  LINK_DOMAINS,
   LOCAL_APPS,
   sentence,
+  syllableWord,
 } from './vocab';
 
 export const DAY_MS = 86_400_000;
@@ -38,6 +41,8 @@ const MAX_BACKDATE_DELAY_MS = 36 * 3_600_000;
 const PURPOSE_DAY = 0xda1;
 const PURPOSE_STATUS = 0x57a;
 const PURPOSE_VOCAB = 0x70c;
+/** The admin measures' own stream (links, cards, newcomers): see config.ts. */
+const PURPOSE_ADMIN = 0xad3;
 
 export interface DayBucket {
   dayNo: number;
@@ -82,6 +87,7 @@ export class SimWorld {
   readonly tags: readonly string[];
   readonly tagZipf: ZipfTable;
   readonly remoteHosts: readonly string[];
+  private readonly linkZipf = new ZipfTable(LINK_DOMAINS.length, 1.0);
   private readonly tagIndex = new Map<string, number>();
   private readonly cache = new Map<number, DayBucket>();
   private readonly cacheDays: number;
@@ -262,7 +268,55 @@ export class SimWorld {
       poll: null,
       quote_approval: { automatic: ['public'], manual: [], current_user: 'denied' },
     };
+    if (cfg.linkShare > 0 || cfg.newAccountShare > 0) this.addAdminMeasures(status, b.dayNo, j, author, atMs);
     return status;
+  }
+
+  /**
+   * Newcomer authors, links in content and preview cards, drawn from a stream of their own after
+   * everything else, so the status's other fields are those it has with the knobs at 0.
+   */
+  private addAdminMeasures(status: SimStatus, dayNo: number, j: number, author: AccountCore, atMs: number): void {
+    const cfg = this.config;
+    const rng = new Rng(hashInts(cfg.seed, PURPOSE_ADMIN, dayNo, j));
+    if (rng.chance(cfg.newAccountShare)) {
+      // Created on the status's day or up to 3 days before; the author's locality is kept so the
+      // local and remote timelines hold the same statuses.
+      const createdDay = Math.floor(Date.parse(status.created_at) / DAY_MS) - rng.pick([0, 0, 1, 2, 3]);
+      const perDay = Math.max(3, Math.ceil((cfg.statusesPerDay * cfg.newAccountShare) / 4));
+      const newcomer = this.accounts.newcomer(createdDay, rng.int(perDay), author.local);
+      status.account = this.accounts.toJson(newcomer, atMs);
+      const base = `https://${newcomer.domain}`;
+      status.uri = `${base}/users/${newcomer.username}/statuses/${status.id}`;
+      status.url = `${base}/@${newcomer.username}/${status.id}`;
+    }
+    if (rng.chance(cfg.linkShare)) {
+      const domain = LINK_DOMAINS[this.linkZipf.sample(rng)] as string;
+      const path = `${syllableWord(rng)}/${rng.nextU32().toString(36)}`;
+      const url = `https://${domain}/${path}`;
+      // Mastodon's rendering of a link: the scheme hidden, the rest shown.
+      const anchor = `<a href="${url}" target="_blank" rel="nofollow noopener" translate="no"><span class="invisible">https://</span><span class="">${domain}/${path}</span><span class="invisible"></span></a>`;
+      status.content = status.content.replace(/<\/p>$/, ` ${anchor}</p>`);
+      if (rng.chance(cfg.cardShare)) {
+        const site = domain.replace(/^www\./, '');
+        status.card = {
+          url,
+          title: `${syllableWord(rng)} ${syllableWord(rng)}`,
+          description: `An article on ${site}.`,
+          type: 'link',
+          author_name: '',
+          author_url: '',
+          provider_name: site,
+          provider_url: '',
+          html: '',
+          width: 0,
+          height: 0,
+          image: null,
+          embed_url: '',
+          blurhash: null,
+        };
+      }
+    }
   }
 
   entryAt(b: DayBucket, j: number, atMs: number): SimStatusEntry {

@@ -91,6 +91,24 @@ export interface SimQuoteApproval {
   current_user: string;
 }
 
+/** A link preview (Mastodon's PreviewCard), built from the first link in content. */
+export interface SimPreviewCard {
+  url: string;
+  title: string;
+  description: string;
+  type: 'link';
+  author_name: string;
+  author_url: string;
+  provider_name: string;
+  provider_url: string;
+  html: string;
+  width: number;
+  height: number;
+  image: null;
+  embed_url: string;
+  blurhash: null;
+}
+
 export interface SimStatus {
   id: string;
   created_at: string;
@@ -118,7 +136,7 @@ export interface SimStatus {
   emojis: [];
   tagged_collections: [];
   quote: null;
-  card: null;
+  card: SimPreviewCard | null;
   poll: null;
   quote_approval: SimQuoteApproval;
 }

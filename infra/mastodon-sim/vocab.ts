@@ -154,6 +154,34 @@ export function buildRemoteHosts(rng: Rng, count: number): string[] {
   return [...hosts];
 }
 
+/** Sites statuses link to (Zipf by rank); some with `www.`, which the link metric drops. */
+export const LINK_DOMAINS: readonly string[] = [
+  'www.youtube.com',
+  'github.com',
+  'www.theguardian.com',
+  'en.wikipedia.org',
+  'www.bbc.co.uk',
+  'arstechnica.com',
+  'www.nytimes.com',
+  'news.ycombinator.com',
+  'blog.example.org',
+  'www.reuters.com',
+  'xkcd.com',
+  'peertube.example',
+  'codeberg.org',
+  'www.heise.de',
+  'lwn.net',
+  'pixelfed.example',
+  'bandcamp.com',
+  'www.spiegel.de',
+  'medium.com',
+  'substack.com',
+  'www.flickr.com',
+  'archive.org',
+  'docs.example.net',
+  'www.lemonde.fr',
+];
+
 export const LANGUAGES: readonly (readonly [string | null, number])[] = [
   ['en', 50],
   ['de', 10],

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../activities/mastodon/manifest';
-import { rawManifestKey, rawSourcePrefix } from '../../domain/keys';
+import { postersSeenKey, rawManifestKey, rawSourcePrefix } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
 import type { KvRow } from '../../domain/metrics/types';
+import { ADMIN_MEASURES } from '../../infra/mastodon-sim/config';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import { RUN_DAG_WORKFLOW_TYPE, type RunDagSummary } from '../../workflows/contracts';
 import { DAY, getObject, startSim, sourcesOn } from '../helpers/fetch-fixtures';
@@ -32,7 +33,8 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mastoflow-md-oracle-'));
-    sim = await startSim({ statusesPerDay: 3000, rateLimit: false });
+    // Links, cards and newcomers on, so the admin families have something to count.
+    sim = await startSim({ statusesPerDay: 3000, rateLimit: false, ...ADMIN_MEASURES });
     const name = uniqueName('md');
     config = testConfig(name, {
       // A bucket of its own: other test files fetch the same day under their instance names.
@@ -56,12 +58,12 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function runDay(): Promise<RunDagSummary> {
+  async function runDay(day = DAY): Promise<RunDagSummary> {
     const handle = await temporal.client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
-      workflowId,
+      workflowId: day === DAY ? workflowId : `${workflowId.slice(0, -DAY.length)}${day}`,
       taskQueue: config.temporal.taskQueue,
       memo: { storeTaskQueue: config.temporal.storeTaskQueue },
-      args: [{ dagId: 'mastodon_daily', logicalDate: DAY }],
+      args: [{ dagId: 'mastodon_daily', logicalDate: day }],
     });
     return (await handle.result()) as RunDagSummary;
   }
@@ -121,6 +123,9 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
     expect(loadedDays).toContain(DAY);
     expect(loadedDays).toContain(addDays(DAY, -1));
 
+    // First-seen posters of a day are compared with the posters of the days before it: here the
+    // look-back day, which this same run aggregates too (its posters from the oracle).
+    let earlier: { day: string; posters: string[] } | undefined;
     for (const day of loadedDays) {
       // A day's statuses are on its own pages, and, once the next day is fetched (the look-back
       // day here), late-federated ones on the next day's pages too (their IDs land up to 6 h
@@ -130,7 +135,13 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
       const next = await downloadPages(addDays(day, 1), { optional: true });
       expect(own.length).toBeGreaterThan(50);
       const start = Date.parse(`${day}T00:00:00.000Z`);
-      const oracle = await runOracle([...own, ...next], { windowStartMs: start, windowEndMs: start + 86_400_000 });
+      const lookback = earlier?.day === addDays(day, -1) ? earlier : undefined;
+      const oracle = await runOracle([...own, ...next], {
+        windowStartMs: start,
+        windowEndMs: start + 86_400_000,
+        ...(lookback ? { earlierPosters: { lookbackDays: 1, accts: lookback.posters } } : {}),
+      });
+      earlier = { day, posters: oracle.posters };
       const loaded: KvRow[] = await withStore(async (q) =>
         (await q(`SELECT metric, key, value FROM metrics_kv WHERE instance = $1 AND day = $2::DATE`, [INSTANCE, day]))
           .map(([metric, key, value]) => ({ metric: String(metric), key: String(key), value: Number(value) }))
@@ -153,6 +164,20 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
       expect(diffRows(comparable(oracle.rows), comparable(loaded)), day).toEqual([]);
       // Every status metric family is there.
       expect(new Set(loaded.map((r) => r.metric)), day).toEqual(new Set(oracle.rows.map((r) => r.metric)));
+      // The admin families had data to count, and the day's posters were kept for later days.
+      const value = (metric: string, key: string) => loaded.find((r) => r.metric === metric && r.key === key)?.value;
+      expect(value('origin_stats', 'servers'), day).toBeGreaterThan(20);
+      expect(value('new_accounts', 'created_on_day'), day).toBeGreaterThan(0);
+      expect(value('link_stats', 'with_card'), day).toBeGreaterThan(0);
+      expect(value('new_accounts', 'lookback_days'), day).toBe(lookback ? 1 : 0);
+      if (lookback) expect(value('new_accounts', 'first_seen'), day).toBeLessThan(value('new_accounts', 'posters')!);
+      const s3 = testS3(config);
+      try {
+        const key = postersSeenKey('mastodon_daily', day, INSTANCE);
+        expect(JSON.parse((await getObject(s3, config.s3.bucket, key)).toString()), day).toEqual(oracle.posters);
+      } finally {
+        s3.destroy();
+      }
     }
     // The look-back day had the next day's pages to read (the late band was exercised).
     expect((await downloadPages(addDays(loadedDays[0] as string, 1), { optional: true })).length).toBeGreaterThan(0);
@@ -169,5 +194,24 @@ describe('mastodon_daily end to end = DuckDB oracle over the fetched raw pages',
     const after = await snapshot();
     expect(after.length).toBe(before.length);
     expect(after).toEqual(before);
-  }, 600_000);
+
+    // History is data: a later day loaded since never enters a day's numbers. The next day's run
+    // re-aggregates the day (its look-back, now with the next day's pages for late posts) and
+    // stores the next day's posters; a reprocess of the day afterwards gives exactly what that
+    // run loaded, first-seen included (still compared with the day before only).
+    const dayRows = () =>
+      withStore(async (q) =>
+        (
+          await q(`SELECT metric, key, value FROM metrics_kv WHERE instance = $1 AND day = $2::DATE ORDER BY ALL`, [
+            INSTANCE,
+            DAY,
+          ])
+        ).map((r) => JSON.stringify(r)),
+      );
+    expect((await runDay(addDays(DAY, 1))).state).toBe('success');
+    const afterLater = await dayRows();
+    expect(afterLater).toContain(JSON.stringify(['new_accounts', 'lookback_days', 1]));
+    expect((await runDay()).state).toBe('success');
+    expect(await dayRows()).toEqual(afterLater);
+  }, 900_000);
 });

@@ -27,12 +27,21 @@
 //     as a prefix) in the note's plain text; an account opted out in any toot of the window is
 //     opted out in every account-level row, viral toots included (option `viralOptOut`);
 //   - percentiles nearest-rank with exact integer ranks: ceil(q·n) as (a·n + b − 1) div b;
-//   - top-k: value descending, key ascending, k rows (default 50).
+//   - top-k: value descending, key ascending, k rows (default 50);
+//   - origin servers (origins.ts): the part of a counted status's acct after its last `@`
+//     (none: local), lower-cased; top 20 servers by statuses;
+//   - new accounts (new-accounts.ts): the account's created_at and the status's created_at fall
+//     on the same UTC day (both as ms, floor-divided by a day); first-seen: posters not among
+//     the earlier days' posters given in `earlierPosters` (none by default);
+//   - links (links.ts): `<a …>` tags whose first `href="…"` starts with http(s):// and whose
+//     `class="…"` has no mention/hashtag token, plus an http(s) card url; domains = host without
+//     userinfo, port and trailing dot, lower-cased, without `www.`, counted once per status.
 //
 // Where SQL has no equivalent, the oracle asks JavaScript's standard library, never the kernels:
 //   - NFKC normalisation and full Unicode lower-casing of non-ASCII hashtag names and language
-//     codes (`String.prototype.normalize` / `toLowerCase`; DuckDB has NFC and simple case
-//     mapping only): a lookup table built from the distinct non-ASCII strings;
+//     codes, and lower-casing of non-ASCII host names (origin servers, linked domains)
+//     (`String.prototype.normalize` / `toLowerCase`; DuckDB has NFC and simple case mapping
+//     only): a lookup table built from the distinct non-ASCII strings;
 //   - sentiment (VADER is not in SQL): the English toots SQL selects, with the plain text SQL
 //     computed, are scored one by one by the vader-sentiment package's own `polarity_scores`
 //     (not the kernel's faster re-implementation) and summed here. Weaker than SQL, still
@@ -86,6 +95,11 @@ export interface OracleOptions {
   reader?: 'exact' | 'typed';
   /** DuckDB threads (default: DuckDB's own choice, all cores). */
   threads?: number;
+  /**
+   * The posters of the first-seen look-back days (new-accounts.ts) and how many days they cover;
+   * none by default (look-back of 0 days: every poster is first-seen).
+   */
+  earlierPosters?: { lookbackDays: number; accts: readonly string[] };
 }
 
 export interface OracleQuarantined {
@@ -104,6 +118,8 @@ export interface OracleResult {
   sentimentMs: number;
   /** ms per SQL stage, for profiling. */
   steps: Record<string, number>;
+  /** The accounts with a counted status (what a later day's first-seen look-back compares with). */
+  posters: string[];
 }
 
 export const ORACLE_DEFAULT_TOP_K = 50;
@@ -152,6 +168,16 @@ const MACROS = [
      ELSE t END)`,
   `CREATE OR REPLACE TEMP MACRO html_text(h) AS
      js_trim(array_to_string(list_transform(regexp_extract_all(h, ${q(HTML_TOKEN)}), lambda t: html_token_text(t)), ''))`,
+  // Links in content (links.ts): <a> tags with an http(s) href and no mention/hashtag class.
+  `CREATE OR REPLACE TEMP MACRO content_hrefs(h) AS list_transform(list_filter(
+     list_transform(regexp_extract_all(h, ${q('<[aA][\t\n\f\r ][^>]*>')}),
+       lambda t: {'href': regexp_extract(t, ${q('[\t\n\f\r ]href="([^"]*)"')}, 1), 'cls': regexp_extract(t, ${q('[\t\n\f\r ]class="([^"]*)"')}, 1)}),
+     lambda x: regexp_matches(x.href, ${q('^[hH][tT][tT][pP][sS]?://')})
+               AND NOT regexp_matches(x.cls, ${q('(^|[\t\n\f\r ])(mention|hashtag)([\t\n\f\r ]|$)')})),
+     lambda x: x.href)`,
+  // A URL's host as written: after ://, up to / ? #, without userinfo, :port and a trailing dot.
+  `CREATE OR REPLACE TEMP MACRO url_host(u) AS regexp_replace(regexp_replace(regexp_replace(
+     regexp_extract(substr(u, strpos(u, '://') + 3), '^[^/?#]*'), '(?s)^.*@', ''), ':[0-9]*$', ''), '[.]$', '')`,
   `CREATE OR REPLACE TEMP MACRO escape_html(s) AS replace(replace(replace(s, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')`,
   `CREATE OR REPLACE TEMP MACRO is_dt(s) AS coalesce(regexp_full_match(s, ${q(DATE_TIME)}) AND try_cast(substr(s, 1, 10) AS DATE) IS NOT NULL, false)`,
   // Unix ms of a valid date-time: fields as written, fraction truncated to ms, offset applied.
@@ -209,6 +235,7 @@ const STATUS_FIELDS = [
   'uri',
   'url',
   'edited_at',
+  'card',
 ] as const;
 const ACCOUNT_FIELDS = [
   'id',
@@ -259,9 +286,12 @@ const VALID_STATUS = `(
   AND (${S('reblog')} IS NULL OR coalesce(json_type(${S('reblog')}) = 'NULL', false)
        OR (coalesce(json_type(${S('reblog')}) = 'OBJECT', false) AND j_str(${S('reblog')}->'$.id')))
   AND j_opt_str(${S('uri')}) AND j_nullish_str(${S('url')}) AND j_nullish_str(${S('edited_at')})
+  AND (${S('card')} IS NULL OR coalesce(json_type(${S('card')}) = 'NULL', false)
+       OR (coalesce(json_type(${S('card')}) = 'OBJECT', false) AND j_str(${S('card')}->'$.url')))
 )`;
 
 interface FamilySqlOptions {
+  lookbackDays: number;
   topK: number;
   viralFloor: number;
   viralOptOut: 'account' | 'toot';
@@ -356,6 +386,28 @@ export const ORACLE_FAMILY_SQL: Readonly<Record<string, (o: FamilySqlOptions) =>
     `(SELECT 'viral_toots', id, engagement::DOUBLE FROM viral WHERE NOT opted_out
     QUALIFY row_number() OVER (ORDER BY engagement DESC, id_num ASC) <= ${topK})`,
   ],
+  origins: () => [
+    `SELECT 'origin_stats', 'remote_statuses', (SELECT coalesce(sum(toots), 0) FROM origin_accts)::DOUBLE`,
+    `SELECT 'origin_stats', 'remote_accounts', (SELECT count(*) FROM origin_accts)::DOUBLE`,
+    `SELECT 'origin_stats', 'servers', (SELECT count(DISTINCT server) FROM origin_accts)::DOUBLE`,
+    `SELECT 'origin_statuses', server, statuses::DOUBLE FROM origin_top`,
+    `SELECT 'origin_accounts', server, accounts::DOUBLE FROM origin_top`,
+  ],
+  newAccounts: ({ lookbackDays }) => [
+    `SELECT 'new_accounts', 'posters', count(*)::DOUBLE FROM o_a`,
+    `SELECT 'new_accounts', 'created_on_day', count(*) FILTER (WHERE created_on_day)::DOUBLE FROM o_a`,
+    `SELECT 'new_accounts', 'first_seen', count(*) FILTER (WHERE acct NOT IN (SELECT acct FROM o_earlier))::DOUBLE FROM o_a`,
+    `SELECT 'new_accounts', 'lookback_days', ${lookbackDays}::DOUBLE`,
+  ],
+  links: ({ topK }) => [
+    `SELECT 'link_stats', 'toots', count(*)::DOUBLE FROM o_s`,
+    `SELECT 'link_stats', 'with_link', count(*) FILTER (WHERE has_card OR len(hrefs) > 0)::DOUBLE FROM o_s`,
+    `SELECT 'link_stats', 'with_card', count(*) FILTER (WHERE has_card)::DOUBLE FROM o_s`,
+    `SELECT 'link_stats', 'with_content_link', count(*) FILTER (WHERE len(hrefs) > 0)::DOUBLE FROM o_s`,
+    `SELECT 'link_stats', 'distinct_domains', (SELECT count(DISTINCT domain) FROM link_domains)::DOUBLE`,
+    `SELECT 'link_stats', 'share', (count(*) FILTER (WHERE has_card OR len(hrefs) > 0))::DOUBLE / count(*)::DOUBLE FROM o_s HAVING count(*) > 0`,
+    top('SELECT domain AS k, count(*) AS v FROM link_domains GROUP BY domain', 'top_linked_domains', topK),
+  ],
 };
 
 /** Status families the SQL part computes. */
@@ -382,6 +434,14 @@ function familiesSql(o: FamilySqlOptions): string {
                FROM o_s s, unnest(s.tag_names) AS t(name) LEFT JOIN o_map m ON m.kind = 'tag' AND m.src = t.name),
   tag_counts AS (SELECT tag, count(*) AS n FROM tag_keys GROUP BY tag),
   lengths AS (SELECT length(html_text(html)) AS len FROM o_s),
+  origin_accts AS (SELECT a.toots, coalesce(m.dst, lower(a.server_raw)) AS server
+                   FROM (SELECT toots, regexp_extract(acct, '@([^@]*)$', 1) AS server_raw FROM o_a) a
+                   LEFT JOIN o_map m ON m.kind = 'host' AND m.src = a.server_raw WHERE a.server_raw <> ''),
+  origin_top AS (SELECT server, sum(toots) AS statuses, count(*) AS accounts FROM origin_accts GROUP BY server
+                 QUALIFY row_number() OVER (ORDER BY statuses DESC, server ASC) <= 20),
+  link_domains AS (SELECT DISTINCT id, domain FROM (
+                     SELECT l.id, regexp_replace(coalesce(m.dst, lower(l.host)), '^www[.]', '') AS domain
+                     FROM o_links l LEFT JOIN o_map m ON m.kind = 'host' AND m.src = l.host) WHERE domain <> ''),
   langs AS (SELECT CASE WHEN lang IS NULL OR js_trim(lang) = '' THEN 'und' ELSE coalesce(m.dst, lower(js_trim(lang))) END AS k
             FROM o_s LEFT JOIN o_map m ON m.kind = 'lang' AND m.src = js_trim(o_s.lang))
   ${selects.join('\n  UNION ALL ')}
@@ -507,7 +567,11 @@ async function readExact(
       ${int(S('favourites_count'))} + ${int(S('reblogs_count'))} + ${int(S('replies_count'))} AS engagement,
       ${int(S('favourites_count'))} AS favourites, ${int(S('reblogs_count'))} AS reblogs, ${int(S('replies_count'))} AS replies,
       coalesce(json_type(${S('application')}) = 'OBJECT', false) AS has_app,
-      ${S('application')}->>'$.name' AS app_name
+      ${S('application')}->>'$.name' AS app_name,
+      CASE WHEN valid THEN floor(dt_ms(${A('created_at')}->>'$') / 86400000) = floor(dt_ms(${createdAt}) / 86400000) END AS created_on_day,
+      coalesce(json_type(${S('card')}) = 'OBJECT', false) AS has_card,
+      ${S('card')}->>'$.url' AS card_url,
+      CASE WHEN valid THEN content_hrefs(CASE WHEN ${S('content')} IS NOT NULL THEN ${S('content')}->>'$' ELSE escape_html(${S('text')}->>'$') END) END AS hrefs
     FROM y`);
   // 2. De-duplication: the first occurrence of an ID among the records still in the running.
   await conn.run(`CREATE TABLE o_cls AS
@@ -543,6 +607,7 @@ async function readTyped(
     tags: 'STRUCT(name VARCHAR)[]',
     account:
       'STRUCT(acct VARCHAR, bot BOOLEAN, created_at VARCHAR, followers_count BIGINT, note VARCHAR, noindex BOOLEAN, discoverable BOOLEAN)',
+    card: 'JSON',
   };
   const struct = `{${Object.entries(columns)
     .map(([k, v]) => `${k}: ${q(v)}`)
@@ -580,7 +645,11 @@ async function readTyped(
       favourites_count + reblogs_count + replies_count AS engagement,
       favourites_count AS favourites, reblogs_count AS reblogs, replies_count AS replies,
       application IS NOT NULL AS has_app,
-      application.name AS app_name
+      application.name AS app_name,
+      floor(dt_ms(account.created_at) / 86400000) = floor(dt_ms(created_at) / 86400000) AS created_on_day,
+      coalesce(json_type(card) = 'OBJECT', false) AS has_card,
+      card->>'$.url' AS card_url,
+      content_hrefs(coalesce(content, escape_html(text))) AS hrefs
     FROM p`);
 }
 
@@ -623,7 +692,8 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     // 3. The counted statuses.
     await conn.run(`CREATE TABLE o_s AS
       SELECT id, CAST(id AS HUGEINT) AS id_num, ms, acct, bot, followers, month, note, flag_opt_out, lang, html, spoiler,
-             sensitive, media_types, tag_names, engagement, favourites, reblogs, replies, has_app, app_name, false AS opted_out
+             sensitive, media_types, tag_names, engagement, favourites, reblogs, replies, has_app, app_name, false AS opted_out,
+             created_on_day, has_card, card_url, hrefs
       FROM o_cls WHERE cls = 'counted'`);
     step('facts');
     // Opt-out hashtags in the note's plain text, once per distinct note.
@@ -637,8 +707,20 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     // 4. Accounts that tooted: toots, flags ORed, engagement, newest followers snapshot, month.
     await conn.run(`CREATE TABLE o_a AS
       SELECT acct, count(*) AS toots, bool_or(bot) AS bot, bool_or(opted_out) AS opted_out, sum(engagement) AS engagement,
-             arg_max(followers, id_num) AS followers, min(month) AS month
+             arg_max(followers, id_num) AS followers, min(month) AS month, bool_or(created_on_day) AS created_on_day
       FROM o_s GROUP BY acct`);
+    // The links of each status: content links and an http(s) card URL, as hosts.
+    await conn.run(`CREATE TABLE o_links AS
+      SELECT id, url_host(u) AS host FROM (
+        SELECT id, unnest(hrefs) AS u FROM o_s
+        UNION ALL SELECT id, card_url FROM o_s WHERE has_card AND regexp_matches(card_url, ${q('^[hH][tT][tT][pP][sS]?://')}))`);
+    await conn.run('CREATE TABLE o_earlier (acct VARCHAR)');
+    const earlierApp = await conn.createAppender('o_earlier');
+    for (const acct of opts.earlierPosters?.accts ?? []) {
+      earlierApp.appendVarchar(acct);
+      earlierApp.endRow();
+    }
+    earlierApp.closeSync();
     step('accounts');
     // 5. JS lower-casing / NFKC for the non-ASCII strings SQL cannot treat the JS way.
     await conn.run('CREATE TABLE o_map (kind VARCHAR, src VARCHAR, dst VARCHAR)');
@@ -651,7 +733,18 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
       conn,
       `SELECT DISTINCT js_trim(lang) FROM o_s WHERE lang IS NOT NULL AND regexp_matches(lang, ${q(nonAscii)})`,
     );
+    const hosts = await rowsOf(
+      conn,
+      `SELECT DISTINCT h FROM (SELECT host AS h FROM o_links UNION ALL SELECT regexp_extract(acct, '@([^@]*)$', 1) FROM o_a)
+       WHERE regexp_matches(h, ${q(nonAscii)})`,
+    );
     const mapApp = await conn.createAppender('o_map');
+    for (const [host] of hosts) {
+      mapApp.appendVarchar('host');
+      mapApp.appendVarchar(String(host));
+      mapApp.appendVarchar(String(host).toLowerCase());
+      mapApp.endRow();
+    }
     for (const [name] of tags) {
       mapApp.appendVarchar('tag');
       mapApp.appendVarchar(String(name));
@@ -668,7 +761,15 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     step('jsmap');
     // 6. The rows.
     const rows = (
-      await rowsOf(conn, familiesSql({ topK, viralFloor, viralOptOut: opts.viralOptOut ?? 'account' }))
+      await rowsOf(
+        conn,
+        familiesSql({
+          topK,
+          viralFloor,
+          viralOptOut: opts.viralOptOut ?? 'account',
+          lookbackDays: opts.earlierPosters?.lookbackDays ?? 0,
+        }),
+      )
     ).map(([metric, key, value]) => ({
       metric: String(metric),
       key: String(key),
@@ -694,7 +795,8 @@ export async function runOracle(pageFiles: readonly string[] | string, opts: Ora
     const sqlMs = performance.now() - t0;
     const t1 = performance.now();
     if (opts.sentiment !== false) rows.push(...sentimentRows(englishTexts));
-    return { rows, quarantined, sqlMs, sentimentMs: performance.now() - t1, steps };
+    const posters = (await rowsOf(conn, 'SELECT acct FROM o_a ORDER BY acct')).map(([a]) => String(a));
+    return { rows, quarantined, sqlMs, sentimentMs: performance.now() - t1, steps, posters };
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -29,6 +29,7 @@ import {
   type OracleResult,
 } from '../oracle/metrics-oracle';
 import { Rng } from '../../infra/mastodon-sim/prng';
+import { ADMIN_MEASURES } from '../../infra/mastodon-sim/config';
 
 const DAY = '2026-03-04';
 const START = Date.parse(`${DAY}T00:00:00.000Z`);
@@ -148,6 +149,35 @@ const TRICKY_HTML = [
   '<p>#no<b>bot</b> is not a note</p>',
 ];
 
+/** Links for the link-sharing family: every rule of links.ts on both sides of its edge. */
+const TRICKY_LINKS = [
+  '<p>see <a href="https://WWW.Example.COM:8443/path?q=1" target="_blank" rel="nofollow noopener"><span class="invisible">https://www.</span>example.com</a></p>',
+  '<a href="http://user:pw@news.example.org./x">x</a>',
+  '<a class="u-url mention" href="https://m.example/@u">@u</a>',
+  '<a href="https://x.example/tags/t" class="mention hashtag" rel="tag">#t</a>',
+  '<a href="mailto:a@b.example">mail</a> <a href="ftp://f.example/">ftp</a>',
+  '<a href="HTTPS://Caps.Example">c</a>',
+  '<a href="https://">empty host</a>',
+  "<a href='https://single.example'>single quotes are not read</a>",
+  '<A HREF="https://upper.example">upper-case attribute</A>',
+  '<a href="https://two.example/a">a</a> <a href="https://two.example/b">b</a>',
+  '<a href="https://classy.example" class="hashtags mentions">not a mention</a>',
+  '<a\nhref="https://newline.example/">nl</a>',
+  '<a href="https://www.">www.</a> <a href="https://www..">www..</a>',
+  '<a href="https://bücher.example/x">idn</a> <a href="https://ÉCOLE.Example">upper idn</a>',
+  '<a href="https://[::1]:8080/x">v6</a> <a href="https://a.example#f">f</a> <a href="https://b.example?x">q</a>',
+  '<abbr href="https://abbr.example">not an anchor</abbr> <a>no href</a>',
+  '<p>&lt;a href="https://escaped.example"&gt;</p>',
+];
+const TRICKY_CARDS: unknown[] = [
+  { url: 'https://Card.Example/x', title: 't' },
+  { url: 'ftp://card.example/x' },
+  { url: 'https://www.example.com/y' },
+  { url: '' },
+  null,
+];
+const TRICKY_ACCTS = ['someone@Host.Example', 'a@b@c.example', 'trailing@', 'x@Ünï.Example', 'local_only'];
+
 const TRICKY_LANGUAGES: (string | null | undefined)[] = [
   'EN',
   ' en ',
@@ -217,6 +247,8 @@ const BREAKERS: ((s: Rec) => unknown)[] = [
   (s) => ({ ...s, reblog: { id: 5 } }),
   (s) => ({ ...s, uri: null }),
   (s) => ({ ...s, edited_at: 0 }),
+  (s) => ({ ...s, card: { title: 'a card without url' } }),
+  (s) => ({ ...s, card: 'https://card.example/' }),
   () => null,
   () => 'a string',
   () => [],
@@ -245,7 +277,7 @@ function generateSaltedDay(): GeneratedDay {
   const rand = prng(2026);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const chance = (p: number): boolean => rand() < p;
-  const opts = { statusesPerDay: STATUSES_PER_DAY, accountCount: 1500 };
+  const opts = { statusesPerDay: STATUSES_PER_DAY, accountCount: 1500, ...ADMIN_MEASURES };
   const day = clone(generateDay(SEED, DAY, opts)) as unknown as Rec[];
   const prev = clone(generateDay(SEED, '2026-03-03', opts)) as unknown as Rec[];
   const next = clone(generateDay(SEED, '2026-03-05', opts)) as unknown as Rec[];
@@ -304,6 +336,24 @@ function generateSaltedDay(): GeneratedDay {
       ]);
     }
     if (chance(0.005)) s.favourites_count = 10_000 + Math.floor(rand() * 100);
+  }
+  // Links, cards, origin servers and creation days, from a stream of their own (the salt above
+  // stays what it was before these families existed).
+  const rand2 = prng(2027);
+  const pick2 = <T>(xs: readonly T[]): T => xs[Math.floor(rand2() * xs.length)] as T;
+  for (const s of statuses) {
+    const account = s.account as Rec;
+    if (rand2() < 0.02) s.content = pick2(TRICKY_LINKS);
+    if (rand2() < 0.01) s.card = clone(pick2(TRICKY_CARDS));
+    if (rand2() < 0.003) delete s.card;
+    if (rand2() < 0.005) account.acct = pick2(TRICKY_ACCTS);
+    if (rand2() < 0.005)
+      account.created_at = pick2([
+        `${DAY}T00:00:00.000Z`,
+        `${DAY}T01:00:00.000+02:00`,
+        '2026-03-05T00:30:00.000+01:00',
+        '2026-03-05T00:00:00.000Z',
+      ]);
   }
 
   // Boundary statuses: [D 00:00, D+1 00:00) exactly.
@@ -411,6 +461,36 @@ describe('DuckDB oracle = kernels, on a generated day salted with awkward record
     expect(value('sentiment', 'scored')).toBeGreaterThan(1000);
     expect(value('viral_stats', 'viral_toots')).toBeGreaterThan(0);
     expect(oracle.rows.filter((r) => r.metric === 'toots_by_app').length).toBeGreaterThan(3);
+    expect(value('origin_stats', 'servers')).toBeGreaterThan(20);
+    expect(oracle.rows.filter((r) => r.metric === 'origin_statuses').length).toBe(20);
+    expect(value('new_accounts', 'created_on_day')).toBeGreaterThan(10);
+    expect(value('new_accounts', 'first_seen')).toBe(value('new_accounts', 'posters'));
+    expect(value('link_stats', 'with_card')).toBeGreaterThan(50);
+    expect(value('link_stats', 'with_content_link')).toBeGreaterThan(value('link_stats', 'with_card') as number);
+    for (const domain of ['example.com', 'news.example.org', 'caps.example', 'two.example', 'classy.example', 'www'])
+      expect(value('top_linked_domains', domain), domain).toBeGreaterThan(0);
+    for (const domain of ['m.example', 'x.example', 'single.example', 'upper.example', 'escaped.example', ''])
+      expect(value('top_linked_domains', domain), domain).toBeUndefined();
+  });
+
+  it('first-seen posters: the kernel and the oracle agree with a look-back of earlier posters', async () => {
+    // Earlier days' posters: every other poster of this day, and accounts this day never saw.
+    const earlier = [...oracle.posters.filter((_, i) => i % 2 === 0), 'gone@elsewhere.example', 'nobody'];
+    const o = await runOracle(gen.files, {
+      ...WINDOW,
+      ...MIRROR,
+      sentiment: false,
+      earlierPosters: { lookbackDays: 3, accts: earlier },
+    });
+    const mapper = createStatusMapper(WINDOW);
+    for (const f of gen.files) mapper.add(JSON.parse(readFileSync(f, 'utf8')) as unknown[], f);
+    const set = new Set(earlier);
+    const rows = finalizeAll(mapper.finish().partial, { firstSeen: { lookbackDays: 3, has: (a) => set.has(a) } });
+    const pick = (rows: KvRow[]) => rows.filter((r) => r.metric === 'new_accounts');
+    expect(diffRows(pick(o.rows), pick(rows))).toEqual([]);
+    const firstSeen = pick(rows).find((r) => r.key === 'first_seen')?.value;
+    expect(firstSeen).toBe(oracle.posters.length - Math.ceil(oracle.posters.length / 2));
+    expect(pick(rows).find((r) => r.key === 'lookback_days')?.value).toBe(3);
   });
 
   it('every metric equals the oracle exactly (default top-k 50)', () => {
