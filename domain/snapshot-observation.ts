@@ -80,7 +80,7 @@ export type SnapshotState =
 /** Why a day has no snapshot numbers, in one line. */
 export function notObservedReason(day: string, firstFetchedMs: number): string {
   if (firstFetchedMs < snapshotWindow(day).startMs)
-    return `not observed: only fetched before the day ended (${new Date(firstFetchedMs).toISOString()})`;
+    return `not observed: only fetched before the day ended (${new Date(firstFetchedMs).toISOString().slice(0, 19)}Z)`;
   return `not observed: first fetched ${utcDayOf(firstFetchedMs)}`;
 }
 

@@ -102,7 +102,9 @@ export class AccountPool {
     const base = `https://${a.domain}`;
     const days = Math.max(0, (atMs - a.createdMs) / DAY_MS);
     const rate = this.dailyRate(a);
-    const followers = Math.floor(a.followersBase * (1 + (a.followersGrowthPerYear * days) / 365));
+    // Growth in proportion, plus one follower a day: every profile's count moves from one day to
+    // the next, so an observation of one day can be told from another's.
+    const followers = Math.floor(a.followersBase * (1 + (a.followersGrowthPerYear * days) / 365)) + Math.floor(days);
     const statuses = a.statusesBase + Math.floor(rate * days);
     const gapDays = rate >= 1 ? 0 : Math.min(Math.floor(days), Math.floor(1 / Math.max(rate, 1e-3)));
     const avatar = a.hasAvatar
