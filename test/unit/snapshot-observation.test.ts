@@ -66,7 +66,7 @@ describe('history a later observation fills exactly', () => {
     // 12-02.. is running and 11-25..12-01 ended after 11-24; 11-18..11-24 ended with it, and 9 before.
     expect(kept[0]).toBe('2026-11-18');
     expect(kept).toHaveLength(10);
-    expect(weeksFinalBy('2026-11-23', observed, weeks)[0]?.week).toBe(weeks[2]?.week);
+    expect(weeksFinalBy('2026-11-23', observed, weeks)[0]?.week).toBe(weeks[3]?.week);
     // The observation's own running week is never final.
     expect(weeksFinalBy('2026-12-10', observed, weeks).map((w) => w.week)).not.toContain(weeks[0]?.week);
   });
