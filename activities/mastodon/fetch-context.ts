@@ -149,7 +149,12 @@ export class SourceRecorder {
     });
     if (!day) return undefined;
     if (day.observation) {
-      const manifest = await readManifest(s3, bucket, day.observation.manifestKey);
+      // Gone only if purged by the raw retention: then the day has nothing left to keep.
+      const manifest = await readManifest(s3, bucket, day.observation.manifestKey).catch((err: unknown) => {
+        if (isNoSuchKey(err)) return undefined;
+        throw err;
+      });
+      if (!manifest) return undefined;
       this.kept = { obs: day.observation, manifest };
       return this.kept;
     }
