@@ -35,8 +35,7 @@ export const snapshotStatus: FamilyDeclaration = {
     },
     {
       name: 'v_snapshot_status',
-      description:
-        'per day and snapshot source: observed, from_history or not_observed, when, and the reason (“not observed: first fetched 2026-12-02”)',
+      description: 'per day and snapshot source: observed, from_history or not_observed, when, and the reason why',
       columns: [
         { name: 'source', type: 'VARCHAR', label: 'Snapshot' },
         { name: 'status', type: 'VARCHAR', label: 'Status' },
