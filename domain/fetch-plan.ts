@@ -10,7 +10,9 @@ import { addDays } from './snowflake';
 // instance when that instance is configured (authoritative counts and complete statuses), else
 // on the first configured instance. Hashtags: an instance's own list, else the top-level one.
 // Look-back days re-scan the timelines only: instance documents, activity, peers, trends and
-// account profiles are snapshots of the moment they were fetched and belong to that day.
+// account profiles are snapshots of the moment they were fetched. Each is stored under the time it
+// was taken, and a day uses only the one taken in its own window, which a later run of the day
+// reuses instead of fetching again (domain/snapshot-observation.ts).
 
 export type FetchKind =
   | 'public-timeline'

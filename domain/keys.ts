@@ -62,6 +62,55 @@ export function rawManifestKey(host: string, day: string, source: RawSource | st
   return `${rawSourcePrefix(host, day, source)}_manifest.json`;
 }
 
+// --- Snapshot observations --------------------------------------------------------------------
+// A snapshot (profile, instance document, weekly activity, peers, trends, directory) is stored
+// under the moment it was taken, never under the day a run asked for, so no later run overwrites
+// it: raw/v1/instance=<host>/date=<UTC day of the observation>/observations/source=<source>/
+// at=<YYYYMMDDTHHMMSSZ>-<fetch id>/ (page-00001.json..., _manifest.json). The fetch id keeps two
+// observations taken in the same second apart. The day's own `_manifest.json` (rawManifestKey)
+// names the observation the day uses (domain/snapshot-observation.ts); `observations/` sits beside
+// the `source=` folders so a day's source prefix never lists them.
+
+/** `20261202T003000Z`: an observation time as a key segment (second precision, as HTTP dates). */
+export function observationStamp(observedAtMs: number): string {
+  if (!Number.isFinite(observedAtMs)) throw new Error(`expected epoch milliseconds, got ${observedAtMs}`);
+  return new Date(observedAtMs)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+}
+
+export function snapshotObservationPrefix(
+  host: string,
+  source: RawSource | string,
+  observedAtMs: number,
+  fetchId: string,
+): string {
+  const day = new Date(observedAtMs).toISOString().slice(0, 10);
+  return `raw/v1/instance=${safeSegment(host)}/date=${assertDay(day)}/observations/source=${safeSegment(source)}/at=${observationStamp(observedAtMs).toLowerCase()}-${safeSegment(fetchId).slice(0, 12)}/`;
+}
+
+export function snapshotObservationPageKey(
+  host: string,
+  source: RawSource | string,
+  observedAtMs: number,
+  fetchId: string,
+  page: number,
+): string {
+  return `${snapshotObservationPrefix(host, source, observedAtMs, fetchId)}page-${pad5(page)}.json`;
+}
+
+export function snapshotObservationManifestKey(
+  host: string,
+  source: RawSource | string,
+  observedAtMs: number,
+  fetchId: string,
+): string {
+  return `${snapshotObservationPrefix(host, source, observedAtMs, fetchId)}_manifest.json`;
+}
+
+// --- end of snapshot observations -------------------------------------------------------------
+
 export function mappedPrefix(dagId: string, day: string, task: string): string {
   return `mapped/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/task=${safeSegment(task)}/`;
 }

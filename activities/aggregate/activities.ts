@@ -35,10 +35,13 @@ import {
 import {
   instanceActivityRows,
   peersCountRows,
+  type SnapshotSourceState,
+  snapshotStatusRows,
   trackedAccountRows,
   trendingTagRows,
   type TrackedProfile,
 } from '../../domain/metrics/instance-facts';
+import { inSnapshotWindow, trendHistoryFor, weeksFinalBy } from '../../domain/snapshot-observation';
 import type { MastodonDailyParams } from '../../domain/mastodon-daily-params';
 import type { TaskContext } from '../../domain/task-context';
 import type { ItemLabel } from '../../domain/task-summary';
@@ -318,6 +321,13 @@ function earlierInRun(groups: readonly ReduceGroup[], g: ReduceGroup): RunDay[] 
   return groups.filter((o) => o.instance === g.instance && o.day < g.day).map((o) => ({ day: o.day, parts: o.parts }));
 }
 
+/**
+ * The day's snapshot rows: from the observation taken in the day's own window only (domain/
+ * snapshot-observation.ts). A day without one gets no numbers for that snapshot, except weekly
+ * activity and trend history, which a later observation carries exactly for ended weeks and days;
+ * every snapshot source gets a snapshot_status row saying which it was. Deltas compare with the
+ * previous day's own-window observation only, so none is computed across a gap.
+ */
 async function snapshotRows(
   deps: ActivityDeps,
   instance: string,
@@ -325,41 +335,99 @@ async function snapshotRows(
   accountKey?: (a: string) => string,
 ): Promise<KvRow[]> {
   const rows: KvRow[] = [];
+  const states: SnapshotSourceState[] = [];
   const items = planFetchDay(deps.config, day, { instances: [instance] });
-  const firstPage = async (source: string): Promise<unknown | undefined> => {
-    const m = await readManifest(deps, rawManifestKey(instance, day, source));
-    if (!m || m.unavailable || !m.complete) return undefined;
+  const has = (kind: string) => items.some((i) => i.kind === kind);
+  // The day's manifest names its observation; one from before observations had keys is read as an
+  // observation taken at its fetchedAt (read-compat, see SourceRecorder.keptObservation).
+  const observationOf = async (d: string, source: string) => {
+    const m = await readManifest(deps, rawManifestKey(instance, d, source));
+    if (!m || m.unavailable || m.error || !m.complete || m.pages.length === 0) return undefined;
+    const observedAt = m.observation?.observedAt ?? m.fetchedAt;
+    return {
+      m,
+      observedAtMs: Date.parse(observedAt),
+      firstFetchedMs: Date.parse(m.observation?.firstFetchedAt ?? m.fetchedAt),
+      inWindow: inSnapshotWindow(d, observedAt),
+    };
+  };
+  const bodyOf = async (m: SourceManifest): Promise<unknown> => {
     const texts = await Promise.all(m.pages.map((p) => getText(deps.s3, deps.bucket, p.key)));
     const arrays = texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as unknown);
     return arrays.every(Array.isArray) ? (arrays as unknown[][]).flat() : arrays[0];
   };
-  const profiles = async (d: string): Promise<TrackedProfile[]> => {
-    const out: TrackedProfile[] = [];
-    for (const it of planFetchDay(deps.config, d, { instances: [instance] }).filter((i) => i.kind === 'account')) {
-      const m = await readManifest(deps, it.manifestKey);
-      if (m?.profile)
-        out.push({
-          acct: m.profile.acct,
-          followersCount: m.profile.followersCount,
-          followingCount: m.profile.followingCount,
-          statusesCount: m.profile.statusesCount,
-        });
+  const profileOf = (p: NonNullable<SourceManifest['profile']>): TrackedProfile => ({
+    acct: p.acct,
+    followersCount: p.followersCount,
+    followingCount: p.followingCount,
+    statusesCount: p.statusesCount,
+  });
+  const notObserved = (source: string, o: { firstFetchedMs: number }): SnapshotSourceState => ({
+    source,
+    state: 'not-observed',
+    firstFetchedMs: o.firstFetchedMs,
+  });
+
+  if (has('account')) {
+    const today: TrackedProfile[] = [];
+    const previous: TrackedProfile[] = [];
+    for (const it of items.filter((i) => i.kind === 'account')) {
+      const o = await observationOf(day, it.source);
+      if (o?.m.profile) {
+        const source = `account:${(accountKey ?? ((a: string) => a))(o.m.profile.acct)}`;
+        if (o.inWindow) {
+          today.push(profileOf(o.m.profile));
+          states.push({ source, state: 'observed', observedAtMs: o.observedAtMs });
+        } else states.push(notObserved(source, o));
+      }
+      const before = await observationOf(addDays(day, -1), it.source);
+      if (before?.inWindow && before.m.profile) previous.push(profileOf(before.m.profile));
     }
-    return out;
-  };
-  if (items.some((i) => i.kind === 'account'))
-    rows.push(...trackedAccountRows(await profiles(day), await profiles(addDays(day, -1)), accountKey));
-  if (items.some((i) => i.kind === 'activity')) {
-    const weeks = InstanceActivityWeek.array().safeParse(await firstPage('activity'));
-    if (weeks.success) rows.push(...instanceActivityRows(weeks.data));
+    rows.push(...trackedAccountRows(today, previous, accountKey));
   }
-  if (items.some((i) => i.kind === 'peers')) {
-    const peers = InstancePeers.safeParse(await firstPage('peers'));
-    if (peers.success) rows.push(...peersCountRows(peers.data));
+  if (has('activity')) {
+    const o = await observationOf(day, 'activity');
+    const weeks = o ? InstanceActivityWeek.array().safeParse(await bodyOf(o.m)) : undefined;
+    if (o && weeks?.success) {
+      const kept = o.inWindow ? weeks.data : weeksFinalBy(day, o.observedAtMs, weeks.data);
+      rows.push(...instanceActivityRows(kept));
+      if (o.inWindow) states.push({ source: 'activity', state: 'observed', observedAtMs: o.observedAtMs });
+      else if (kept.length > 0)
+        states.push({ source: 'activity', state: 'from-history', observedAtMs: o.observedAtMs });
+      else states.push(notObserved('activity', o));
+    }
   }
-  if (items.some((i) => i.kind === 'trends')) {
-    const tags = TrendTag.array().safeParse(await firstPage('trends'));
-    if (tags.success) rows.push(...trendingTagRows(tags.data));
+  if (has('peers')) {
+    const o = await observationOf(day, 'peers');
+    const peers = o ? InstancePeers.safeParse(await bodyOf(o.m)) : undefined;
+    if (o && peers?.success) {
+      if (o.inWindow) {
+        rows.push(...peersCountRows(peers.data));
+        states.push({ source: 'peers', state: 'observed', observedAtMs: o.observedAtMs });
+      } else states.push(notObserved('peers', o));
+    }
   }
+  if (has('trends')) {
+    const o = await observationOf(day, 'trends');
+    const tags = o ? TrendTag.array().safeParse(await bodyOf(o.m)) : undefined;
+    if (o && tags?.success) {
+      if (o.inWindow) {
+        rows.push(...trendingTagRows(tags.data));
+        states.push({ source: 'trends', state: 'observed', observedAtMs: o.observedAtMs });
+      } else {
+        // A rank is a fact of the moment observed; only the ended days of each tag's history fill the day.
+        const history = trendingTagRows(trendHistoryFor(day, o.observedAtMs, tags.data)).filter(
+          (r) => r.metric !== 'trending_tag_rank',
+        );
+        rows.push(...history);
+        states.push(
+          history.length > 0
+            ? { source: 'trends', state: 'from-history', observedAtMs: o.observedAtMs }
+            : notObserved('trends', o),
+        );
+      }
+    }
+  }
+  rows.push(...snapshotStatusRows(states));
   return rows;
 }

@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
-import { rawManifestKey } from '../../domain/keys';
-import { RateLimitCounters, writeManifest, type PageEntry, type SourceManifest } from './manifest';
+import { rawManifestKey, snapshotObservationManifestKey, snapshotObservationPageKey } from '../../domain/keys';
+import { type DayObservation, keptDayObservation } from '../../domain/snapshot-observation';
+import { RateLimitCounters, readManifest, writeManifest, type PageEntry, type SourceManifest } from './manifest';
 import { SegmentWriter } from './raw-segments';
 import { SourcePages } from './raw-store';
 import type { MastodonSession } from './session';
@@ -58,18 +59,44 @@ export interface SourceTarget {
 /** Source kinds whose pages the map step reads, and so are also written in segments. */
 const SEGMENTED_KINDS = new Set(['public-timeline']);
 
+/**
+ * Source kinds that are snapshots of a moment (an account's profile: its first page only): stored
+ * as observations under their own time, never overwritten (domain/snapshot-observation.ts).
+ */
+export const SNAPSHOT_KINDS: ReadonlySet<string> = new Set([
+  'account',
+  'instance',
+  'activity',
+  'peers',
+  'trends',
+  'directory',
+]);
+
+/** The observation a day already had, with that observation's own manifest. */
+export interface KeptObservation {
+  obs: DayObservation;
+  manifest: SourceManifest;
+}
+
 /** Builds the manifest of one source as pages are stored. */
 export class SourceRecorder {
-  readonly pages: SourcePages;
+  /** Where `store` puts pages: the day's folder, or the observation's while one is recorded. */
+  pages: SourcePages;
   readonly entries: PageEntry[] = [];
   readonly manifestKey: string;
   private readonly segments: SegmentWriter | undefined;
+  private readonly dayPages: SourcePages;
+  /** The snapshot this run is taking: its time, manifest key and entries [first, end). */
+  private observation: { observedAtMs: number; manifestKey: string; first: number; end?: number } | undefined;
+  /** The observation the day had before this run (see keptObservation). */
+  kept: KeptObservation | undefined;
 
   constructor(
     readonly rt: FetchRuntime,
     readonly target: SourceTarget,
   ) {
-    this.pages = new SourcePages(rt.s3, rt.bucket, target.instance.name, target.day, target.source);
+    this.dayPages = new SourcePages(rt.s3, rt.bucket, target.instance.name, target.day, target.source);
+    this.pages = this.dayPages;
     this.manifestKey = rawManifestKey(target.instance.name, target.day, target.source);
     this.segments = SEGMENTED_KINDS.has(target.kind)
       ? new SegmentWriter(rt.s3, rt.bucket, target.instance.name, target.day, target.source)
@@ -108,6 +135,69 @@ export class SourceRecorder {
     return full;
   }
 
+  /**
+   * The observation the day already has, if any (also kept in `kept`). A day manifest from before
+   * observations had keys is read as an observation taken at its `fetchedAt` (the moment that
+   * fetch finished, the best time it recorded): an observation manifest is written for it, naming
+   * its pages where they are, so the next manifest of the day loses nothing.
+   */
+  async keptObservation(): Promise<KeptObservation | undefined> {
+    const { s3, bucket } = this.rt;
+    const day = await readManifest(s3, bucket, this.manifestKey).catch((err: unknown) => {
+      if (isNoSuchKey(err)) return undefined;
+      throw err;
+    });
+    if (!day) return undefined;
+    if (day.observation) {
+      // Gone only if purged by the raw retention: then the day has nothing left to keep.
+      const manifest = await readManifest(s3, bucket, day.observation.manifestKey).catch((err: unknown) => {
+        if (isNoSuchKey(err)) return undefined;
+        throw err;
+      });
+      if (!manifest) return undefined;
+      this.kept = { obs: day.observation, manifest };
+      return this.kept;
+    }
+    const legacyPages = this.target.kind === 'account' ? day.pages.slice(0, 1) : day.pages;
+    if (!day.complete || day.unavailable || day.error || legacyPages.length === 0) return undefined;
+    if (this.target.kind === 'account' && !day.profile) return undefined;
+    const observedAtMs = Date.parse(day.fetchedAt);
+    const key = snapshotObservationManifestKey(this.target.instance.name, this.target.source, observedAtMs, 'legacy');
+    const manifest: SourceManifest = {
+      ...day,
+      pages: legacyPages,
+      segments: undefined,
+      statusesInWindow: 0,
+      duplicates: 0,
+      outsideWindow: undefined,
+      observedAt: day.fetchedAt,
+      migratedFrom: this.manifestKey,
+    };
+    await writeManifest(s3, bucket, key, stripUndefined(manifest));
+    this.kept = { obs: { observedAt: day.fetchedAt, manifestKey: key, firstFetchedAt: day.fetchedAt }, manifest };
+    return this.kept;
+  }
+
+  /** From here on `store` writes the snapshot taken at `observedAtMs`, under its own key. */
+  observe(observedAtMs: number): void {
+    const { instance, source } = this.target;
+    const fetchId = this.rt.fetchId;
+    this.observation = {
+      observedAtMs,
+      manifestKey: snapshotObservationManifestKey(instance.name, source, observedAtMs, fetchId),
+      first: this.entries.length,
+    };
+    this.pages = new SourcePages(this.rt.s3, this.rt.bucket, instance.name, this.target.day, source, (page) =>
+      snapshotObservationPageKey(instance.name, source, observedAtMs, fetchId, page),
+    );
+  }
+
+  /** The snapshot is whole (an account's profile): later pages go to the day's folder again. */
+  endObservation(): void {
+    if (this.observation) this.observation.end = this.entries.length;
+    this.pages = this.dayPages;
+  }
+
   private lastNext: string | null = null;
 
   checkpoint(session: MastodonSession, next: string | null): Checkpoint {
@@ -128,9 +218,12 @@ export class SourceRecorder {
 
   /** Write the manifest (last), after removing pages an earlier longer run left behind. */
   async finish(session: MastodonSession, fields: ManifestFields): Promise<SourceManifest> {
-    await this.pages.removeAfter(this.entries.length);
+    // A snapshot source's day folder holds only earlier runs' snapshots (kept as observations)
+    // and, for an account, its statuses after page 1: only those are trimmed.
+    if (!SNAPSHOT_KINDS.has(this.target.kind) || this.target.kind === 'account')
+      await this.dayPages.removeAfter(this.entries.length);
     const segments = await this.segments?.finish();
-    const manifest: SourceManifest = {
+    let manifest: SourceManifest = {
       manifestVersion: 1,
       instance: this.target.instance.name,
       source: this.target.source,
@@ -152,9 +245,57 @@ export class SourceRecorder {
       attempts: this.rt.attempt,
       rateLimit: { ...session.counters },
     };
+    if (this.observation) manifest = await this.finishObservation(manifest, fields);
+    else if (this.kept) manifest = { ...manifest, observation: this.kept.obs };
     await writeManifest(this.rt.s3, this.rt.bucket, this.manifestKey, manifest);
     return manifest;
   }
+
+  /**
+   * Write the observation's own manifest, then make the day's manifest name the observation the
+   * day keeps (keptDayObservation), with that observation's pages and summary.
+   */
+  private async finishObservation(day: SourceManifest, fields: ManifestFields): Promise<SourceManifest> {
+    const o = this.observation!;
+    const end = o.end ?? this.entries.length;
+    const snapshotPages = this.entries.slice(o.first, end);
+    const others = [...this.entries.slice(0, o.first), ...this.entries.slice(end)];
+    const whole = o.end !== undefined || (fields.complete && !fields.error && !fields.unavailable);
+    if (!whole || snapshotPages.length === 0) return this.kept ? { ...day, observation: this.kept.obs } : day;
+    const observedAt = new Date(o.observedAtMs).toISOString();
+    const own: SourceManifest = {
+      ...day,
+      pages: snapshotPages,
+      segments: undefined,
+      statusesInWindow: 0,
+      duplicates: 0,
+      outsideWindow: undefined,
+      cursors: this.target.kind === 'account' ? {} : day.cursors,
+      complete: true,
+      error: undefined,
+      observedAt,
+    };
+    await writeManifest(this.rt.s3, this.rt.bucket, o.manifestKey, stripUndefined(own));
+    const chosen = keptDayObservation(this.target.day, this.kept?.obs, { observedAt, manifestKey: o.manifestKey });
+    const from = chosen.manifestKey === o.manifestKey ? own : this.kept!.manifest;
+    return stripUndefined({
+      ...day,
+      pages: [...from.pages, ...others],
+      cursors: this.target.kind === 'account' ? day.cursors : from.cursors,
+      profile: from.profile,
+      instanceInfo: from.instanceInfo,
+      observation: chosen,
+    });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function isNoSuchKey(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
 export type ManifestFields = Partial<

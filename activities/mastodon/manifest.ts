@@ -83,6 +83,20 @@ export const SourceManifest = z.strictObject({
   /** Instance info: which API answered and what it says, in a few fields. */
   instanceInfo: z.strictObject({ api: z.enum(['v2', 'v1']), domain: z.string(), version: z.string() }).optional(),
   fetchedAt: z.string(),
+  /**
+   * Snapshot observations (their own manifest, under the observation's key): when the snapshot
+   * was taken — the server's `Date` header, else the worker clock (see domain/snapshot-observation.ts).
+   */
+  observedAt: z.string().optional(),
+  /** An observation made from a day manifest written before observations had keys: that manifest's key. */
+  migratedFrom: z.string().optional(),
+  /**
+   * A day's manifest of a snapshot source: the observation the day uses (its pages and profile
+   * are copied here), and when the day was first fetched. Absent in manifests from before.
+   */
+  observation: z
+    .strictObject({ observedAt: z.string(), manifestKey: z.string(), firstFetchedAt: z.string() })
+    .optional(),
   /** Attempts of the activity that contributed pages (1 unless it resumed after a failure). */
   attempts: z.number().int().min(1),
   rateLimit: RateLimitCounters,

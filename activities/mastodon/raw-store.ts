@@ -33,10 +33,12 @@ export class SourcePages {
     readonly host: string,
     readonly day: string,
     readonly source: string,
+    /** Snapshot observations keep their pages under the observation's own key (domain/keys.ts). */
+    private readonly keyOf?: (page: number) => string,
   ) {}
 
   key(page: number): string {
-    return rawPageKey(this.host, this.day, this.source, page);
+    return this.keyOf ? this.keyOf(page) : rawPageKey(this.host, this.day, this.source, page);
   }
 
   async put(page: number, body: Buffer, meta: PageMeta): Promise<string> {

@@ -3,6 +3,7 @@ import type { InstanceConfig } from '../../domain/config';
 import { MastodonAccount, MastodonInstanceV1, MastodonInstanceV2 } from '../../domain/mastodon-schemas';
 import { isOptedOut } from '../../domain/privacy';
 import { linkParam, STATUS_PAGE_LIMIT } from '../../domain/paging';
+import { inSnapshotWindow, observedAtFrom } from '../../domain/snapshot-observation';
 import {
   clientFailure,
   classifyExchange,
@@ -17,7 +18,7 @@ import { isResuming, openSource, type FetchRuntime, type SessionFactory, type So
 import type { Exchange } from './http';
 import { fetchResult, type FetchResult } from './manifest';
 import type { MastodonSession } from './session';
-import { parseNext, scanManifestFields, scanTimeline, type ScanOutcome } from './timeline-fetch';
+import { scanManifestFields, scanTimeline, type ScanOutcome } from './timeline-fetch';
 
 // The fetchers, one per kind of source, on top of the timeline scan and the page store. Each
 // writes its `_manifest.json` last and returns references and counts only. Closed feeds are
@@ -195,59 +196,47 @@ export async function fetchAccountSource(
   const lookupEndpoint = `GET /api/v1/accounts/lookup?acct=${acct}`;
   const ctx = { instance: instance.name, endpoint: lookupEndpoint };
 
-  let profileBody: { body: Buffer; json: unknown; path: string; status: number; stored: boolean } | undefined;
-  if (isResuming(rt)) {
-    const meta = await rec.pages.head(1);
-    if (meta?.fetchId === rt.fetchId) {
-      const body = await rec.pages.get(1);
-      profileBody = {
-        body,
-        json: JSON.parse(body.toString('utf8')),
-        path: meta.path,
-        status: meta.httpStatus,
-        stored: true,
-      };
-    }
-  }
-  if (!profileBody) {
+  // The profile is a snapshot: the day keeps the one observed in its window (a re-run reuses it,
+  // no lookup); otherwise it is looked up now and stored as an observation of this moment.
+  const kept = await rec.keptObservation();
+  const reused = kept && inSnapshotWindow(input.day, kept.obs.observedAt) ? kept.manifest : undefined;
+  let account: { id: string; acct: string; followers_count: number; following_count: number; statuses_count: number };
+  if (reused?.profile && reused.pages[0]) {
+    const p = reused.profile;
+    account = {
+      id: p.id,
+      acct: p.acct,
+      followers_count: p.followersCount,
+      following_count: p.followingCount,
+      statuses_count: p.statusesCount,
+    };
+    rec.entries.push(reused.pages[0]);
+  } else {
     const ex = await session.request(lookupEndpoint, false, (m) => m.lookupAccount(encodeURIComponent(acct)));
     const cls = classifyExchange(ex);
     if (cls === 'server') throw serverFailure(ctx, ex);
     if (cls === 'invalid-body') throw invalidBodyFailure(ctx, ex);
     if (cls === 'client') throw await refuse(rec, session, ctx, ex);
-    profileBody = { body: ex.body, json: ex.json, path: ex.path, status: ex.status, stored: false };
+    const parsed = MastodonAccount.safeParse(ex.json);
+    if (!parsed.success)
+      throw invalidBodyFailure(ctx, { ...ex, jsonError: `not an account: ${parsed.error.issues[0]?.message ?? ''}` });
+    // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
+    // bio) is not tracked; nothing of it is stored.
+    if (isOptedOut(parsed.data)) {
+      const m = await rec.finish(session, {
+        complete: true,
+        unavailable: {
+          reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
+          httpStatus: 200,
+        },
+      });
+      return fetchResult(rec.manifestKey, m);
+    }
+    account = parsed.data;
+    rec.observe(observedAtFrom(ex.headers.date, rt.now()));
+    await rec.store(ex.body, { path: ex.path, httpStatus: ex.status, count: 1 }, 'statuses');
+    rec.endObservation();
   }
-  const parsed = MastodonAccount.safeParse(profileBody.json);
-  if (!parsed.success)
-    throw invalidBodyFailure(ctx, {
-      status: profileBody.status,
-      headers: {},
-      body: profileBody.body,
-      json: profileBody.json,
-      jsonError: `not an account: ${parsed.error.issues[0]?.message ?? ''}`,
-      path: profileBody.path,
-    });
-  const account = parsed.data;
-  // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
-  // bio) is not tracked; nothing of it is stored.
-  if (isOptedOut(account)) {
-    const m = await rec.finish(session, {
-      complete: true,
-      unavailable: {
-        reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
-        httpStatus: 200,
-      },
-    });
-    return fetchResult(rec.manifestKey, m);
-  }
-  if (profileBody.stored)
-    await rec.adopt(1, rec.pages.key(1), profileBody.body, {
-      path: profileBody.path,
-      httpStatus: profileBody.status,
-      count: 1,
-    });
-  else
-    await rec.store(profileBody.body, { path: profileBody.path, httpStatus: profileBody.status, count: 1 }, 'statuses');
   rt.heartbeat(rec.checkpoint(session, null));
 
   const endpoint = `GET /api/v1/accounts/${account.id}/statuses`;
@@ -289,32 +278,23 @@ export async function fetchInstanceInfoSource(
     { instance, day: input.day, source: 'instance', kind: 'instance' },
     newSession,
   );
-  const recovered = isResuming(rt) ? await rec.pages.recover(rt.fetchId, 1) : [];
-  let page: { body: Buffer; json: unknown; path: string; status: number } | undefined;
-  const first = recovered[0];
-  if (first) {
-    page = {
-      body: first.body,
-      json: JSON.parse(first.body.toString('utf8')),
-      path: first.meta.path,
-      status: first.meta.httpStatus,
-    };
-    await rec.adopt(1, first.key, first.body, { path: first.meta.path, httpStatus: first.meta.httpStatus, count: 1 });
-  } else {
-    let endpoint = 'GET /api/v2/instance';
-    let ex = await session.request(endpoint, false, (m) => m.client.get('/api/v2/instance'));
-    if (ex.status === 404 || ex.status === 410) {
-      endpoint = 'GET /api/v1/instance';
-      ex = await session.request(endpoint, false, (m) => m.getInstance());
-    }
-    const ctx = { instance: instance.name, endpoint };
-    const cls = classifyExchange(ex);
-    if (cls === 'server') throw serverFailure(ctx, ex);
-    if (cls === 'invalid-body') throw invalidBodyFailure(ctx, ex);
-    if (cls === 'client') throw await refuse(rec, session, ctx, ex);
-    page = { body: ex.body, json: ex.json, path: ex.path, status: ex.status };
-    await rec.store(ex.body, { path: ex.path, httpStatus: ex.status, count: 1 }, 'end:single');
+  // A snapshot: a re-run of the day reuses the observation from its window (no request).
+  const kept = await rec.keptObservation();
+  if (kept && inSnapshotWindow(input.day, kept.obs.observedAt)) return fetchResult(rec.manifestKey, kept.manifest);
+  let endpoint = 'GET /api/v2/instance';
+  let ex = await session.request(endpoint, false, (m) => m.client.get('/api/v2/instance'));
+  if (ex.status === 404 || ex.status === 410) {
+    endpoint = 'GET /api/v1/instance';
+    ex = await session.request(endpoint, false, (m) => m.getInstance());
   }
+  const ctx = { instance: instance.name, endpoint };
+  const cls = classifyExchange(ex);
+  if (cls === 'server') throw serverFailure(ctx, ex);
+  if (cls === 'invalid-body') throw invalidBodyFailure(ctx, ex);
+  if (cls === 'client') throw await refuse(rec, session, ctx, ex);
+  const page = { json: ex.json, path: ex.path };
+  rec.observe(observedAtFrom(ex.headers.date, rt.now()));
+  await rec.store(ex.body, { path: ex.path, httpStatus: ex.status, count: 1 }, 'end:single');
   const m = await rec.finish(session, { complete: true, ...instanceInfoOf(page.json, page.path) });
   return fetchResult(rec.manifestKey, m);
 }
@@ -380,16 +360,10 @@ export async function fetchListSource(
   let offset = 0;
   let done = false;
   let items = 0;
-  if (isResuming(rt)) {
-    for (const p of await rec.pages.recover(rt.fetchId, 1)) {
-      const n = listLength(p.body);
-      await rec.adopt(p.page, p.key, p.body, { path: p.meta.path, httpStatus: p.meta.httpStatus, count: n });
-      items += n;
-      const next = parseNext(p.meta.next);
-      if (next.offset !== undefined) offset = next.offset;
-      else done = true;
-    }
-  }
+  // A snapshot: a re-run of the day reuses the observation from its window (no request). A
+  // retried attempt takes a new observation (its pages are under a new time; nothing to resume).
+  const kept = await rec.keptObservation();
+  if (kept && inSnapshotWindow(input.day, kept.obs.observedAt)) return fetchResult(rec.manifestKey, kept.manifest);
   while (!done && rec.entries.length < maxPages) {
     const ex = await session.request(spec.endpoint, false, (m) => spec.call(m, offset, spec.limit));
     const cls = classifyExchange(ex, false);
@@ -412,6 +386,7 @@ export async function fetchListSource(
       return fetchResult(rec.manifestKey, m);
     }
     // Next page: Link rel="next" when the server gives one, else offset + what came back.
+    if (rec.entries.length === 0) rec.observe(observedAtFrom(ex.headers.date, rt.now()));
     const linkOffset = Number(linkParam(ex.headers.link, 'next', 'offset'));
     const more = spec.limit > 0 && n >= spec.limit;
     const nextOffset = Number.isFinite(linkOffset) && linkOffset > offset ? linkOffset : offset + n;
@@ -430,13 +405,4 @@ export async function fetchListSource(
     cursors: { items, lastOffset: offset, truncatedAtMaxPages: done ? null : maxPages },
   });
   return fetchResult(rec.manifestKey, m);
-}
-
-function listLength(body: Buffer): number {
-  try {
-    const v = JSON.parse(body.toString('utf8')) as unknown;
-    return Array.isArray(v) ? v.length : 1;
-  } catch {
-    return 0;
-  }
 }

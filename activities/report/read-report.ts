@@ -1,5 +1,14 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DayKpiRow, ReportInput, RollUp, TopKind, TopRow, TrackedRow, ViralRow } from '../../domain/report/model';
+import type {
+  DayKpiRow,
+  ReportInput,
+  RollUp,
+  SnapshotGapRow,
+  TopKind,
+  TopRow,
+  TrackedRow,
+  ViralRow,
+} from '../../domain/report/model';
 import { readFrom } from '../../domain/report/model';
 import { openReadOnly } from '../store/duckdb-store';
 import { LABELS_TABLE, readLoads, rowsOf } from '../store/load-log';
@@ -28,6 +37,11 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 
 async function tableExists(conn: DuckDBConnection, name: string): Promise<boolean> {
   const r = await rows(conn, 'SELECT count(*) AS n FROM information_schema.tables WHERE table_name = $1', [name]);
+  return Number(r[0]?.n ?? 0) > 0;
+}
+
+async function viewExists(conn: DuckDBConnection, name: string): Promise<boolean> {
+  const r = await rows(conn, 'SELECT count(*) AS n FROM duckdb_views() WHERE view_name = $1', [name]);
   return Number(r[0]?.n ?? 0) > 0;
 }
 
@@ -105,8 +119,20 @@ export async function readReportInput(conn: DuckDBConnection, q: ReportQuery): P
       tops.push({ instance: String(r.instance), day: dayText(r.day), kind, key: String(r.key), count: Number(r.n) });
   }
 
+  // Snapshot status is absent from stores loaded before it was recorded: read it when there.
+  const status = await viewExists(conn, 'v_snapshot_status');
   const tracked: TrackedRow[] = (
-    await rows(conn, `SELECT * FROM v_tracked_accounts ${where} ORDER BY instance, day, account`, detail)
+    await rows(
+      conn,
+      status
+        ? `SELECT t.*, s.status IS NOT NULL AS previous_not_observed FROM v_tracked_accounts t
+           LEFT JOIN v_snapshot_status s ON s.instance = t.instance AND s.day = t.day - 1
+             AND s.source = 'account:' || t.account AND s.status <> 'observed'
+           WHERE t.day BETWEEN $1::DATE AND $2::DATE AND ($3::VARCHAR IS NULL OR t.instance = $3)
+           ORDER BY t.instance, t.day, t.account`
+        : `SELECT *, false AS previous_not_observed FROM v_tracked_accounts ${where} ORDER BY instance, day, account`,
+      detail,
+    )
   ).map((r) => ({
     instance: String(r.instance),
     day: dayText(r.day),
@@ -115,7 +141,22 @@ export async function readReportInput(conn: DuckDBConnection, q: ReportQuery): P
     statuses: Number(r.statuses),
     followersDelta: num(r.followers_delta),
     statusesDelta: num(r.statuses_delta),
+    ...(r.previous_not_observed === true ? { previousNotObserved: true } : {}),
   }));
+  const snapshotGaps: SnapshotGapRow[] = status
+    ? (
+        await rows(
+          conn,
+          `SELECT instance, day, source, reason FROM v_snapshot_status ${where} AND status <> 'observed' ORDER BY ALL`,
+          detail,
+        )
+      ).map((r) => ({
+        instance: String(r.instance),
+        day: dayText(r.day),
+        source: String(r.source),
+        reason: String(r.reason),
+      }))
+    : [];
 
   const labels = await tableExists(conn, LABELS_TABLE);
   const viral: ViralRow[] = (
@@ -138,7 +179,7 @@ export async function readReportInput(conn: DuckDBConnection, q: ReportQuery): P
   }));
 
   const loads = await readLoads(rowsOf(conn), { fromDay: q.from, toDay: q.to, instance: q.instance });
-  return { ...base, kpis, tops, tracked, viral, loads };
+  return { ...base, kpis, tops, tracked, snapshotGaps, viral, loads };
 }
 
 /** DuckDB DATE values print as YYYY-MM-DD. */

@@ -139,6 +139,13 @@ export function registerDemoCommand(program: Command): void {
           console.log(
             `\ndemo: mastodon_daily for ${day} — ${temporalUiLink(config, `dag/mastodon_daily/${day}`) ?? `dag/mastodon_daily/${day}`}`,
           );
+          // Run each day as its schedule would have: the simulated instance's clock starts one
+          // hour after the day ended, so its snapshots (followers, weekly activity, trends) are
+          // observed in the day's own window instead of all today (a real instance cannot do this:
+          // a backfill there shows past days' profiles as "not observed").
+          const simStart = Math.min(Date.now(), Date.parse(`${addDays(day, 1)}T01:00:00Z`));
+          const realStart = Date.now();
+          sim.setNow(() => Math.min(Date.now(), simStart + (Date.now() - realStart)));
           const handle = await startDagRun(client, config, {
             dagId: 'mastodon_daily',
             logicalDate: day,
@@ -147,6 +154,7 @@ export function registerDemoCommand(program: Command): void {
           const outcome = await followDagRun(handle, { print: (l) => console.log(`  ${l}`) });
           if (outcome.error) failures.push(`${day}: ${outcome.error}`);
         }
+        sim.setNow(() => Date.now());
         await connection.close();
         console.log('\ndemo: daily summary from DuckDB (v_daily_summary):\n');
         const rows = await querySql(config.duckdb.path, `SELECT * FROM v_daily_summary ORDER BY instance, day`);

@@ -11,6 +11,7 @@ import { FAMILIES, FAMILY_NAMES } from './index';
 import { instanceActivity } from './instance-activity';
 import { mapCounts } from './map-counts';
 import { peers } from './peers';
+import { snapshotStatus } from './snapshot-status';
 import { trackedAccounts } from './tracked-accounts';
 import { trendingTags } from './trending-tags';
 import type { FamilyDeclaration, MetricSpec } from './types';
@@ -18,7 +19,13 @@ import type { FamilyDeclaration, MetricSpec } from './types';
 export type { CatalogView, ChartDeclaration, ColumnType, ViewColumn, ViewDeclaration } from './catalog-types';
 
 /** Families whose rows come from instance and account snapshots (the reduce's snapshotRows). */
-export const SNAPSHOT_FAMILIES: readonly FamilyDeclaration[] = [trackedAccounts, instanceActivity, peers, trendingTags];
+export const SNAPSHOT_FAMILIES: readonly FamilyDeclaration[] = [
+  trackedAccounts,
+  instanceActivity,
+  peers,
+  trendingTags,
+  snapshotStatus,
+];
 
 /** Families whose rows finalizeAll emits: the status families and the map step's counters. */
 export const STATUS_FAMILIES: readonly FamilyDeclaration[] = [...FAMILY_NAMES.map((n) => FAMILIES[n]), mapCounts];

@@ -1,5 +1,7 @@
 // Instance weekly activity (a snapshot family): statuses, logins and registrations per week, as
-// /api/v1/instance/activity reported them when the day was fetched.
+// /api/v1/instance/activity reported them in the day's own observation window, or, for a day not
+// observed then, the weeks a later answer reports that had ended by the day's end (exact: an
+// ended week no longer changes; domain/snapshot-observation.ts).
 import type { InstanceActivityWeek } from '../mastodon-schemas';
 import { dedupeRows } from './snapshot-rows';
 import type { FamilyDeclaration, KvRow } from './types';

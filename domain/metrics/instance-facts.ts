@@ -5,3 +5,4 @@ export { instanceActivityRows } from './instance-activity';
 export { peersCountRows } from './peers';
 export { type TrackedProfile, trackedAccountRows } from './tracked-accounts';
 export { trendingTagRows } from './trending-tags';
+export { type SnapshotSourceState, snapshotStatusRows } from './snapshot-status';

@@ -1,5 +1,7 @@
 // Tracked accounts (a snapshot family): followers/following/statuses of the accounts the config
-// tracks, as their profiles said when the day was fetched, with day-over-day deltas.
+// tracks, as their profiles said when observed in the day's own window (absent when the day was
+// not observed, see domain/snapshot-observation.ts), with deltas against the previous day's own
+// observation (none across a gap).
 import type { FamilyDeclaration, KvRow } from './types';
 
 export interface TrackedProfile {

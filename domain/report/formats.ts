@@ -44,7 +44,9 @@ function kpiLine(k: PeriodKpis): string {
 }
 
 export function trackedLine(t: DayDetail['tracked'][number]): string {
-  const delta = (d: number | null) => (d === null ? '(new)' : formatDelta(d));
+  // A null delta after a day that was not observed is a gap, not a first day: say so.
+  const none = t.previousNotObserved ? '(no delta: day before not observed)' : '(new)';
+  const delta = (d: number | null) => (d === null ? none : formatDelta(d));
   return `${t.account}: ${formatCount(t.followers)} followers ${delta(t.followersDelta)}, ${formatCount(t.statuses)} statuses ${delta(t.statusesDelta)}`;
 }
 
@@ -61,6 +63,7 @@ function dayLines(d: DayDetail, k: PeriodKpis | undefined, s: TextStyle): string
   out.push(s.line(`languages: ${ranked(d.languages)}`));
   out.push(s.line(`apps: ${ranked(d.apps)}`));
   for (const t of d.tracked) out.push(s.line(`tracked ${trackedLine(t)}`));
+  for (const g of d.snapshotGaps ?? []) out.push(s.line(`snapshot ${g.source}: ${g.reason}`));
   const viralHead = `viral toots: ${d.viralCount === null ? '—' : formatCount(d.viralCount)}`;
   out.push(
     s.line(

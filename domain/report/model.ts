@@ -44,9 +44,20 @@ export interface TrackedRow {
   account: string;
   followers: number;
   statuses: number;
-  /** null: no profile of the day before (first day tracked). */
+  /** null: no profile of the day before (first day tracked, or the day before was not observed). */
   followersDelta: number | null;
   statusesDelta: number | null;
+  /** The day before had no observation from its window: why the deltas are null. */
+  previousNotObserved?: boolean;
+}
+/** A snapshot a day has no numbers of (or only history for), and why (v_snapshot_status). */
+export interface SnapshotGapRow {
+  instance: string;
+  day: string;
+  /** `account:<account>`, `activity`, `peers`, `trends`. */
+  source: string;
+  /** "not observed: first fetched 2026-12-02". */
+  reason: string;
 }
 export interface ViralRow {
   instance: string;
@@ -68,6 +79,8 @@ export interface ReportInput {
   tops: readonly TopRow[];
   tracked: readonly TrackedRow[];
   viral: readonly ViralRow[];
+  /** Snapshots not observed in their day's window (absent in stores from before they were recorded). */
+  snapshotGaps?: readonly SnapshotGapRow[];
   /** Loads per `${instance}#${day}`. */
   loads: ReadonlyMap<string, readonly LoadRecord[]>;
 }
@@ -120,6 +133,8 @@ export interface DayDetail {
   languages: Ranked[];
   apps: Ranked[];
   tracked: TrackedRow[];
+  /** Snapshots the day was not observed for, with the reason (its numbers are absent, not zero). */
+  snapshotGaps?: { source: string; reason: string }[];
   viral: ViralRow[];
   /** Every viral toot of the day (the list above is top 5, opted-out accounts never listed). */
   viralCount: number | null;
@@ -298,6 +313,9 @@ export function buildReport(input: ReportInput): ReportModel {
         languages: top('languages'),
         apps: top('apps'),
         tracked: of(input.tracked).sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0)),
+        snapshotGaps: of(input.snapshotGaps ?? [])
+          .map((g) => ({ source: g.source, reason: g.reason }))
+          .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
         viral: of(input.viral)
           .sort((a, b) => b.engagement - a.engagement || compareDecimalIds(a.statusId, b.statusId))
           .slice(0, TOP_N),

@@ -130,7 +130,11 @@ export class AccountPool {
     const base = `https://${a.domain}`;
     const days = Math.max(0, (atMs - a.createdMs) / DAY_MS);
     const rate = this.dailyRate(a);
-    const followers = Math.floor(a.followersBase * (1 + (a.followersGrowthPerYear * days) / 365));
+    // Growth in proportion, plus 0..2 followers that come and go with the UTC day: every profile's
+    // count differs from one day to the next, so an observation of one day can be told from
+    // another's (small, so the population's heavy tail stays as it is).
+    const followers =
+      Math.floor(a.followersBase * (1 + (a.followersGrowthPerYear * days) / 365)) + (Math.floor(atMs / DAY_MS) % 3);
     const statuses = a.statusesBase + Math.floor(rate * days);
     const gapDays = rate >= 1 ? 0 : Math.min(Math.floor(days), Math.floor(1 / Math.max(rate, 1e-3)));
     const avatar = a.hasAvatar

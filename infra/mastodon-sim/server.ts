@@ -2,8 +2,9 @@
 // request mirrors a real deployment: rate limiting (rack-attack, before anything else), added
 // latency, upstream 5xx, token check, the endpoint, then body faults.
 //
-// Time: `now` decides which statuses exist (created/inserted by then) and must be given by the
-// caller, so tests are reproducible; the rate limiter runs on its own clock (real time by
+// Time: `now` decides which statuses exist (created/inserted by then), what profiles, weekly
+// activity and trends say, and the Date header of every answer; it must be given by the caller
+// (and may be moved with setNow), so tests are reproducible; the rate limiter runs on its own clock (real time by
 // default) because its windows are about request timing, not simulated data.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -135,7 +136,10 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
     const paged = PAGING_PARAMS.some((k) => (url.searchParams.get(k) ?? '') !== '');
     if (paged) stats.paged++;
 
-    const headers: Record<string, string> = {};
+    // Every answer carries the simulated clock as its Date header, as a real server's carries
+    // its own: mastoflow takes a snapshot's observation time from it, so a test (or the demo)
+    // that sets the clock to a past day observes that day at its own time.
+    const headers: Record<string, string> = { date: new Date(nowFn()).toUTCString() };
     if (path.startsWith('/api/')) {
       const f = injector.current;
       if (burstLeft === 0 && injector.roll(f.throttleBurstRate)) {

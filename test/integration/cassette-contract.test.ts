@@ -136,7 +136,9 @@ describe('cassette contract (real Mastodon answers, replayed)', () => {
     const cassettes = ['test_instance_v1.yaml'];
     const r = await replay(cassettes);
     const inst = instanceFor(r.url);
-    const result = await fetchInstanceInfoSource(runtime(), sessions(inst), inst, { day: '2026-08-01' });
+    // A day of its own: the test above observed 2026-08-01's instance document already, and a day
+    // keeps its first observation (a later one is stored beside it, not as the day's).
+    const result = await fetchInstanceInfoSource(runtime(), sessions(inst), inst, { day: '2026-07-31' });
     const m = await readManifest(s3, config.s3.bucket, result.manifestKey);
     expect(r.unmatched().map((u) => u.url)).toEqual(['/api/v2/instance']);
     expect(m.instanceInfo).toEqual({ api: 'v1', domain: 'localhost:3000', version: expect.stringMatching(/^4\.6\./) });

@@ -12,6 +12,8 @@
 //   - peers: distinct domains, case-insensitive;
 //   - trending tags: rank = 1-based position in the list, tag lower-cased; history rows keyed
 //     `<tag>#<UTC date>`; a repeated (metric, key) keeps its first row.
+//   - snapshot status: one row per source keyed `<source>#<state>`, the value the time in whole
+//     Unix seconds (floored).
 // Known limit: lower-casing is DuckDB's (simple case mapping), the families use JavaScript's; the
 // two differ only for a few non-ASCII letters, absent from the tests' data.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -23,6 +25,8 @@ export interface SnapshotInputs {
   instance_activity: unknown[];
   peers: unknown[];
   trending_tags: unknown[];
+  /** [{source, state: observed | from-history | not-observed, atMs}] */
+  snapshot_status: unknown[];
 }
 
 const PROFILES = `'[{"acct": "VARCHAR", "followersCount": "BIGINT", "followingCount": "BIGINT", "statusesCount": "BIGINT"}]'`;
@@ -64,6 +68,9 @@ export const SNAPSHOT_ORACLE_SQL: Readonly<Record<keyof SnapshotInputs, string>>
     SELECT 'trending_tag_rank' AS metric, tag AS key, min(i)::DOUBLE AS value FROM t GROUP BY tag
     UNION ALL SELECT 'trending_tag_uses', key, uses::DOUBLE FROM h
     UNION ALL SELECT 'trending_tag_accounts', key, accounts::DOUBLE FROM h`,
+  snapshot_status: `
+    SELECT 'snapshot_status' AS metric, r.source || '#' || r.state AS key, floor(r.atMs / 1000)::DOUBLE AS value
+    FROM (SELECT unnest(from_json($1::JSON, '[{"source": "VARCHAR", "state": "VARCHAR", "atMs": "BIGINT"}]')) AS r)`,
 };
 
 /** The rows of one snapshot family computed by its oracle SQL. */

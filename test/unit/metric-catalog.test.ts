@@ -45,6 +45,7 @@ describe('every family declares itself in the catalog', () => {
       'instance_activity',
       'peers',
       'trending_tags',
+      'snapshot_status',
     ]);
   });
 

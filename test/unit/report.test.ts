@@ -213,6 +213,21 @@ describe('report text', () => {
     );
   });
 
+  it('names each snapshot a day was not observed for, and a null delta after a gap as a gap', () => {
+    const input = realisticDay();
+    input.tracked = [{ ...input.tracked[2]!, previousNotObserved: true }];
+    input.snapshotGaps = [
+      { instance: I, day: D1, source: 'peers', reason: 'not observed: first fetched 2026-12-02' },
+      { instance: I, day: D0, source: 'peers', reason: 'not observed: first fetched 2026-12-01' },
+    ];
+    const text = formatText(buildReport(input));
+    expect(text).toContain(
+      'tracked carol@example.social: 7 followers (no delta: day before not observed), 1 statuses (no delta: day before not observed)',
+    );
+    expect(text).toContain('snapshot peers: not observed: first fetched 2026-12-02');
+    expect(text).not.toContain('2026-12-01');
+  });
+
   it('shows — for a metric that was not loaded, and says when a day is never re-read', () => {
     const input = realisticDay();
     const m = buildReport({ ...input, lookbackDays: 0, kpis: [kpi(D1, { engagement: null })], loads: new Map() });

@@ -6,6 +6,7 @@ import { SNAPSHOT_FAMILIES } from '../../domain/metrics/catalog';
 import { instanceActivityRows } from '../../domain/metrics/instance-activity';
 import { peersCountRows } from '../../domain/metrics/peers';
 import { type TrackedProfile, trackedAccountRows } from '../../domain/metrics/tracked-accounts';
+import { type SnapshotSourceState, snapshotStatusRows } from '../../domain/metrics/snapshot-status';
 import { trendingTagRows } from '../../domain/metrics/trending-tags';
 import type { KvRow } from '../../domain/metrics/types';
 import { InstanceActivityWeek, InstancePeers, TrendTag } from '../../domain/mastodon-schemas';
@@ -44,6 +45,11 @@ const INPUTS: SnapshotInputs = {
     { name: 'cats', url: 'u', history: [] },
     { name: 'ART', url: 'u', history: [{ day: '1763596800', uses: '1', accounts: '1' }] },
   ],
+  snapshot_status: [
+    { source: 'account:bob@x.org', state: 'observed', atMs: 1763600461999 },
+    { source: 'activity', state: 'from-history', atMs: 1764633600000 },
+    { source: 'peers', state: 'not-observed', atMs: 1764633601500 },
+  ],
 };
 
 const profiles = (raw: unknown[]): TrackedProfile[] => raw as TrackedProfile[];
@@ -55,6 +61,14 @@ const FAMILY_ROWS: Record<keyof SnapshotInputs, () => KvRow[]> = {
   instance_activity: () => instanceActivityRows(InstanceActivityWeek.array().parse(INPUTS.instance_activity)),
   peers: () => peersCountRows(InstancePeers.parse(INPUTS.peers)),
   trending_tags: () => trendingTagRows(TrendTag.array().parse(INPUTS.trending_tags)),
+  snapshot_status: () =>
+    snapshotStatusRows(
+      (INPUTS.snapshot_status as { source: string; state: SnapshotSourceState['state']; atMs: number }[]).map((s) =>
+        s.state === 'not-observed'
+          ? { source: s.source, state: s.state, firstFetchedMs: s.atMs }
+          : { source: s.source, state: s.state, observedAtMs: s.atMs },
+      ),
+    ),
 };
 
 describe('snapshot families = DuckDB oracle over the snapshot JSON', () => {
