@@ -4,6 +4,7 @@ import type { BackfillProgress, BackfillRequestInput, DayOutcome } from '../doma
 import type { RunDagInput, RunType, TaskState } from '../domain/dag-spec';
 import { Slug } from '../domain/dag-spec';
 import { isValidDay } from '../domain/logical-date';
+import type { ForgetInput as ForgetInputSchema } from '../domain/erasure';
 import type { ExpandChunkResult } from './run-dag-expand';
 
 // The contract between mastoflow's workflows and everything that starts, queries or reads them
@@ -27,6 +28,8 @@ export const BACKFILL_WORKFLOW_TYPE = 'backfillDag';
 export const FETCH_DAY_WORKFLOW_TYPE = 'fetchDay';
 /** The platform smoke check (workflows/smoke.ts). */
 export const SMOKE_WORKFLOW_TYPE = 'smokeWorkflow';
+/** Erasure of one account, named by its keyed hash (workflows/forget.ts, `mastoflow forget`). */
+export const FORGET_WORKFLOW_TYPE = 'forgetAccount';
 
 export const WORKFLOW_TYPES = [
   RUN_DAG_WORKFLOW_TYPE,
@@ -35,6 +38,7 @@ export const WORKFLOW_TYPES = [
   BACKFILL_WORKFLOW_TYPE,
   FETCH_DAY_WORKFLOW_TYPE,
   SMOKE_WORKFLOW_TYPE,
+  FORGET_WORKFLOW_TYPE,
 ] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
@@ -218,3 +222,29 @@ export interface SmokeResult {
 }
 
 export type SmokeWorkflow = (input?: SmokeInput) => Promise<SmokeResult>;
+
+// ---------------------------------------------------------------------------------------------
+// forgetAccount: input ForgetInput (domain/erasure.ts, hashes only); result counts and days
+
+export interface ForgetResult {
+  accountHash: string;
+  /** Days whose raw was kept and held the account (or precede one that did): aggregated again. */
+  reaggregated: Array<{ instance: string; day: string }>;
+  /** Days whose raw was purged: account-level rows removed, totals marked in erasure_marks. */
+  purgedDaysMarked: Array<{ instance: string; day: string }>;
+  statusesRemoved: number;
+  objectsRewritten: number;
+  objectsDeleted: number;
+  rowsDeleted: number;
+  logKey: string;
+}
+
+/** What `forget` shows while it runs (query `forgetProgress`). */
+export interface ForgetProgress {
+  phase: 'begin' | 'raw' | 'reaggregate' | 'purged' | 'finish' | 'done';
+  done: number;
+  total: number;
+}
+export const forgetProgressQuery = defineQuery<ForgetProgress>('forgetProgress');
+
+export type ForgetWorkflow = (input: z.input<typeof ForgetInputSchema>) => Promise<ForgetResult>;

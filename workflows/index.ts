@@ -5,3 +5,4 @@ export { scheduledDagRun } from './scheduled-run';
 export { runDag } from './run-dag';
 export { runDagExpandChunk } from './run-dag-expand';
 export { fetchDay } from './fetch-day';
+export { forgetAccount } from './forget';

@@ -50,6 +50,7 @@ import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
 import { ensureLoadLogSchema, type LabelInput, recordLoad, replaceLabels } from '../store/load-log';
 import { accountKeyFn } from './pseudonym';
+import { mapErasureList } from '../erasure/erasure-list';
 import { HeapGuard } from './heap-guard';
 import { getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
@@ -206,6 +207,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         idRange: part.idRange,
         partialKey: key,
         quarantineKey: quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part),
+        ...(await mapErasureList(deps)),
       };
       try {
         const out = await runMapPart(deps, job);

@@ -11,6 +11,7 @@ import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
 import type { FetchRuntime, SessionFactory } from './fetch-context';
 import type { FetchResult } from './manifest';
+import { loadErasureMatcher } from '../erasure/erasure-list';
 import { rateLimiterFor } from './rate-limiter';
 import { MastodonSession } from './session';
 import {
@@ -141,6 +142,8 @@ export function createMastodonActivities(deps: ActivityDeps) {
   ): Promise<FetchResult> => {
     const inst = instanceOf(deps, instanceName);
     const rt = activityRuntime(deps);
+    const erasure = await loadErasureMatcher(deps);
+    if (erasure) rt.erasure = erasure;
     const r = await fn(rt, inst, sessionFactory(deps, inst, rt, httpTimeoutMs));
     // Keys and counts only: nothing here can carry a token or a status.
     log.info(

@@ -2,7 +2,16 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
 import { rawManifestKey } from '../../domain/keys';
-import { RateLimitCounters, writeManifest, type PageEntry, type SourceManifest } from './manifest';
+import { createHash } from 'node:crypto';
+import type { ErasureMatcher } from '../erasure/erasure-hash';
+import { scrubBody } from '../erasure/scrub-page';
+import {
+  RateLimitCounters,
+  writeManifest,
+  type ManifestErasure,
+  type PageEntry,
+  type SourceManifest,
+} from './manifest';
 import { SegmentWriter } from './raw-segments';
 import { SourcePages } from './raw-store';
 import type { MastodonSession } from './session';
@@ -23,6 +32,8 @@ export interface FetchRuntime {
   signal?: AbortSignal;
   /** Wall clock for fetchedAt; the only clock a fetcher reads. */
   now(): number;
+  /** The erasure list when it names anyone (activities/erasure): erased accounts are never stored. */
+  erasure?: ErasureMatcher;
 }
 
 /** Heartbeat details: the cursor and counters, never statuses (small, and free of secrets). */
@@ -80,7 +91,24 @@ export class SourceRecorder {
     return this.entries.length + 1;
   }
 
-  async store(body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
+  private readonly erased = { statusesRemoved: 0, mentionsRedacted: 0, objects: [] as ManifestErasure['objects'] };
+
+  /**
+   * The body without erased accounts (statuses, profiles, mentions), counted for the manifest's
+   * erasure record. Called before a page is counted (timeline-fetch.ts) and again, as a no-op
+   * then, before any page is stored.
+   */
+  withoutErased(body: Buffer): Buffer {
+    if (!this.rt.erasure) return body;
+    const r = scrubBody(body, this.rt.erasure);
+    if (!r.changed) return body;
+    this.erased.statusesRemoved += r.statusesRemoved + r.accountsRemoved;
+    this.erased.mentionsRedacted += r.mentionsRedacted;
+    return r.wholeObjectErased ? Buffer.from('null') : r.body;
+  }
+
+  async store(raw: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
+    const body = this.withoutErased(raw);
     const page = this.nextPage;
     const key = await this.pages.put(page, body, {
       fetchId: this.rt.fetchId,
@@ -90,6 +118,7 @@ export class SourceRecorder {
     });
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
+    if (body !== raw) this.erased.objects.push({ key, bytes: body.length, sha256: sha256(body) });
     await this.segments?.add(page, body);
     return full;
   }
@@ -148,6 +177,18 @@ export class SourceRecorder {
       cursors: fields.cursors ?? {},
       ...(fields.profile ? { profile: fields.profile } : {}),
       ...(fields.instanceInfo ? { instanceInfo: fields.instanceInfo } : {}),
+      ...(this.erased.statusesRemoved + this.erased.mentionsRedacted > 0
+        ? {
+            erasures: [
+              {
+                at: new Date(this.rt.now()).toISOString(),
+                reason: 'fetch' as const,
+                accountHashes: [...(this.rt.erasure?.matchedHashes ?? [])].sort(),
+                ...this.erased,
+              },
+            ],
+          }
+        : {}),
       fetchedAt: new Date(this.rt.now()).toISOString(),
       attempts: this.rt.attempt,
       rateLimit: { ...session.counters },
@@ -184,4 +225,8 @@ export function openSource(
   const cp = resumeCheckpoint(rt, target.source);
   const session: MastodonSession = newSession({ onWait: () => rec.beat(session), counters: cp?.rateLimit });
   return { rec, session };
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
 }

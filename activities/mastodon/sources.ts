@@ -230,7 +230,7 @@ export async function fetchAccountSource(
   const account = parsed.data;
   // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
   // bio) is not tracked; nothing of it is stored.
-  if (isOptedOut(account)) {
+  if (isOptedOut(account) || rt.erasure?.matchesAccount(account)) {
     const m = await rec.finish(session, {
       complete: true,
       unavailable: {
