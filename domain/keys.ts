@@ -170,3 +170,8 @@ export function derivedDayPrefixes(dagId: string, day: string, instance: string)
 export function rawDayPrefix(host: string, day: string): string {
   return `raw/v1/instance=${safeSegment(host)}/date=${assertDay(day)}/`;
 }
+
+/** The keys of the accounts a day's reduce saw opted out (the load drops their earlier rows). */
+export function reducedOptOutsKey(dagId: string, day: string, instance: string): string {
+  return `reduced/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/opted-out.json`;
+}

@@ -17,6 +17,7 @@ import { planFetchDay } from '../../domain/fetch-plan';
 import {
   mappedInstancePartKey,
   quarantineInstancePartKey,
+  reducedOptOutsKey,
   reducedRowsKey,
   rawManifestKey,
   rawPageKey,
@@ -28,6 +29,7 @@ import {
   finalizeAll,
   mergeIdColumns,
   mergePartials,
+  optedOutAccounts,
   type CombinedPartial,
   type IdColumn,
   type KvRow,
@@ -51,6 +53,8 @@ import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '.
 import { ensureLoadLogSchema, type LabelInput, recordLoad, replaceLabels } from '../store/load-log';
 import { accountKeyFn } from './pseudonym';
 import { mapErasureList } from '../erasure/erasure-list';
+import { dropOptedOutRows } from '../erasure/opt-outs';
+import { localDomains } from '../erasure/tracked';
 import { HeapGuard } from './heap-guard';
 import { getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
@@ -253,14 +257,17 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // only its rows (the partial lives in this function's frame alone), so each stage's garbage
       // can be collected before the next allocates.
       const accountKey = accountKeyFn(deps);
-      const finalize = (): { rows: KvRow[]; statuses: number } => {
+      const finalize = (): { rows: KvRow[]; statuses: number; optedOut: string[] } => {
         const merged = stack.length
           ? stack.reduce((a, b) => merge(a, b)).p
           : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
         stack.length = 0;
-        return { rows: finalizeAll(merged, { accountKey }), statuses: merged.counts.counted };
+        const optedOut = [...(optedOutAccounts(merged) ?? [])].map((a) => (accountKey ? accountKey(a) : a));
+        return { rows: finalizeAll(merged, { accountKey }), statuses: merged.counts.counted, optedOut };
       };
-      const { rows, statuses } = finalize();
+      const { rows, statuses, optedOut } = finalize();
+      // The load drops these accounts' account-level rows of earlier days (activities/erasure/opt-outs.ts).
+      await putText(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance), JSON.stringify(optedOut));
       heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
@@ -293,6 +300,14 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
         await ensureMetricsSchema(conn);
         await ensureLoadLogSchema(conn);
         const replaced = await replacePartition(conn, { ...part, rows });
+        // Accounts seen opted out today leave the account-level rows of earlier days.
+        const optedOut = await getJson<string[]>(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance));
+        await dropOptedOutRows(conn, {
+          instance: g.instance,
+          day: g.day,
+          keys: optedOut ?? [],
+          localDomains: localDomains(deps.config, g.instance),
+        });
         const labels = await replaceLabels(conn, { ...part, labels: labelsOf(rows) });
         // What the finality rule (domain/day-finality.ts) needs: which run loaded the day, when.
         await recordLoad(

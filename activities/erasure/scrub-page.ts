@@ -17,6 +17,11 @@ export interface ScrubOutcome {
   mentionsRedacted: number;
   /** Removed statuses created in [fromMs, toMs) when a window is given (manifest counts). */
   removedInWindow: number;
+  /** IDs of the removed statuses (cursors and page summaries that name one are redacted). */
+  removedIds: string[];
+  /** ID of the first and last element kept (a page summary's firstId / lastId). */
+  firstId?: string;
+  lastId?: string;
 }
 
 const UNCHANGED = (body: Buffer): ScrubOutcome => ({
@@ -27,6 +32,7 @@ const UNCHANGED = (body: Buffer): ScrubOutcome => ({
   accountsRemoved: 0,
   mentionsRedacted: 0,
   removedInWindow: 0,
+  removedIds: [],
 });
 
 type Rec = Record<string, unknown>;
@@ -62,6 +68,7 @@ export function scrubBody(
       if (erasedStatus(el, matcher, domains)) {
         drop.add(index);
         out.statusesRemoved++;
+        if (typeof el.id === 'string') out.removedIds.push(el.id);
         const t = typeof el.created_at === 'string' ? Date.parse(el.created_at) : Number.NaN;
         if (opts.window && t >= opts.window.fromMs && t < opts.window.toMs) out.removedInWindow++;
         return;
@@ -79,7 +86,17 @@ export function scrubBody(
     }
   });
   if (drop.size === 0 && replace.size === 0) return out;
-  return { ...out, body: rewriteArray(body, spans, drop, replace), changed: true };
+  const kept = value.filter((_, i) => !drop.has(i)) as Array<{ id?: unknown }>;
+  const idOf = (r: { id?: unknown } | undefined) => (typeof r?.id === 'string' ? { id: r.id } : undefined);
+  const first = idOf(kept[0]);
+  const last = idOf(kept[kept.length - 1]);
+  return {
+    ...out,
+    body: rewriteArray(body, spans, drop, replace),
+    changed: true,
+    ...(first ? { firstId: first.id } : {}),
+    ...(last ? { lastId: last.id } : {}),
+  };
 }
 
 function erasedStatus(s: Rec, matcher: ErasureMatcher, domains: readonly string[]): boolean {

@@ -105,6 +105,10 @@ export async function scrubRawDay(
       const src = k.slice(0, k.lastIndexOf('/') + 1);
       bySource.set(src, [...(bySource.get(src) ?? []), k]);
     }
+  // A status ID is a trace of the status (its snowflake says when it was written): cursors and
+  // page summaries that name a removed one say `erased` instead (no reader uses a finished
+  // fetch's cursors; a resumed fetch only reads those of its own, unfinished fetch).
+  const removed = new Set<string>();
   for (const [prefix, keys] of bySource) {
     const manifestKey = `${prefix}_manifest.json`;
     const mObj = keys.includes(manifestKey) ? await getObj(s3, bucket, manifestKey) : undefined;
@@ -139,6 +143,16 @@ export async function scrubRawDay(
         continue;
       }
       const r = scrubBody(o.body, matcher, { domains: target.domains, window });
+      for (const id of r.removedIds) removed.add(id);
+      const next = o.metadata.next ?? '';
+      const cursorNamesRemoved = [...removed].some((id) => next.endsWith(`:${id}`));
+      if (cursorNamesRemoved) o.metadata = { ...o.metadata, next: `${next.slice(0, next.indexOf(':'))}:erased` };
+      if (!r.changed && cursorNamesRemoved) {
+        await putObj(s3, bucket, key, o);
+        objects.push({ key, bytes: o.body.length, sha256: sha256(o.body) });
+        result.objectsRewritten++;
+        continue;
+      }
       if (!r.changed) continue;
       if (r.wholeObjectErased) {
         wholeSource = true;
@@ -154,6 +168,10 @@ export async function scrubRawDay(
         entry.bytes = r.body.length;
         entry.count = Math.max(0, entry.count - r.statusesRemoved - r.accountsRemoved);
         if (entry.inWindow !== undefined) entry.inWindow = Math.max(0, entry.inWindow - r.removedInWindow);
+        if (r.firstId) entry.firstId = r.firstId;
+        else delete entry.firstId;
+        if (r.lastId) entry.lastId = r.lastId;
+        else delete entry.lastId;
         manifest.statusesInWindow = Math.max(0, manifest.statusesInWindow - r.removedInWindow);
       }
     }
@@ -168,6 +186,7 @@ export async function scrubRawDay(
     result.statusesRemoved += erasure.statusesRemoved;
     result.mentionsRedacted += erasure.mentionsRedacted;
     if (manifest) {
+      manifest.cursors = redactCursors(manifest.cursors, removed);
       manifest.erasures = [
         ...(manifest.erasures ?? []),
         {
@@ -182,4 +201,14 @@ export async function scrubRawDay(
     }
   }
   return result;
+}
+
+/** Cursor values naming a removed status become `erased`. */
+export function redactCursors<T extends Record<string, string | number | null>>(
+  cursors: T,
+  removed: ReadonlySet<string>,
+): T {
+  const out: Record<string, string | number | null> = { ...cursors };
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && removed.has(v)) out[k] = 'erased';
+  return out as T;
 }

@@ -5,6 +5,7 @@ import { rawManifestKey } from '../../domain/keys';
 import { createHash } from 'node:crypto';
 import type { ErasureMatcher } from '../erasure/erasure-hash';
 import { scrubBody } from '../erasure/scrub-page';
+import { redactCursors } from '../erasure/scrub-raw';
 import {
   RateLimitCounters,
   writeManifest,
@@ -13,7 +14,7 @@ import {
   type SourceManifest,
 } from './manifest';
 import { SegmentWriter } from './raw-segments';
-import { SourcePages } from './raw-store';
+import { type PageMeta, SourcePages } from './raw-store';
 import type { MastodonSession } from './session';
 
 // What every fetcher works with, independent of Temporal: the activity wrappers build it from
@@ -92,6 +93,9 @@ export class SourceRecorder {
   }
 
   private readonly erased = { statusesRemoved: 0, mentionsRedacted: 0, objects: [] as ManifestErasure['objects'] };
+  private readonly erasedIds = new Set<string>();
+  /** Pages whose cursor names an erased status: fixed once the fetch is done (a resume still needs it). */
+  private readonly cursorFixes: Array<{ page: number; meta: PageMeta }> = [];
 
   /**
    * The body without erased accounts (statuses, profiles, mentions), counted for the manifest's
@@ -104,18 +108,18 @@ export class SourceRecorder {
     if (!r.changed) return body;
     this.erased.statusesRemoved += r.statusesRemoved + r.accountsRemoved;
     this.erased.mentionsRedacted += r.mentionsRedacted;
+    for (const id of r.removedIds) this.erasedIds.add(id);
     return r.wholeObjectErased ? Buffer.from('null') : r.body;
   }
 
   async store(raw: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
     const body = this.withoutErased(raw);
     const page = this.nextPage;
-    const key = await this.pages.put(page, body, {
-      fetchId: this.rt.fetchId,
-      next,
-      httpStatus: entry.httpStatus,
-      path: entry.path,
-    });
+    const meta = { fetchId: this.rt.fetchId, next, httpStatus: entry.httpStatus, path: entry.path };
+    const key = await this.pages.put(page, body, meta);
+    const cursorId = next.slice(next.indexOf(':') + 1);
+    if (this.erasedIds.has(cursorId))
+      this.cursorFixes.push({ page, meta: { ...meta, next: `${next.slice(0, next.indexOf(':'))}:erased` } });
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
     if (body !== raw) this.erased.objects.push({ key, bytes: body.length, sha256: sha256(body) });
@@ -158,6 +162,7 @@ export class SourceRecorder {
   /** Write the manifest (last), after removing pages an earlier longer run left behind. */
   async finish(session: MastodonSession, fields: ManifestFields): Promise<SourceManifest> {
     await this.pages.removeAfter(this.entries.length);
+    for (const fix of this.cursorFixes) await this.pages.replaceMeta(fix.page, fix.meta);
     const segments = await this.segments?.finish();
     const manifest: SourceManifest = {
       manifestVersion: 1,
@@ -174,7 +179,7 @@ export class SourceRecorder {
       complete: fields.complete,
       ...(fields.unavailable ? { unavailable: fields.unavailable } : {}),
       ...(fields.error ? { error: fields.error } : {}),
-      cursors: fields.cursors ?? {},
+      cursors: redactCursors(fields.cursors ?? {}, this.erasedIds),
       ...(fields.profile ? { profile: fields.profile } : {}),
       ...(fields.instanceInfo ? { instanceInfo: fields.instanceInfo } : {}),
       ...(this.erased.statusesRemoved + this.erased.mentionsRedacted > 0
