@@ -17,11 +17,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeRawBefore } from '../../activities/aggregate/retention';
 import { readManifest, type SourceManifest } from '../../activities/mastodon/manifest';
+import { readReportFromStore } from '../../activities/report/read-report';
 import { forgetRequest } from '../../cli/commands/forget';
 import type { MastoflowConfig } from '../../domain/config';
 import { forgetWorkflowId, rawManifestKey } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
 import type { KvRow } from '../../domain/metrics/types';
+import { formatText } from '../../domain/report/formats';
+import { buildReport } from '../../domain/report/model';
 import type { MastodonSim } from '../../infra/mastodon-sim/server';
 import {
   FORGET_WORKFLOW_TYPE,
@@ -268,6 +271,23 @@ describe('mastoflow forget', () => {
     expect(marks).toEqual([[INSTANCE, PREV]]);
     const log = await query(`SELECT account_hash, days_reaggregated, days_marked FROM erasure_log`);
     expect(log).toEqual([[input.accountHash, 1, 1]]);
+    // The report says so on the marked day only.
+    const report = async () =>
+      formatText(
+        buildReport(
+          await readReportFromStore(config.duckdb.path, {
+            from: PREV,
+            to: DAY,
+            by: 'day',
+            instances: [INSTANCE],
+            lookbackDays: 1,
+          }),
+        ),
+      );
+    const text = await report();
+    expect(text.match(/totals include an erased account/g)).toHaveLength(1);
+    expect(text.indexOf('erased account')).toBeGreaterThan(text.indexOf(`${INSTANCE} — ${PREV}`));
+    expect(text.indexOf('erased account')).toBeLessThan(text.indexOf(`${INSTANCE} — ${DAY}`));
 
     // Raw stays verifiable: the manifests' sizes and the erasure records' checksums match the objects.
     for (const source of SOURCES) {
@@ -294,6 +314,8 @@ describe('mastoflow forget', () => {
     expect((await runDay()).state).toBe('success');
     expect(await tracesOf(target)).toEqual([]);
     expect(diffRows(dayAfterForget, await dayRows(DAY))).toEqual([]);
+    // The reprocess fetched the older day again, with the list in force: no longer marked.
+    expect(await report()).not.toMatch(/erased account/);
     const refetched = await readManifest(s3, config.s3.bucket, rawManifestKey(INSTANCE, PREV, 'public-local'));
     expect(refetched.erasures?.[0]?.reason).toBe('fetch');
     expect(refetched.erasures?.[0]?.statusesRemoved).toBeGreaterThan(0);
