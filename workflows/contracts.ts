@@ -241,7 +241,7 @@ export interface ForgetResult {
 
 /** What `forget` shows while it runs (query `forgetProgress`). */
 export interface ForgetProgress {
-  phase: 'begin' | 'raw' | 'reaggregate' | 'purged' | 'finish' | 'done';
+  phase: 'begin' | 'raw' | 'reaggregate' | 'purged' | 'finish' | 'reports' | 'done';
   done: number;
   total: number;
 }

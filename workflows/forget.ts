@@ -130,6 +130,21 @@ export async function forgetAccount(raw: unknown): Promise<ForgetResult> {
     reaggregated: reaggregate,
     ...totals,
   });
+  // Reports whose charts and dashboard reach a touched day are written again from the store.
+  const { days: reportDays } = await acts.forgetReportDays({ days: [...reaggregate, ...fin.purgedDaysMarked] });
+  for (const [i, d] of reportDays.entries()) {
+    step('reports', i, reportDays.length, `reports written again (${d.instance} ${d.day})`);
+    await store.mastodonReport({
+      dagId: ERASED_DAG,
+      runId: info.workflowId,
+      logicalDate: d.day,
+      dataInterval: dataInterval(d.day),
+      params: { instances: [d.instance] },
+      taskId: 'report',
+      args: {},
+      upstream: {},
+    });
+  }
   step('done', 1, 1, 'erased');
   return {
     accountHash: input.accountHash,

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DayRef, ErasureLogEntry, ForgetInput } from '../../domain/erasure';
 import { FAILURE_TYPES, parseOrFail } from '../../domain/failures';
 import { derivedDayPrefixes, erasureLogKey, safeSegment } from '../../domain/keys';
+import { addDays } from '../../domain/logical-date';
+import { CHART_DAYS } from '../report/activities';
 import type { KvRow } from '../../domain/metrics';
 import type { ActivityDeps } from '../deps';
 import { putJson } from '../mastodon/raw-store';
@@ -115,6 +117,31 @@ export function createErasureActivities(deps: ActivityDeps) {
         },
         () => heartbeat(),
       );
+    },
+
+    /**
+     * The daily reports (reports/<instance>/<day>/) whose 30 days of charts and dashboard reach a
+     * touched day: their objects are deleted here, and the workflow writes them again from the
+     * store. Reports already sent (webhook) are out of reach.
+     */
+    async forgetReportDays(raw: unknown): Promise<{ days: DayRef[] }> {
+      const touched = parseOrFail(z.strictObject({ days: DayRef.array() }), raw, 'forgetReportDays: bad input').days;
+      const byPrefix = new Map(deps.config.instances.map((i) => [`reports/${safeSegment(i.name)}/`, i.name]));
+      const out: DayRef[] = [];
+      for (const instPrefix of await childPrefixes(deps.s3, deps.bucket, 'reports/')) {
+        const instance = byPrefix.get(instPrefix);
+        if (instance === undefined) continue;
+        const days = touched.filter((d) => d.instance === instance).map((d) => d.day);
+        if (days.length === 0) continue;
+        for (const dayPrefix of await childPrefixes(deps.s3, deps.bucket, instPrefix)) {
+          const day = /\/(\d{4}-\d{2}-\d{2})\/$/.exec(dayPrefix)?.[1];
+          if (!day || !days.some((t) => t <= day && day <= addDays(t, CHART_DAYS - 1))) continue;
+          for await (const keys of keyPagesUnder(deps.s3, deps.bucket, dayPrefix))
+            await deleteKeys(deps.s3, deps.bucket, keys);
+          out.push({ instance, day });
+        }
+      }
+      return { days: out };
     },
 
     /** Before a day is aggregated again: its map partials, quarantine and reduced rows go (stale parts too). */

@@ -50,6 +50,7 @@ function describe(p: ForgetProgress): string {
     reaggregate: 'days aggregated again',
     purged: 'purged days cleaned',
     finish: 'store rows, marks, log, checkpoint, Parquet',
+    reports: 'daily reports written again',
     done: 'done',
   };
   return p.phase === 'begin' || p.phase === 'finish' || p.phase === 'done'

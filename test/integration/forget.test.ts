@@ -16,6 +16,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeRawBefore } from '../../activities/aggregate/retention';
+import { pseudonymOf } from '../../activities/erasure/erasure-hash';
 import { readManifest, type SourceManifest } from '../../activities/mastodon/manifest';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { forgetRequest } from '../../cli/commands/forget';
@@ -153,7 +154,16 @@ describe('mastoflow forget', () => {
 
   /** What of the account is still stored: (key, needle) pairs. */
   async function tracesOf(target: { acct: string; id: string; url: string; statusIds: Set<string> }) {
-    const needles = [`"acct":"${target.acct}"`, `"${target.id}"`, `"${target.url}"`, `${target.acct}@${INSTANCE}`];
+    // The bare acct in quotes (a JSON string: rows, dashboards) and in a status URL (reports);
+    // other people's post texts name it as `@<span>acct</span>` and keep doing so.
+    const needles = [
+      `"acct":"${target.acct}"`,
+      `"${target.acct}"`,
+      `/@${target.acct}/`,
+      `"${target.id}"`,
+      `"${target.url}"`,
+      `${target.acct}@${INSTANCE}`,
+    ];
     const found: string[] = [];
     for (const { key, text } of await bucketTexts()) {
       for (const n of needles) if (text.includes(n)) found.push(`${key}: ${n}`);
@@ -319,6 +329,109 @@ describe('mastoflow forget', () => {
     const refetched = await readManifest(s3, config.s3.bucket, rawManifestKey(INSTANCE, PREV, 'public-local'));
     expect(refetched.erasures?.[0]?.reason).toBe('fetch');
     expect(refetched.erasures?.[0]?.statusesRemoved).toBeGreaterThan(0);
+    s3.destroy();
+  }, 900_000);
+});
+
+describe('mastoflow forget in pseudonymised mode', () => {
+  let sim: MastodonSim;
+  let temporal: Awaited<ReturnType<typeof testClient>>;
+  let workers: Awaited<ReturnType<typeof startTestWorkers>>;
+  let config: MastoflowConfig;
+  const env = { MASTOFLOW_PSEUDONYM_KEY: SECRET };
+
+  beforeAll(async () => {
+    sim = await startSim({ statusesPerDay: 1000, rateLimit: false });
+    const name = uniqueName('forget-anon');
+    config = testConfig(name, {
+      s3: { endpoint: testStack().s3Endpoint, bucket: name.toLowerCase(), forcePathStyle: true },
+      instances: [
+        {
+          name: INSTANCE,
+          baseUrl: sim.url,
+          userAgentContact: 'mailto:t@example.org',
+          sources: sourcesOn('publicLocal', 'publicRemote'),
+        },
+      ],
+      privacy: { pseudonymise: true },
+    });
+    workers = await startTestWorkers(config, { env });
+    temporal = await testClient();
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await temporal?.close();
+    await sim?.close();
+  });
+
+  async function query(sql: string, params: string[] = []): Promise<unknown[][]> {
+    const db = await DuckDBInstance.create(config.duckdb.path, { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    try {
+      return (await conn.runAndReadAll(sql, params)).getRows() as unknown[][];
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }
+  const value = async (metric: string, day: string) =>
+    Number((await query(`SELECT value FROM metrics_kv WHERE metric = $1 AND day = $2::DATE`, [metric, day]))[0]?.[0]);
+
+  it('finds the account by its pseudonym in rows, and by hashing accts in raw', async () => {
+    const run = await temporal.client.workflow.start(RUN_DAG_WORKFLOW_TYPE, {
+      workflowId: `${uniqueName('dag/mastodon_daily')}/${DAY}`,
+      taskQueue: config.temporal.taskQueue,
+      memo: { storeTaskQueue: config.temporal.storeTaskQueue },
+      args: [{ dagId: 'mastodon_daily', logicalDate: DAY }],
+    });
+    expect(((await run.result()) as RunDagSummary).state).toBe('success');
+    // The most active local account of the older day, as its pseudonym shows in the rows.
+    const s3 = testS3(config);
+    const statuses: Status[] = [];
+    for (const day of [PREV, DAY])
+      for (const source of SOURCES) {
+        const m = await readManifest(s3, config.s3.bucket, rawManifestKey(INSTANCE, day, source));
+        for (const p of m.pages)
+          statuses.push(...(JSON.parse((await getObject(s3, config.s3.bucket, p.key)).toString('utf8')) as Status[]));
+      }
+    const top = (
+      await query(
+        `SELECT key FROM metrics_kv WHERE metric = 'top_accounts_by_toots' AND day = $1::DATE ORDER BY value DESC, key`,
+        [PREV],
+      )
+    ).map((r) => String(r[0]));
+    const local = [...new Set(statuses.map((s) => s.account.acct))].filter((a) => !a.includes('@'));
+    const acct = local.find((a) => top.includes(pseudonymOf(SECRET, a)))!;
+    expect(acct).toBeDefined();
+    const pseudonym = pseudonymOf(SECRET, acct);
+    const w = { from: Date.parse(`${DAY}T00:00:00Z`), to: Date.parse(`${DAY}T00:00:00Z`) + 86_400_000 };
+    const ofDay = new Set(
+      statuses
+        .filter((s) => s.account.acct === acct)
+        .filter((s) => Date.parse(s.created_at) >= w.from && Date.parse(s.created_at) < w.to)
+        .map((s) => s.id),
+    ).size;
+    const tootsBefore = await value('toots_per_day', DAY);
+    await purgeRawBefore(s3, config.s3.bucket, DAY);
+
+    const { input, workflowId } = forgetRequest(config, { ...process.env, ...env }, `${acct}@${INSTANCE}`);
+    expect(input.rowKeys).toContainEqual({ instance: INSTANCE, key: pseudonym });
+    const handle = await temporal.client.workflow.start(FORGET_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      memo: { storeTaskQueue: config.temporal.storeTaskQueue },
+      args: [input],
+    });
+    const result = (await handle.result()) as ForgetResult;
+    expect(result.purgedDaysMarked).toEqual([{ instance: INSTANCE, day: PREV }]);
+    // The kept day's total dropped by exactly the account's toots of the day.
+    expect(await value('toots_per_day', DAY)).toBe(tootsBefore - ofDay);
+    expect(await query(`SELECT metric, day FROM metrics_kv WHERE key = $1`, [pseudonym])).toEqual([]);
+    for (const key of await listKeys(s3, config.s3.bucket, '')) {
+      if (key.endsWith('.parquet')) continue;
+      const text = (await getObject(s3, config.s3.bucket, key)).toString('utf8');
+      expect(text.includes(`"acct":"${acct}"`) || text.includes(pseudonym), key).toBe(false);
+    }
     s3.destroy();
   }, 900_000);
 });
