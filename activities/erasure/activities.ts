@@ -11,7 +11,7 @@ import type { KvRow } from '../../domain/metrics';
 import type { ActivityDeps } from '../deps';
 import { putJson } from '../mastodon/raw-store';
 import { getJson, getText, putText } from '../aggregate/s3-json';
-import { withConnection, withTransaction } from '../store/duckdb-store';
+import { compactStore, withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureLoadLogSchema, LABELS_TABLE } from '../store/load-log';
 import { ensureMetricsSchema, exportPartitionParquet, METRICS_TABLE } from '../store/metrics-store';
 import { childPrefixes, deleteKeys, keyPagesUnder } from '../store/s3-listing';
@@ -350,8 +350,9 @@ export function createErasureStoreActivities(deps: ActivityDeps) {
         );
         return { entry, touched: [...touched.values()] };
       });
-      // Deleted rows stay in the file's blocks until a checkpoint rewrites them.
-      await withConnection(deps.duckdbPath, (conn) => conn.run('FORCE CHECKPOINT').then(() => undefined));
+      // A checkpoint alone leaves deleted rows' bytes in freed blocks: the file is rewritten.
+      const compacted = await compactStore(deps.duckdbPath);
+      log.info(`forget: store checkpointed and compacted, ${compacted.bytesBefore} → ${compacted.bytesAfter} bytes`);
       const days = new Map<string, DayRef>();
       for (const d of [...out.touched, ...input.reaggregated]) days.set(`${d.instance}#${d.day}`, d);
       for (const d of days.values()) {

@@ -7,7 +7,7 @@
 // checksums that match the objects; a reprocess of the days does not bring the account back; a
 // tracked account is refused; the workflow history holds no acct.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -200,6 +200,8 @@ describe('mastoflow forget', () => {
     const target = { acct, id: sample.account.id, url: sample.account.url, statusIds };
     expect(statusIds.size).toBeGreaterThan(3);
     expect((await tracesOf(target)).length).toBeGreaterThan(0); // the scan sees it before
+    const inStoreFile = () => readFileSync(config.duckdb.path).includes(Buffer.from(acct));
+    expect(inStoreFile()).toBe(true);
 
     // The older day's raw is purged (as purge_raw does once it is past retention).
     const s3 = testS3(config);
@@ -245,6 +247,8 @@ describe('mastoflow forget', () => {
 
     // Nowhere in the bucket or the store.
     expect(await tracesOf(target)).toEqual([]);
+    // Nor in the DuckDB file's bytes (deleted rows' blocks are gone, not just unreferenced).
+    expect(inStoreFile()).toBe(false);
 
     // The history holds the hash, never the name.
     // Payloads decoded (they come as bytes, or as base64 in the JSON form of the history).

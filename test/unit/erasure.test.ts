@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErasureMatcher, erasureHash } from '../../activities/erasure/erasure-hash';
+import { ErasureMatcher, erasureHash, pseudonymOf } from '../../activities/erasure/erasure-hash';
+import { forgetRequest } from '../../cli/commands/forget';
+import { parseConfig } from '../../domain/config';
 import { acctOfStatusUrl } from '../../activities/erasure/account-rows';
 import { scrubBody } from '../../activities/erasure/scrub-page';
 import { arrayElementSpans, canonicalAcct, parseAcctArgument, rewriteArray } from '../../domain/erasure';
@@ -101,5 +103,49 @@ describe('erasure: the keyed hash and the matcher', () => {
       /^erasure\/v1\/log\/20261202T220000000Z-[0-9a-f]{16}\.json$/,
     );
     expect(() => erasureListEntryKey('alice@sim.example')).toThrow(/erasure hash/);
+  });
+});
+
+describe('forget: what the CLI sends and refuses', () => {
+  const config = (extra: Record<string, unknown> = {}) => {
+    const parsed = parseConfig(
+      {
+        instances: [
+          {
+            name: 'sim.example',
+            baseUrl: 'http://127.0.0.1:9999',
+            userAgentContact: 'mailto:me@example.org',
+            accounts: ['local1'],
+          },
+        ],
+        s3: { bucket: 'mastoflow' },
+        accounts: ['tracked@elsewhere.example'],
+        ...extra,
+      },
+      'test',
+    );
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.config;
+  };
+  const env = { MASTOFLOW_PSEUDONYM_KEY: SECRET };
+
+  it('sends the keyed hash only, and refuses tracked accounts, bad accts and a missing secret', () => {
+    const { input, workflowId } = forgetRequest(config(), env, '@Alice@Sim.Example');
+    expect(input).toEqual({ accountHash: erasureHash(SECRET, 'alice@sim.example'), rowKeys: [], reason: 'request' });
+    expect(JSON.stringify({ input, workflowId })).not.toMatch(/alice/i);
+    expect(() => forgetRequest(config(), env, 'tracked@elsewhere.example')).toThrow(/still tracks .*accounts\[0\]/);
+    // A bare tracked acct of an instance is that instance's local account.
+    expect(() => forgetRequest(config(), env, 'local1@sim.example')).toThrow(/instances\[0\]\.accounts\[0\]/);
+    expect(() => forgetRequest(config(), env, 'alice')).toThrow(/expected an account as user@domain/);
+    expect(() => forgetRequest(config(), {}, 'alice@x.org')).toThrow(/MASTOFLOW_PSEUDONYM_KEY is not set/);
+  });
+
+  it('in pseudonymised mode also sends the row keys: full acct everywhere, bare where it is local', () => {
+    const { input } = forgetRequest(config({ privacy: { pseudonymise: true } }), env, 'alice@sim.example');
+    expect(input.rowKeys).toEqual([
+      { instance: 'sim.example', key: pseudonymOf(SECRET, 'alice@sim.example') },
+      { instance: 'sim.example', key: pseudonymOf(SECRET, 'alice') },
+    ]);
+    expect(input.rowKeys.every((k) => /^anon:[0-9a-f]{16}$/.test(k.key))).toBe(true);
   });
 });
