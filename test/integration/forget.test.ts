@@ -14,12 +14,13 @@ import { gunzipSync } from 'node:zlib';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { purgeRawBefore } from '../../activities/aggregate/retention';
 import { pseudonymOf } from '../../activities/erasure/erasure-hash';
 import { readManifest, type SourceManifest } from '../../activities/mastodon/manifest';
 import { readReportFromStore } from '../../activities/report/read-report';
 import { forgetRequest } from '../../cli/commands/forget';
+import { main } from '../../cli/main';
 import type { MastoflowConfig } from '../../domain/config';
 import { forgetWorkflowId, rawManifestKey } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
@@ -420,13 +421,26 @@ describe('mastoflow forget in pseudonymised mode', () => {
 
     const { input, workflowId } = forgetRequest(config, { ...process.env, ...env }, `${acct}@${INSTANCE}`);
     expect(input.rowKeys).toContainEqual({ instance: INSTANCE, key: pseudonym });
-    const handle = await temporal.client.workflow.start(FORGET_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      memo: { storeTaskQueue: config.temporal.storeTaskQueue },
-      args: [input],
+    // Through the CLI verb, as a person would run it: it starts, follows and prints the outcome.
+    const cfgFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mastoflow-forget-cli-')), 'config.json');
+    writeFileSync(cfgFile, JSON.stringify(config));
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      printed.push(args.join(' '));
     });
-    const result = (await handle.result()) as ForgetResult;
+    process.env.MASTOFLOW_PSEUDONYM_KEY = SECRET;
+    try {
+      await main(['--config', cfgFile, 'forget', `${acct}@${INSTANCE}`]);
+    } finally {
+      spy.mockRestore();
+      delete process.env.MASTOFLOW_PSEUDONYM_KEY;
+    }
+    expect(process.exitCode ?? 0).toBe(0);
+    const out = printed.join('\n');
+    expect(out).toContain(`forget: started ${workflowId}`);
+    expect(out).toContain(`days without raw, account-level rows removed and totals marked: ${INSTANCE} ${PREV}`);
+    expect(out).not.toContain(acct);
+    const result = (await temporal.client.workflow.getHandle(workflowId).result()) as ForgetResult;
     expect(result.purgedDaysMarked).toEqual([{ instance: INSTANCE, day: PREV }]);
     // The kept day's total dropped by exactly the account's toots of the day.
     expect(await value('toots_per_day', DAY)).toBe(tootsBefore - ofDay);
