@@ -230,11 +230,14 @@ export async function fetchAccountSource(
   const account = parsed.data;
   // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
   // bio) is not tracked; nothing of it is stored.
-  if (isOptedOut(account) || rt.erasure?.matchesAccount(account)) {
+  const erased = rt.erasure?.matchesAccount(account) === true;
+  if (isOptedOut(account) || erased) {
     const m = await rec.finish(session, {
       complete: true,
       unavailable: {
-        reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
+        reason: erased
+          ? 'the account is on the erasure list (mastoflow forget); nothing stored'
+          : `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
         httpStatus: 200,
       },
     });

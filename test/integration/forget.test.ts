@@ -242,6 +242,10 @@ describe('mastoflow forget', () => {
       args: [input],
     });
     const result = (await handle.result()) as ForgetResult;
+    const run = await handle.describe();
+    console.log(
+      `forget: ${(run.closeTime?.getTime() ?? 0) - run.startTime.getTime()} ms, ${JSON.stringify({ ...result, logKey: undefined })}`,
+    );
     expect(result.reaggregated).toEqual([{ instance: INSTANCE, day: DAY }]);
     expect(result.purgedDaysMarked).toEqual([{ instance: INSTANCE, day: PREV }]);
     expect(result.statusesRemoved).toBe(before.day.flat().filter((s) => s.account.acct === acct).length);
