@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mapPages } from '../../activities/aggregate/map-pages';
+import { iterateDay } from '../../infra/mastodon-sim/generator';
 import { ErasureMatcher, erasureHash, pseudonymOf } from '../../activities/erasure/erasure-hash';
 import { forgetRequest } from '../../cli/commands/forget';
 import { parseConfig } from '../../domain/config';
@@ -147,5 +149,40 @@ describe('forget: what the CLI sends and refuses', () => {
       { instance: 'sim.example', key: pseudonymOf(SECRET, 'alice') },
     ]);
     expect(input.rowKeys.every((k) => /^anon:[0-9a-f]{16}$/.test(k.key))).toBe(true);
+  });
+});
+
+describe('the map honours the erasure list', () => {
+  it('maps a page holding an erased account exactly as the page without its statuses', async () => {
+    const statuses: Array<{ account: { acct: string; url: string } }> = [];
+    for (const e of iterateDay(7, '2026-03-04', { statusesPerDay: 600, accountCount: 100 }))
+      statuses.push(e.status as unknown as { account: { acct: string; url: string } });
+    const counts = new Map<string, number>();
+    for (const s of statuses) counts.set(s.account.acct, (counts.get(s.account.acct) ?? 0) + 1);
+    const local = [...counts.entries()].filter(([a]) => !a.includes('@')).sort((a, b) => b[1] - a[1])[0]![0];
+    const host = new URL(statuses.find((s) => s.account.acct === local)!.account.url).host;
+    const pages = (list: unknown[]) =>
+      Array.from({ length: Math.ceil(list.length / 40) }, (_, i) =>
+        Buffer.from(JSON.stringify(list.slice(i * 40, i * 40 + 40))),
+      );
+    const run = (bytes: Buffer[], erased?: { hashes: string[]; secret: string }) =>
+      mapPages(
+        {
+          pages: bytes.map((_, i) => ({ key: `p${i}` })),
+          windowStartMs: Date.parse('2026-03-04T00:00:00Z'),
+          windowEndMs: Date.parse('2026-03-05T00:00:00Z'),
+          idRange: {},
+          ...(erased ? { erased } : {}),
+        },
+        async (key) => bytes[Number(key.slice(1))],
+      );
+    const withList = await run(pages(statuses), {
+      hashes: [erasureHash(SECRET, `${local}@${host}`)],
+      secret: SECRET,
+    });
+    const without = await run(pages(statuses.filter((s) => s.account.acct !== local)));
+    expect(counts.get(local)).toBeGreaterThan(5);
+    expect(withList.partialJson).toBe(without.partialJson);
+    expect(withList.partialJson).not.toContain(`"${local}"`);
   });
 });
