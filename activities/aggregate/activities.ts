@@ -54,6 +54,7 @@ import { ensureLoadLogSchema, type LabelInput, recordLoad, replaceLabels } from 
 import { accountKeyFn } from './pseudonym';
 import { mapErasureList } from '../erasure/erasure-list';
 import { dropOptedOutRows } from '../erasure/opt-outs';
+import { rewriteDayParquet } from '../erasure/results-parquet';
 import { localDomains } from '../erasure/tracked';
 import { HeapGuard } from './heap-guard';
 import { getJson, getText, putText } from './s3-json';
@@ -302,7 +303,7 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
         const replaced = await replacePartition(conn, { ...part, rows });
         // Accounts seen opted out today leave the account-level rows of earlier days.
         const optedOut = await getJson<string[]>(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance));
-        await dropOptedOutRows(conn, {
+        const optOuts = await dropOptedOutRows(conn, {
           instance: g.instance,
           day: g.day,
           keys: optedOut ?? [],
@@ -315,12 +316,21 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
           { ...part, runLogicalDate: ctx.logicalDate, lookbackDays: lookbackOf(ctx, deps), rows: rows.length },
           new Date(),
         );
-        return { ...replaced, labels };
+        return { ...replaced, labels, optOuts };
       });
+      // Earlier days that lost an opted-out account's rows: their Parquet results follow.
+      for (const day of loaded.optOuts.days) await rewriteDayParquet(deps, { instance: g.instance, day });
       const parquet = await withConnection(deps.duckdbPath, (conn) =>
         exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }),
       );
-      return { instance: g.instance, day: g.day, ...loaded, parquetObjects: parquet.length };
+      const { optOuts, ...counts } = loaded;
+      return {
+        instance: g.instance,
+        day: g.day,
+        ...counts,
+        optedOutRowsDropped: optOuts.deleted,
+        parquetObjects: parquet.length,
+      };
     }),
   };
 }

@@ -13,9 +13,10 @@ import { putJson } from '../mastodon/raw-store';
 import { getJson, getText, putText } from '../aggregate/s3-json';
 import { compactStore, withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureLoadLogSchema, LABELS_TABLE } from '../store/load-log';
-import { ensureMetricsSchema, exportPartitionParquet, METRICS_TABLE } from '../store/metrics-store';
+import { ensureMetricsSchema, METRICS_TABLE } from '../store/metrics-store';
 import { childPrefixes, deleteKeys, keyPagesUnder } from '../store/s3-listing';
 import { AccountRows } from './account-rows';
+import { rewriteDayParquet } from './results-parquet';
 import { localDomains, trackedAt } from './tracked';
 import { ErasureMatcher, erasureSecret } from './erasure-hash';
 import { addToErasureList } from './erasure-list';
@@ -357,25 +358,11 @@ export function createErasureStoreActivities(deps: ActivityDeps) {
       for (const d of [...out.touched, ...input.reaggregated]) days.set(`${d.instance}#${d.day}`, d);
       for (const d of days.values()) {
         heartbeat();
-        await rewriteParquet(deps, d);
+        await rewriteDayParquet(deps, d);
       }
       const logKey = erasureLogKey(finishedAt, input.accountHash);
       await putJson(deps.s3, deps.bucket, logKey, out.entry);
       return { rowsDeleted: out.entry.rowsDeleted, purgedDaysMarked: out.entry.purgedDaysMarked, logKey };
     },
   };
-}
-
-/** The day's Parquet results written again from the store; metrics the day no longer has are removed. */
-async function rewriteParquet(deps: ActivityDeps, d: DayRef): Promise<void> {
-  const written = await withConnection(deps.duckdbPath, (conn) =>
-    exportPartitionParquet(conn, deps.s3, deps.bucket, d),
-  );
-  const stale: string[] = [];
-  const tail = `date=${d.day}/instance=${safeSegment(d.instance)}.parquet`;
-  for (const metricPrefix of await childPrefixes(deps.s3, deps.bucket, 'results/v1/')) {
-    const key = `${metricPrefix}${tail}`;
-    if (!written.includes(key)) stale.push(key);
-  }
-  await deleteKeys(deps.s3, deps.bucket, stale);
 }

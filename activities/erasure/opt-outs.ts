@@ -13,8 +13,9 @@ import { ACCOUNT_KEYED_METRICS, acctOfStatusUrl, STATUS_KEYED_METRICS } from './
 export async function dropOptedOutRows(
   conn: DuckDBConnection,
   p: { instance: string; day: string; keys: readonly string[]; localDomains: readonly string[] },
-): Promise<number> {
-  if (p.keys.length === 0) return 0;
+): Promise<{ deleted: number; days: string[] }> {
+  if (p.keys.length === 0) return { deleted: 0, days: [] };
+  const days = new Set<string>();
   const keys = new Set(p.keys);
   let deleted = 0;
   // One statement per 500 keys (not one per key: each DELETE scans the table).
@@ -24,7 +25,14 @@ export async function dropOptedOutRows(
     const chunk = all.slice(i, i + 500);
     const where = `instance = $1 AND day < $2::DATE AND metric IN (${metrics}) AND key IN (${chunk.map((_, j) => `$${j + 3}`).join(', ')})`;
     const params = [p.instance, p.day, ...chunk];
-    deleted += Number((await conn.run(`DELETE FROM ${METRICS_TABLE} WHERE ${where}`, params)).rowsChanged);
+    const gone = (
+      await conn.runAndReadAll(
+        `DELETE FROM ${METRICS_TABLE} WHERE ${where} RETURNING strftime(day, '%Y-%m-%d')`,
+        params,
+      )
+    ).getRows();
+    deleted += gone.length;
+    for (const r of gone) days.add(String(r[0]));
     await conn.run(`DELETE FROM ${LABELS_TABLE} WHERE ${where}`, params);
   }
   // Single toots keyed by status ID: their URL label names the author (not in pseudonymised mode,
@@ -44,8 +52,10 @@ export async function dropOptedOutRows(
     if (!keys.has(acct) && !(keys.has(user) && p.localDomains.includes(domain))) continue;
     const params = [p.instance, day, metric, key];
     const where = 'instance = $1 AND day = $2::DATE AND metric = $3 AND key = $4';
-    deleted += Number((await conn.run(`DELETE FROM ${METRICS_TABLE} WHERE ${where}`, params)).rowsChanged);
+    const n = Number((await conn.run(`DELETE FROM ${METRICS_TABLE} WHERE ${where}`, params)).rowsChanged);
+    deleted += n;
+    if (n > 0) days.add(day);
     await conn.run(`DELETE FROM ${LABELS_TABLE} WHERE ${where}`, params);
   }
-  return deleted;
+  return { deleted, days: [...days].sort() };
 }

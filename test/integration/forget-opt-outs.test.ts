@@ -65,7 +65,8 @@ describe('opt-outs seen later', () => {
         localDomains: ['sim.example'],
       }),
     );
-    expect(deleted).toBe(4); // two top-account rows, its viral toot, the remote account's row
+    // Two top-account rows, its viral toot, the remote account's row; the days whose Parquet follows.
+    expect(deleted).toEqual({ deleted: 4, days: ['2026-03-01', '2026-03-02'] });
     expect(await rows(file)).toEqual([
       '2026-03-01 toots_per_day 2026-03-01',
       '2026-03-01 top_accounts_by_toots stays',
@@ -78,7 +79,7 @@ describe('opt-outs seen later', () => {
       await withTransaction(file, (conn) =>
         dropOptedOutRows(conn, { instance: I, day: '2026-03-01', keys: ['stays'], localDomains: ['sim.example'] }),
       ),
-    ).toBe(0);
+    ).toEqual({ deleted: 0, days: [] });
 
     // Compaction: the deleted acct's bytes leave the file; rows and views are intact.
     expect(readFileSync(file).includes(Buffer.from('nobotlater'))).toBe(true);
