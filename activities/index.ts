@@ -7,6 +7,7 @@ import { createMastodonActivities } from './mastodon';
 import { createAggregateActivities, createAggregateStoreActivities } from './aggregate/activities';
 import { createNotifyActivities } from './notify/activities';
 import { createReportStoreActivities } from './report/activities';
+import { createErasureActivities, createErasureStoreActivities } from './erasure/activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMastodonActivities(deps),
     ...createAggregateActivities(deps),
     ...createNotifyActivities(deps),
+    ...createErasureActivities(deps),
   };
 }
 
@@ -29,6 +31,7 @@ export function createStoreActivities(deps: ActivityDeps) {
     ...createBuiltinStoreActivities(deps),
     ...createAggregateStoreActivities(deps),
     ...createReportStoreActivities(deps),
+    ...createErasureStoreActivities(deps),
   };
 }
 

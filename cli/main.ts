@@ -13,6 +13,7 @@ import { registerSqlCommand } from './commands/sql';
 import { registerChartsCommand } from './commands/charts';
 import { registerReportCommand } from './commands/report';
 import { registerServeCommand } from './commands/serve';
+import { registerForgetCommand } from './commands/forget';
 
 export function buildProgram(): Command {
   const program = new Command('mastoflow')
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   );
   registerReportCommand(program);
   registerServeCommand(program);
+  registerForgetCommand(program);
   return program;
 }
 

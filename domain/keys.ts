@@ -203,3 +203,49 @@ export function rateBudgetWorkflowId(taskQueue: string, baseUrl: string, identit
   const where = `${url.protocol.replace(/:$/, '')}_${url.host}${url.pathname.replace(/\/+$/, '')}`;
   return `rate-budget/${safeSegment(taskQueue)}/${safeSegment(where)}/${identity}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Erasure (`mastoflow forget`): keyed hashes only, never an account name.
+
+const ERASURE_HASH_RE = /^[0-9a-f]{64}$/;
+
+function assertErasureHash(hash: string): string {
+  if (!ERASURE_HASH_RE.test(hash)) throw new Error(`expected an erasure hash (64 hex digits), got "${hash}"`);
+  return hash;
+}
+
+/** The erasure list: one object per erased account, so adding one never rewrites the others. */
+export function erasureListPrefix(): string {
+  return 'erasure/v1/list/';
+}
+
+export function erasureListEntryKey(hash: string): string {
+  return `${erasureListPrefix()}${assertErasureHash(hash)}.json`;
+}
+
+/** The erasure log: one object per forget run, named by its finish time (append-only). */
+export function erasureLogKey(finishedAt: string, hash: string): string {
+  const stamp = finishedAt.replace(/[^0-9TZ]/g, '');
+  return `erasure/v1/log/${stamp}-${assertErasureHash(hash).slice(0, 16)}.json`;
+}
+
+/** One forget workflow per account: a second `forget` of the same account attaches or re-runs it. */
+export function forgetWorkflowId(hash: string): string {
+  return `forget/${assertErasureHash(hash).slice(0, 32)}`;
+}
+
+/** The prefixes of one (instance, day)'s derived objects of a DAG: map partials, quarantine, reduced rows. */
+export function derivedDayPrefixes(dagId: string, day: string, instance: string): string[] {
+  const tail = `dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/`;
+  return [`mapped/v1/${tail}`, `quarantine/v1/${tail}`, `reduced/v1/${tail}`];
+}
+
+/** Where a (day, instance)'s raw objects live (every source). */
+export function rawDayPrefix(host: string, day: string): string {
+  return `raw/v1/instance=${safeSegment(host)}/date=${assertDay(day)}/`;
+}
+
+/** The keys of the accounts a day's reduce saw opted out (the load drops their earlier rows). */
+export function reducedOptOutsKey(dagId: string, day: string, instance: string): string {
+  return `reduced/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/opted-out.json`;
+}

@@ -6,6 +6,7 @@ import { Slug } from '../domain/dag-spec';
 import { CalendarDay } from '../domain/date-range';
 import type { Lease, LeaseRequest, LedgerState, LedgerStats } from '../domain/rate-lease';
 import type { BudgetSnapshot, ThrottleSpecs } from '../domain/rate-budget';
+import type { ForgetInput as ForgetInputSchema } from '../domain/erasure';
 import type { ExpandChunkResult } from './run-dag-expand';
 
 // The contract between mastoflow's workflows and everything that starts, queries or reads them
@@ -31,6 +32,8 @@ export const FETCH_DAY_WORKFLOW_TYPE = 'fetchDay';
 export const SMOKE_WORKFLOW_TYPE = 'smokeWorkflow';
 /** One instance's request budget, leased to every worker process (workflows/rate-budget-keeper.ts). */
 export const RATE_BUDGET_KEEPER_WORKFLOW_TYPE = 'rateBudgetKeeper';
+/** Erasure of one account, named by its keyed hash (workflows/forget.ts, `mastoflow forget`). */
+export const FORGET_WORKFLOW_TYPE = 'forgetAccount';
 
 export const WORKFLOW_TYPES = [
   RUN_DAG_WORKFLOW_TYPE,
@@ -40,6 +43,7 @@ export const WORKFLOW_TYPES = [
   FETCH_DAY_WORKFLOW_TYPE,
   SMOKE_WORKFLOW_TYPE,
   RATE_BUDGET_KEEPER_WORKFLOW_TYPE,
+  FORGET_WORKFLOW_TYPE,
 ] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
@@ -245,3 +249,29 @@ export const leaseUpdate = defineUpdate<Lease, [LeaseRequest]>('lease');
 export type RateBudgetFigures = LedgerStats & { cursorMs: number; budget: BudgetSnapshot; leasesThisRun: number };
 /** The keeper's figures: leases and slots granted (per holder), reports, the budget now. */
 export const rateBudgetQuery = defineQuery<RateBudgetFigures>('rateBudget');
+
+// ---------------------------------------------------------------------------------------------
+// forgetAccount: input ForgetInput (domain/erasure.ts, hashes only); result counts and days
+
+export interface ForgetResult {
+  accountHash: string;
+  /** Days whose raw was kept and held the account (or precede one that did): aggregated again. */
+  reaggregated: Array<{ instance: string; day: string }>;
+  /** Days whose raw was purged: account-level rows removed, totals marked in erasure_marks. */
+  purgedDaysMarked: Array<{ instance: string; day: string }>;
+  statusesRemoved: number;
+  objectsRewritten: number;
+  objectsDeleted: number;
+  rowsDeleted: number;
+  logKey: string;
+}
+
+/** What `forget` shows while it runs (query `forgetProgress`). */
+export interface ForgetProgress {
+  phase: 'begin' | 'raw' | 'reaggregate' | 'purged' | 'finish' | 'reports' | 'done';
+  done: number;
+  total: number;
+}
+export const forgetProgressQuery = defineQuery<ForgetProgress>('forgetProgress');
+
+export type ForgetWorkflow = (input: z.input<typeof ForgetInputSchema>) => Promise<ForgetResult>;

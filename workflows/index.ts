@@ -6,3 +6,4 @@ export { runDag } from './run-dag';
 export { runDagExpandChunk } from './run-dag-expand';
 export { fetchDay } from './fetch-day';
 export { rateBudgetKeeper } from './rate-budget-keeper';
+export { forgetAccount } from './forget';

@@ -17,6 +17,7 @@ import { planFetchDay } from '../../domain/fetch-plan';
 import {
   mappedInstancePartKey,
   quarantineInstancePartKey,
+  reducedOptOutsKey,
   reducedRowsKey,
   rawManifestKey,
   rawPageKey,
@@ -28,6 +29,7 @@ import {
   finalizeAll,
   mergeIdColumns,
   mergePartials,
+  optedOutAccounts,
   type CombinedPartial,
   type IdColumn,
   type KvRow,
@@ -53,6 +55,10 @@ import { withConnection, withTransaction } from '../store/duckdb-store';
 import { ensureMetricsSchema, exportPartitionParquet, replacePartition } from '../store/metrics-store';
 import { ensureLoadLogSchema, type LabelInput, recordLoad, replaceLabels } from '../store/load-log';
 import { accountKeyFn } from './pseudonym';
+import { mapErasureList } from '../erasure/erasure-list';
+import { dropOptedOutRows } from '../erasure/opt-outs';
+import { rewriteDayParquet } from '../erasure/results-parquet';
+import { localDomains } from '../erasure/tracked';
 import { HeapGuard } from './heap-guard';
 import { getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
@@ -210,6 +216,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
         idRange: part.idRange,
         partialKey: key,
         quarantineKey: quarantineInstancePartKey(ctx.dagId, part.day, part.instance, part.part),
+        ...(await mapErasureList(deps)),
       };
       try {
         const out = await runMapPart(deps, job);
@@ -257,16 +264,19 @@ export function createAggregateActivities(deps: ActivityDeps) {
       // From here on only the merged partial stays reachable (not the stack's inputs to it), then
       // only its rows (the partial lives in this function's frame alone), so each stage's garbage
       // can be collected before the next allocates.
-      const finalize = (): { rows: KvRow[]; statuses: number; posters: string[] | undefined } => {
+      const finalize = (): { rows: KvRow[]; statuses: number; posters: string[] | undefined; optedOut: string[] } => {
         const merged = stack.length
           ? stack.reduce((a, b) => merge(a, b)).p
           : emptyPartial({ windowStartMs: Date.parse(start), windowEndMs: Date.parse(end) });
         stack.length = 0;
         const rows = finalizeAll(merged, { accountKey, firstSeen });
-        return { rows, statuses: merged.counts.counted, posters: merged.partials.newAccounts?.accts };
+        const optedOut = [...(optedOutAccounts(merged) ?? [])].map((a) => (accountKey ? accountKey(a) : a));
+        return { rows, statuses: merged.counts.counted, posters: merged.partials.newAccounts?.accts, optedOut };
       };
-      const { rows, statuses, posters } = finalize();
+      const { rows, statuses, posters, optedOut } = finalize();
       await storePosters(deps, ctx.dagId, g.instance, g.day, posters, g.parts, posterKey);
+      // The load drops these accounts' account-level rows of earlier days (activities/erasure/opt-outs.ts).
+      await putText(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance), JSON.stringify(optedOut));
       heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
@@ -299,6 +309,14 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
         await ensureMetricsSchema(conn);
         await ensureLoadLogSchema(conn);
         const replaced = await replacePartition(conn, { ...part, rows });
+        // Accounts seen opted out today leave the account-level rows of earlier days.
+        const optedOut = await getJson<string[]>(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance));
+        const optOuts = await dropOptedOutRows(conn, {
+          instance: g.instance,
+          day: g.day,
+          keys: optedOut ?? [],
+          localDomains: localDomains(deps.config, g.instance),
+        });
         const labels = await replaceLabels(conn, { ...part, labels: labelsOf(rows) });
         // What the finality rule (domain/day-finality.ts) needs: which run loaded the day, when.
         await recordLoad(
@@ -306,12 +324,21 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
           { ...part, runLogicalDate: ctx.logicalDate, lookbackDays: lookbackOf(ctx, deps), rows: rows.length },
           new Date(),
         );
-        return { ...replaced, labels };
+        return { ...replaced, labels, optOuts };
       });
+      // Earlier days that lost an opted-out account's rows: their Parquet results follow.
+      for (const day of loaded.optOuts.days) await rewriteDayParquet(deps, { instance: g.instance, day });
       const parquet = await withConnection(deps.duckdbPath, (conn) =>
         exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }),
       );
-      return { instance: g.instance, day: g.day, ...loaded, parquetObjects: parquet.length };
+      const { optOuts, ...counts } = loaded;
+      return {
+        instance: g.instance,
+        day: g.day,
+        ...counts,
+        optedOutRowsDropped: optOuts.deleted,
+        parquetObjects: parquet.length,
+      };
     }),
   };
 }

@@ -1,4 +1,5 @@
 import { createStatusMapper, type FamilyName, type IdRange, type MapCounts } from '../../domain/metrics';
+import { ErasureMatcher } from '../erasure/erasure-hash';
 import { parsePageBytes } from './page-json';
 
 // The body of one map part, free of Temporal and of any particular S3 client so it runs the
@@ -19,6 +20,8 @@ export interface MapPagesJob {
   windowEndMs: number;
   idRange: IdRange;
   families?: FamilyName[];
+  /** The erasure list (activities/erasure): statuses of these accounts are not counted. */
+  erased?: { hashes: string[]; secret: string };
 }
 
 export interface MapPagesOutput {
@@ -143,6 +146,7 @@ export async function mapPages(
     ...(job.families ? { families: job.families } : {}),
   });
   const bad: string[] = [];
+  const erased = job.erased ? new ErasureMatcher(new Set(job.erased.hashes), job.erased.secret) : undefined;
   const objects = objectsToRead(job);
   const limit = job.pages.some((p) => p.segment) ? SEGMENTS_IN_FLIGHT : PAGES_IN_FLIGHT;
   const inflight: Array<Promise<Buffer | undefined>> = [];
@@ -179,7 +183,7 @@ export async function mapPages(
       bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
       continue;
     }
-    mapper.add(parsed.value as unknown[], page.key, parsed.decoder);
+    mapper.add(erased ? withoutErased(parsed.value, erased) : (parsed.value as unknown[]), page.key, parsed.decoder);
     onProgress?.(i + 1);
   }
   current = undefined;
@@ -188,11 +192,28 @@ export async function mapPages(
   // again for this (rare) case rather than every page being kept in memory.
   let cached: { ref?: string; records?: unknown[] } = {};
   for (const q of quarantined) {
-    if (cached.ref !== q.ref)
-      cached = { ref: q.ref, records: JSON.parse((await read(q.ref!))?.toString('utf8') ?? '[]') as unknown[] };
+    if (cached.ref !== q.ref) {
+      const records = JSON.parse((await read(q.ref!))?.toString('utf8') ?? '[]') as unknown[];
+      // Indices are into the page as mapped: without erased accounts' records.
+      cached = { ref: q.ref, records: erased && Array.isArray(records) ? withoutErased(records, erased) : records };
+    }
     bad.push(
       JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }),
     );
   }
   return { partialJson: JSON.stringify(partial), bad, counts: partial.counts };
+}
+
+/**
+ * The page's records minus those of erased accounts (their own statuses and boosts of them), so
+ * a raw object written before the erasure, or a reprocess, can never count them again. Accts and
+ * profile URLs are ASCII (Mastodon's username and domain rules), so their undecoded strings
+ * (page-json.ts) are their text.
+ */
+function withoutErased(records: unknown[], erased: ErasureMatcher): unknown[] {
+  return records.filter((r) => {
+    if (typeof r !== 'object' || r === null) return true;
+    const s = r as { account?: unknown; reblog?: { account?: unknown } | null };
+    return !erased.matchesAccount(s.account) && !erased.matchesAccount(s.reblog?.account);
+  });
 }

@@ -12,6 +12,7 @@ import type { ActivityDeps } from '../deps';
 import { taskActivity } from '../task-activity';
 import type { FetchRuntime, SessionFactory } from './fetch-context';
 import type { FetchResult } from './manifest';
+import { loadErasureMatcher } from '../erasure/erasure-list';
 import { limiterFor } from './shared-budget';
 import { MastodonSession } from './session';
 import {
@@ -159,6 +160,8 @@ export function createMastodonActivities(deps: ActivityDeps) {
   ): Promise<FetchResult> => {
     const inst = instanceOf(deps, instanceName);
     const rt = activityRuntime(deps);
+    const erasure = await loadErasureMatcher(deps);
+    if (erasure) rt.erasure = erasure;
     const r = await fn(rt, inst, sessionFactory(deps, inst, rt, httpTimeoutMs));
     // Keys and counts only: nothing here can carry a token or a status.
     log.info(

@@ -1,11 +1,22 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { InstanceConfig } from '../../domain/config';
+import { createHash } from 'node:crypto';
 import { rawManifestKey, snapshotObservationManifestKey, snapshotObservationPageKey } from '../../domain/keys';
 import { type DayObservation, keptDayObservation } from '../../domain/snapshot-observation';
-import { RateLimitCounters, readManifest, writeManifest, type PageEntry, type SourceManifest } from './manifest';
+import type { ErasureMatcher } from '../erasure/erasure-hash';
+import { scrubBody } from '../erasure/scrub-page';
+import { redactCursors } from '../erasure/scrub-raw';
+import {
+  RateLimitCounters,
+  readManifest,
+  writeManifest,
+  type ManifestErasure,
+  type PageEntry,
+  type SourceManifest,
+} from './manifest';
 import { SegmentWriter } from './raw-segments';
-import { SourcePages } from './raw-store';
+import { type PageMeta, SourcePages } from './raw-store';
 import type { MastodonSession } from './session';
 
 // What every fetcher works with, independent of Temporal: the activity wrappers build it from
@@ -24,6 +35,8 @@ export interface FetchRuntime {
   signal?: AbortSignal;
   /** Wall clock for fetchedAt; the only clock a fetcher reads. */
   now(): number;
+  /** The erasure list when it names anyone (activities/erasure): erased accounts are never stored. */
+  erasure?: ErasureMatcher;
 }
 
 /** Heartbeat details: the cursor and counters, never statuses (small, and free of secrets). */
@@ -107,16 +120,37 @@ export class SourceRecorder {
     return this.entries.length + 1;
   }
 
-  async store(body: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
+  private readonly erased = { statusesRemoved: 0, mentionsRedacted: 0, objects: [] as ManifestErasure['objects'] };
+  private readonly erasedIds = new Set<string>();
+  /** Pages whose cursor names an erased status: fixed once the fetch is done (a resume still needs it). */
+  private readonly cursorFixes: Array<{ page: number; meta: PageMeta }> = [];
+
+  /**
+   * The body without erased accounts (statuses, profiles, mentions), counted for the manifest's
+   * erasure record. Called before a page is counted (timeline-fetch.ts) and again, as a no-op
+   * then, before any page is stored.
+   */
+  withoutErased(body: Buffer): Buffer {
+    if (!this.rt.erasure) return body;
+    const r = scrubBody(body, this.rt.erasure);
+    if (!r.changed) return body;
+    this.erased.statusesRemoved += r.statusesRemoved + r.accountsRemoved;
+    this.erased.mentionsRedacted += r.mentionsRedacted;
+    for (const id of r.removedIds) this.erasedIds.add(id);
+    return r.wholeObjectErased ? Buffer.from('null') : r.body;
+  }
+
+  async store(raw: Buffer, entry: Omit<PageEntry, 'page' | 'key' | 'bytes'>, next: string): Promise<PageEntry> {
+    const body = this.withoutErased(raw);
     const page = this.nextPage;
-    const key = await this.pages.put(page, body, {
-      fetchId: this.rt.fetchId,
-      next,
-      httpStatus: entry.httpStatus,
-      path: entry.path,
-    });
+    const meta = { fetchId: this.rt.fetchId, next, httpStatus: entry.httpStatus, path: entry.path };
+    const key = await this.pages.put(page, body, meta);
+    const cursorId = next.slice(next.indexOf(':') + 1);
+    if (this.erasedIds.has(cursorId))
+      this.cursorFixes.push({ page, meta: { ...meta, next: `${next.slice(0, next.indexOf(':'))}:erased` } });
     const full: PageEntry = { page, key, bytes: body.length, ...entry };
     this.entries.push(full);
+    if (body !== raw) this.erased.objects.push({ key, bytes: body.length, sha256: sha256(body) });
     await this.segments?.add(page, body);
     return full;
   }
@@ -222,6 +256,8 @@ export class SourceRecorder {
     // and, for an account, its statuses after page 1: only those are trimmed.
     if (!SNAPSHOT_KINDS.has(this.target.kind) || this.target.kind === 'account')
       await this.dayPages.removeAfter(this.entries.length);
+    // Cursors name statuses, and status pages live in the day's folder (never an observation's).
+    for (const fix of this.cursorFixes) await this.dayPages.replaceMeta(fix.page, fix.meta);
     const segments = await this.segments?.finish();
     let manifest: SourceManifest = {
       manifestVersion: 1,
@@ -238,9 +274,21 @@ export class SourceRecorder {
       complete: fields.complete,
       ...(fields.unavailable ? { unavailable: fields.unavailable } : {}),
       ...(fields.error ? { error: fields.error } : {}),
-      cursors: fields.cursors ?? {},
+      cursors: redactCursors(fields.cursors ?? {}, this.erasedIds),
       ...(fields.profile ? { profile: fields.profile } : {}),
       ...(fields.instanceInfo ? { instanceInfo: fields.instanceInfo } : {}),
+      ...(this.erased.statusesRemoved + this.erased.mentionsRedacted > 0
+        ? {
+            erasures: [
+              {
+                at: new Date(this.rt.now()).toISOString(),
+                reason: 'fetch' as const,
+                accountHashes: [...(this.rt.erasure?.matchedHashes ?? [])].sort(),
+                ...this.erased,
+              },
+            ],
+          }
+        : {}),
       fetchedAt: new Date(this.rt.now()).toISOString(),
       attempts: this.rt.attempt,
       rateLimit: { ...session.counters },
@@ -325,4 +373,8 @@ export function openSource(
   const cp = resumeCheckpoint(rt, target.source);
   const session: MastodonSession = newSession({ onWait: () => rec.beat(session), counters: cp?.rateLimit });
   return { rec, session };
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
 }

@@ -43,6 +43,22 @@ export const RateLimitCounters = z.strictObject({
 });
 export type RateLimitCounters = z.output<typeof RateLimitCounters>;
 
+/**
+ * An erasure applied to this source (activities/erasure): at fetch time (statuses of erased
+ * accounts dropped before the page was stored) or afterwards by `mastoflow forget` (pages and
+ * segments rewritten). Raw stays verifiable: every object named here is listed with the size and
+ * SHA-256 of its bytes after the rewrite; kept statuses keep their received bytes.
+ */
+export const ManifestErasure = z.strictObject({
+  at: z.string(),
+  reason: z.enum(['fetch', 'request', 'opt-out']),
+  accountHashes: z.array(z.string()),
+  statusesRemoved: z.number().int().min(0),
+  mentionsRedacted: z.number().int().min(0),
+  objects: z.array(z.strictObject({ key: z.string(), bytes: z.number().int().min(0), sha256: z.string() })),
+});
+export type ManifestErasure = z.output<typeof ManifestErasure>;
+
 export const SourceManifest = z.strictObject({
   manifestVersion: z.literal(1),
   /** Instance name from the config (the `instance=` key segment). */
@@ -82,6 +98,8 @@ export const SourceManifest = z.strictObject({
     .optional(),
   /** Instance info: which API answered and what it says, in a few fields. */
   instanceInfo: z.strictObject({ api: z.enum(['v2', 'v1']), domain: z.string(), version: z.string() }).optional(),
+  /** Erasures applied to the pages and segments (absent when none). */
+  erasures: z.array(ManifestErasure).optional(),
   fetchedAt: z.string(),
   /**
    * Snapshot observations (their own manifest, under the observation's key): when the snapshot

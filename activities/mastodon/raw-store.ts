@@ -1,4 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { rawPageKey, rawSourcePrefix } from '../../domain/keys';
 import { deleteKeys, keyPagesUnder } from '../store/s3-listing';
 
@@ -49,16 +55,25 @@ export class SourcePages {
         Key: key,
         Body: body,
         ContentType: 'application/json',
-        Metadata: {
-          'fetch-id': meta.fetchId,
-          next: meta.next,
-          'http-status': String(meta.httpStatus),
-          // S3 metadata is ASCII; the path is percent-encoded already, but be safe.
-          path: encodeURI(decodeSafe(meta.path)).slice(0, 1024),
-        },
+        Metadata: metadataOf(meta),
       }),
     );
     return key;
+  }
+
+  /** Replace a stored page's metadata (its body stays): an erased status's ID leaves the cursor. */
+  async replaceMeta(page: number, meta: PageMeta): Promise<void> {
+    const key = this.key(page);
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        CopySource: `${this.bucket}/${key}`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'application/json',
+        Metadata: metadataOf(meta),
+      }),
+    );
   }
 
   /** The page's metadata, or undefined when it does not exist. */
@@ -121,6 +136,16 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
       ContentType: 'application/json',
     }),
   );
+}
+
+function metadataOf(meta: PageMeta): Record<string, string> {
+  return {
+    'fetch-id': meta.fetchId,
+    next: meta.next,
+    'http-status': String(meta.httpStatus),
+    // S3 metadata is ASCII; the path is percent-encoded already, but be safe.
+    path: encodeURI(decodeSafe(meta.path)).slice(0, 1024),
+  };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -199,7 +199,12 @@ export async function fetchAccountSource(
   // The profile is a snapshot: the day keeps the one observed in its window (a re-run reuses it,
   // no lookup); otherwise it is looked up now and stored as an observation of this moment.
   const kept = await rec.keptObservation();
-  const reused = kept && inSnapshotWindow(input.day, kept.obs.observedAt) ? kept.manifest : undefined;
+  const keptInWindow = kept && inSnapshotWindow(input.day, kept.obs.observedAt) ? kept.manifest : undefined;
+  // An observation of an account erased since is not reused: the lookup below says it is erased.
+  const reused =
+    keptInWindow?.profile && rt.erasure?.matchesAccount({ acct: keptInWindow.profile.acct, id: keptInWindow.profile.id })
+      ? undefined
+      : keptInWindow;
   let account: { id: string; acct: string; followers_count: number; following_count: number; statuses_count: number };
   if (reused?.profile && reused.pages[0]) {
     const p = reused.profile;
@@ -221,12 +226,15 @@ export async function fetchAccountSource(
     if (!parsed.success)
       throw invalidBodyFailure(ctx, { ...ex, jsonError: `not an account: ${parsed.error.issues[0]?.message ?? ''}` });
     // Etiquette: an account that opted out (noindex, discoverable false, #nobot / #noindex in its
-    // bio) is not tracked; nothing of it is stored.
-    if (isOptedOut(parsed.data)) {
+    // bio) is not tracked, nor one on the erasure list; nothing of it is stored.
+    const erased = rt.erasure?.matchesAccount(parsed.data) === true;
+    if (isOptedOut(parsed.data) || erased) {
       const m = await rec.finish(session, {
         complete: true,
         unavailable: {
-          reason: `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
+          reason: erased
+            ? 'the account is on the erasure list (mastoflow forget); nothing stored'
+            : `account ${acct} opted out of crawling (noindex, discoverable: false, or #nobot/#noindex in its bio); nothing stored`,
           httpStatus: 200,
         },
       });

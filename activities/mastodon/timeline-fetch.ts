@@ -83,7 +83,10 @@ export async function scanTimeline(
   while (!stop) {
     lastMaxId = cursor;
     const maxId = cursor;
-    const ex = await session.request(spec.endpoint, maxId !== null, (m) => spec.call(m, maxId, opts.pageLimit));
+    const ex = withoutErased(
+      rec,
+      await session.request(spec.endpoint, maxId !== null, (m) => spec.call(m, maxId, opts.pageLimit)),
+    );
     const cls = classifyExchange(ex);
     if (cls === 'server') throw serverFailure(ctx, ex);
     if (cls === 'invalid-body' || (cls === 'ok' && !Array.isArray(ex.json))) throw invalidBodyFailure(ctx, ex);
@@ -101,6 +104,13 @@ export async function scanTimeline(
     rec.rt.heartbeat(rec.checkpoint(session, stop ? null : cursor));
   }
   return { window, totals, stopReason: stop, lastMaxId };
+}
+
+/** The page without erased accounts' statuses (activities/erasure), before it is counted or stored. */
+function withoutErased(rec: SourceRecorder, ex: Exchange): Exchange {
+  if (!rec.rt.erasure || !Array.isArray(ex.json)) return ex;
+  const body = rec.withoutErased(ex.body);
+  return body === ex.body ? ex : { ...ex, body, json: JSON.parse(body.toString('utf8')) as unknown };
 }
 
 function entryCounts(s: ReturnType<typeof summarisePage>) {

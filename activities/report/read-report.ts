@@ -179,7 +179,34 @@ export async function readReportInput(conn: DuckDBConnection, q: ReportQuery): P
   }));
 
   const loads = await readLoads(rowsOf(conn), { fromDay: q.from, toDay: q.to, instance: q.instance });
-  return { ...base, kpis, tops, tracked, snapshotGaps, viral, loads };
+  return {
+    ...base,
+    kpis,
+    tops,
+    tracked,
+    snapshotGaps,
+    viral,
+    loads,
+    erasedInTotals: await readErasedInTotals(conn, detail),
+  };
+}
+
+/**
+ * Days marked by an erasure (activities/erasure: raw already purged, totals kept) and not loaded
+ * since: a later load computed them from raw fetched with the erasure list in force.
+ */
+async function readErasedInTotals(conn: DuckDBConnection, detail: unknown[]): Promise<Set<string>> {
+  if (!(await tableExists(conn, 'erasure_marks'))) return new Set();
+  const since = (await tableExists(conn, 'loads'))
+    ? 'AND NOT EXISTS (SELECT 1 FROM loads l WHERE l.instance = m.instance AND l.day = m.day AND l.loaded_at > m.marked_at)'
+    : '';
+  const marked = await rows(
+    conn,
+    `SELECT DISTINCT m.instance, strftime(m.day, '%Y-%m-%d') AS day FROM erasure_marks m
+     WHERE m.day BETWEEN $1::DATE AND $2::DATE AND ($3::VARCHAR IS NULL OR m.instance = $3) ${since}`,
+    detail,
+  );
+  return new Set(marked.map((r) => `${String(r.instance)}#${String(r.day)}`));
 }
 
 /** DuckDB DATE values print as YYYY-MM-DD. */

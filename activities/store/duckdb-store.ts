@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { clearWriteIntent, localReaderCount, raiseWriteIntent } from './write-intent';
@@ -80,6 +80,69 @@ export async function withConnection<T>(duckdbPath: string, fn: (conn: DuckDBCon
     }
   } finally {
     await release(file);
+  }
+}
+
+/**
+ * Rewrites the store into a fresh file (`COPY FROM DATABASE`) and puts it in place of the old
+ * one. A checkpoint after a DELETE leaves the deleted rows' bytes in freed blocks until they are
+ * reused (measured on DuckDB 1.5: a deleted acct stays readable in a 900-row table after FORCE
+ * CHECKPOINT); erasure needs them gone. Waits until no activity of this process uses the file,
+ * and makes those that arrive meanwhile wait for the compacted file.
+ */
+export async function compactStore(duckdbPath: string): Promise<{ bytesBefore: number; bytesAfter: number }> {
+  const file = path.resolve(duckdbPath);
+  for (let shared = open.get(file); shared; shared = open.get(file)) {
+    await shared.instance.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  let done!: (i: DuckDBInstance) => void;
+  let fail!: (err: unknown) => void;
+  const gate: Shared = {
+    instance: new Promise<DuckDBInstance>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    }),
+    users: 0,
+  };
+  gate.instance.catch(() => {});
+  open.set(file, gate);
+  const copy = `${file}.compact`;
+  try {
+    const bytesBefore = statSync(file).size;
+    const db = await createWriter(file);
+    try {
+      const conn = await db.connect();
+      try {
+        await conn.run('FORCE CHECKPOINT');
+        const name = String((await conn.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]);
+        for (const f of [copy, `${copy}.wal`]) rmSync(f, { force: true });
+        await conn.run(`ATTACH '${copy.replace(/'/g, "''")}' AS compacted`);
+        await conn.run(`COPY FROM DATABASE "${name.replace(/"/g, '""')}" TO compacted`);
+        await conn.run('DETACH compacted');
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      db.closeSync();
+    }
+    renameSync(copy, file);
+    if (existsSync(`${file}.wal`)) rmSync(`${file}.wal`);
+    done(await DuckDBInstance.create(file));
+    return { bytesBefore, bytesAfter: statSync(file).size };
+  } catch (err) {
+    fail(err);
+    throw err;
+  } finally {
+    // Nobody arrived while it ran: close the fresh instance and let readers in again.
+    if (gate.users === 0 && open.get(file) === gate) {
+      open.delete(file);
+      try {
+        (await gate.instance.catch(() => undefined))?.closeSync();
+      } finally {
+        clearWriteIntent(file);
+      }
+    }
   }
 }
 

@@ -509,7 +509,7 @@ export function mergeAll(parts: readonly CombinedPartial[]): CombinedPartial {
 }
 
 /** Accounts flagged opted-out in any toot, from the accounts family (undefined without it). */
-function optedOutAccounts(partial: CombinedPartial): Set<string> | undefined {
+export function optedOutAccounts(partial: CombinedPartial): Set<string> | undefined {
   const acc = partial.partials.accounts as { accts: string[]; flags: number[] } | undefined;
   if (!acc) return undefined;
   return new Set(acc.accts.filter((_, i) => ((acc.flags[i] ?? 0) & 1) !== 0));

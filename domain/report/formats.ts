@@ -53,7 +53,8 @@ export function trackedLine(t: DayDetail['tracked'][number]): string {
 export function qualityLine(d: DayDetail): string {
   const n = (v: number | null) => (v === null ? '—' : formatCount(v));
   const q = d.quality;
-  return `data: ${n(q.records)} records read, ${n(q.quarantined)} quarantined, ${n(q.duplicates)} duplicates · ${finalityLabel(d.finality)} (${d.finality.reason.replace(/^(final|provisional): /, '')})`;
+  const erased = d.erasedInTotals ? ' · totals include an erased account (its raw was purged before the erasure)' : '';
+  return `data: ${n(q.records)} records read, ${n(q.quarantined)} quarantined, ${n(q.duplicates)} duplicates · ${finalityLabel(d.finality)} (${d.finality.reason.replace(/^(final|provisional): /, '')})${erased}`;
 }
 
 function dayLines(d: DayDetail, k: PeriodKpis | undefined, s: TextStyle): string[] {

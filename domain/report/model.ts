@@ -83,6 +83,11 @@ export interface ReportInput {
   snapshotGaps?: readonly SnapshotGapRow[];
   /** Loads per `${instance}#${day}`. */
   loads: ReadonlyMap<string, readonly LoadRecord[]>;
+  /**
+   * `${instance}#${day}` of days whose totals still include an erased account (`mastoflow forget`
+   * after their raw was purged: its account-level rows were removed, its totals could not be).
+   */
+  erasedInTotals?: ReadonlySet<string>;
 }
 
 /** Change against the previous period: a number, `new` (no previous period), null (not comparable). */
@@ -141,6 +146,8 @@ export interface DayDetail {
   sentiment: { scored: number; negative: number; neutral: number; positive: number } | null;
   quality: { records: number | null; quarantined: number | null; duplicates: number | null };
   finality: DayFinality;
+  /** The day's totals still include an erased account (see ReportInput.erasedInTotals). */
+  erasedInTotals?: boolean;
 }
 
 export interface ReportModel {
@@ -326,6 +333,7 @@ export function buildReport(input: ReportInput): ReportModel {
             : { scored: r.scored, negative: r.negative ?? 0, neutral: r.neutral ?? 0, positive: r.positive ?? 0 },
         quality: { records: r.records, quarantined: r.quarantined, duplicates: r.duplicates },
         finality: dayFinality(r.day, input.loads.get(`${instance}#${r.day}`) ?? [], input.lookbackDays),
+        ...(input.erasedInTotals?.has(`${instance}#${r.day}`) ? { erasedInTotals: true } : {}),
       });
     }
   }

@@ -3,6 +3,7 @@ import * as workflows from '../../workflows/index';
 import {
   type BackfillWorkflow,
   type FetchDayWorkflow,
+  type ForgetWorkflow,
   type RunDagWorkflow,
   type ScheduledRunWorkflow,
   type SmokeWorkflow,
@@ -25,5 +26,6 @@ describe('workflow contracts', () => {
     expectTypeOf(workflows.backfillDag).toExtend<BackfillWorkflow>();
     expectTypeOf(workflows.fetchDay).toExtend<FetchDayWorkflow>();
     expectTypeOf(workflows.smokeWorkflow).toExtend<SmokeWorkflow>();
+    expectTypeOf(workflows.forgetAccount).toExtend<ForgetWorkflow>();
   });
 });
