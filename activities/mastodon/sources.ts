@@ -202,7 +202,8 @@ export async function fetchAccountSource(
   const keptInWindow = kept && inSnapshotWindow(input.day, kept.obs.observedAt) ? kept.manifest : undefined;
   // An observation of an account erased since is not reused: the lookup below says it is erased.
   const reused =
-    keptInWindow?.profile && rt.erasure?.matchesAccount({ acct: keptInWindow.profile.acct, id: keptInWindow.profile.id })
+    keptInWindow?.profile &&
+    rt.erasure?.matchesAccount({ acct: keptInWindow.profile.acct, id: keptInWindow.profile.id })
       ? undefined
       : keptInWindow;
   let account: { id: string; acct: string; followers_count: number; following_count: number; statuses_count: number };
