@@ -159,8 +159,13 @@ export function reducedRowsKey(dagId: string, day: string, instance: string): st
  * array of accts), written by reduce: what later days' first-seen accounts are compared with
  * (domain/metrics/new-accounts.ts). Holds account names like the mapped partials do.
  */
+/** Where the poster sets of a DAG live (every day and instance). */
+export function postersSeenPrefix(dagId: string): string {
+  return `seen/v1/dag=${safeSegment(dagId)}/`;
+}
+
 export function postersSeenKey(dagId: string, day: string, instance: string): string {
-  return `seen/v1/dag=${safeSegment(dagId)}/date=${assertDay(day)}/instance=${safeSegment(instance)}/posters.json`;
+  return `${postersSeenPrefix(dagId)}date=${assertDay(day)}/instance=${safeSegment(instance)}/posters.json`;
 }
 
 /** One map part's partial for (day, instance); reduce reads exactly the parts its plan names. */

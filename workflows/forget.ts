@@ -118,6 +118,8 @@ export async function forgetAccount(raw: unknown): Promise<ForgetResult> {
     await acts.forgetScrubPurgedDerived({ accountHash: input.accountHash, rowKeys: input.rowKeys, ...d });
   }
 
+  await acts.forgetScrubPosterSets({ accountHash: input.accountHash, rowKeys: input.rowKeys });
+
   step('finish', 0, 1, 'store rows, marks, log, checkpoint, Parquet');
   const totals = {
     statusesRemoved: scrubs.reduce((n, s) => n + s.statusesRemoved, 0),

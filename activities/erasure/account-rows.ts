@@ -34,7 +34,11 @@ export class AccountRows {
   ) {}
 
   keyMatches(instance: string, metric: string, key: string): boolean {
-    if (!ACCOUNT_KEYED_METRICS.includes(metric)) return false;
+    return ACCOUNT_KEYED_METRICS.includes(metric) && this.isAccountKey(instance, key);
+  }
+
+  /** `key` is the account as a row key names it: its acct, or its pseudonym on `instance`. */
+  isAccountKey(instance: string, key: string): boolean {
     if (this.rowKeys.some((k) => k.instance === instance && k.key === key)) return true;
     return !key.startsWith('anon:') && this.matcher.matches(key, undefined, this.domainsOf(instance));
   }

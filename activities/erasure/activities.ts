@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import { DayRef, ErasureLogEntry, ForgetInput } from '../../domain/erasure';
 import { FAILURE_TYPES, parseOrFail } from '../../domain/failures';
-import { derivedDayPrefixes, erasureLogKey, safeSegment } from '../../domain/keys';
+import { derivedDayPrefixes, erasureLogKey, postersSeenPrefix, safeSegment } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
 import { CHART_DAYS } from '../report/activities';
 import type { KvRow } from '../../domain/metrics';
@@ -205,6 +205,37 @@ export function createErasureActivities(deps: ActivityDeps) {
           await putText(deps.s3, deps.bucket, key, JSON.stringify(kept));
         }
       return { deleted, rowsRemoved };
+    },
+
+    /**
+     * The poster sets behind first-seen accounts (activities/aggregate/posters-seen.ts) lose the
+     * account on every day: a re-aggregated day's reduce wrote its set again already, but a day
+     * whose raw is purged, or that mapped nothing, keeps its last set, which may name it.
+     */
+    async forgetScrubPosterSets(raw: unknown): Promise<{ setsRewritten: number }> {
+      const input = parseOrFail(
+        ForgetInput.pick({ accountHash: true, rowKeys: true }),
+        raw,
+        'forgetScrubPosterSets: bad input',
+      );
+      const rows = new AccountRows(matcherFor(deps, input.accountHash), input.rowKeys, (i) =>
+        localDomains(deps.config, i),
+      );
+      const bySegment = new Map(deps.config.instances.map((i) => [safeSegment(i.name), i.name]));
+      let setsRewritten = 0;
+      for await (const keys of keyPagesUnder(deps.s3, deps.bucket, postersSeenPrefix(ERASED_DAG)))
+        for (const key of keys) {
+          heartbeat();
+          const instance = bySegment.get(/\/instance=([^/]+)\/posters\.json$/.exec(key)?.[1] ?? '');
+          if (instance === undefined) continue;
+          const set = await getJson<string[]>(deps.s3, deps.bucket, key);
+          if (!Array.isArray(set)) continue;
+          const kept = set.filter((k) => !rows.isAccountKey(instance, k));
+          if (kept.length === set.length) continue;
+          await putText(deps.s3, deps.bucket, key, JSON.stringify(kept));
+          setsRewritten++;
+        }
+      return { setsRewritten };
     },
   };
 }
