@@ -13,6 +13,7 @@
 // skewing the numbers (about 20 bytes per status: ~6 MB for a 300k-status day).
 import { describeIssues, MastodonStatus } from '../mastodon-schemas';
 import { isOptedOut } from '../privacy';
+import { msFromSnowflake } from '../snowflake';
 import { accounts } from './accounts';
 import { apps } from './apps';
 import { bots } from './bots';
@@ -283,6 +284,9 @@ class IdDeduper {
   }
 }
 
+/** A Mastodon snowflake ID (time in its high bits; any from 2016 on has 16+ digits). */
+const SNOWFLAKE_RE = /^[1-9]\d{15,19}$/;
+
 export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
   const window = windowOf(opts);
   const names = selectFamilies(opts.families);
@@ -316,6 +320,16 @@ export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
     const parsed = MastodonStatus.safeParse(record);
     if (parsed.success) return parsed.data;
     const id = typeof record === 'object' && record !== null ? (record as { id?: unknown }).id : undefined;
+    // A broken record whose snowflake ID dates it to another day is that day's to keep aside:
+    // a day's aggregation also reads the next day's pages (late statuses), and without this both
+    // days would quarantine (and count) the same record.
+    if (typeof id === 'string' && SNOWFLAKE_RE.test(id) && window) {
+      const idMs = msFromSnowflake(id);
+      if (idMs < startMs || idMs >= endMs) {
+        counts.outOfWindow++;
+        return undefined;
+      }
+    }
     const entry: QuarantinedRecord = { index, reason: describeIssues(parsed.error) };
     if (ref !== undefined) entry.ref = ref;
     if (typeof id === 'string') entry.id = id;

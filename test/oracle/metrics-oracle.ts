@@ -9,6 +9,8 @@
 // array order, as a mapper fed the pages in that order sees them.
 //
 // Definitions re-implemented here (from the kernels' documentation, not their code):
+//   - a record that breaks the schema but whose ID is a snowflake (16-20 digits, no leading 0)
+//     dating it outside [windowStart, windowEnd) → out_of_window (another day's to quarantine);
 //   - quarantine: a record that breaks the MastodonStatus schema (domain/mastodon-schemas.ts) is
 //     not counted. The rule is spelled out field by field in SQL below (`VALID_STATUS`): decimal
 //     ID string, RFC 3339 created_at, embedded account with its typed fields, content and/or
@@ -543,7 +545,12 @@ async function readExact(
     y AS (SELECT *, ${VALID_STATUS} AS valid FROM x)
     SELECT ord, file, idx,
       CASE WHEN json_type(${S('id')}) = 'VARCHAR' THEN ${S('id')}->>'$' END AS id,
-      CASE WHEN NOT valid THEN 'quarantined'
+      CASE WHEN NOT valid AND regexp_full_match(${S('id')}->>'$', '[1-9][0-9]{15,19}')
+                AND json_type(${S('id')}) = 'VARCHAR'
+                AND (TRY_CAST(${S('id')}->>'$' AS HUGEINT) >> 16 < ${startMs}
+                  OR TRY_CAST(${S('id')}->>'$' AS HUGEINT) >> 16 >= ${endMs})
+             THEN 'out_of_window'
+           WHEN NOT valid THEN 'quarantined'
            WHEN (${S('visibility')}->>'$') <> 'public' THEN 'non_public'
            WHEN ${S('reblog')} IS NOT NULL AND json_type(${S('reblog')}) <> 'NULL' THEN 'reblogs'
            WHEN dt_ms(${createdAt}) < ${startMs} OR dt_ms(${createdAt}) >= ${endMs} THEN 'out_of_window'

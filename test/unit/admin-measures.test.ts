@@ -10,6 +10,7 @@ import { viewByName } from '../../domain/metrics/catalog';
 import { finalizeAll, type KvRow, mapStatuses, mergeAll, type CombinedPartial } from '../../domain/metrics/index';
 import { contentLinks, linkDomain } from '../../domain/metrics/links';
 import { FIRST_SEEN_LOOKBACK_DAYS, firstSeenLookback } from '../../domain/metrics/new-accounts';
+import { snowflakeFromMs } from '../../domain/snowflake';
 import { originServer, ORIGIN_TOP_SERVERS } from '../../domain/metrics/origins';
 import { ADMIN_MEASURES } from '../../infra/mastodon-sim/config';
 import { generateDay } from '../../infra/mastodon-sim/generator';
@@ -21,10 +22,12 @@ const WINDOW = { windowStartMs: START, windowEndMs: START + 86_400_000 };
 
 let nextId = 1;
 function status(acct: string, opts: { content?: string; card?: unknown; createdAt?: string; at?: string } = {}) {
-  const id = String(116_000_000_000_000_000n + BigInt(nextId++));
+  const createdAt = opts.at ?? `${DAY}T12:00:00.000Z`;
+  // A snowflake of its own time, as Mastodon's IDs are (the mapper dates broken records by it).
+  const id = snowflakeFromMs(Date.parse(createdAt), nextId++);
   return {
     id,
-    created_at: opts.at ?? `${DAY}T12:00:00.000Z`,
+    created_at: createdAt,
     account: {
       id: acct,
       username: acct.split('@')[0],
