@@ -30,8 +30,10 @@ export const mastodonDaily = defineDag({
   schedule: { cron: '0 2 * * *', timezone: 'UTC', catchupWindow: '1d' },
   // heartbeatTimeout: every task heartbeats while it runs (taskActivity's keep-alive), so a task
   // whose worker died is retried after 30 s, not after its 5-minute start-to-close timeout.
+  // retries: a worker killed under a task costs an attempt, and a task is idempotent; with 2 the
+  // chaos campaigns saw a run fail when one map part's worker was killed three times in a row.
   defaultTaskOptions: {
-    retries: 2,
+    retries: 4,
     initialBackoff: '1s',
     maxBackoff: '1m',
     startToCloseTimeout: '5m',
