@@ -5,7 +5,7 @@ import { FAILURE_TYPES, parseOrFail } from '../domain/failures';
 import { mappedPartKey } from '../domain/keys';
 import type { TaskContext } from '../domain/task-context';
 import type { ActivityDeps } from './deps';
-import { taskActivity } from './task-activity';
+import { stopKeepAlive, taskActivity } from './task-activity';
 
 // Generic task activities for demo DAGs, tests and benchmarks: they exercise the engine
 // (chains, fan-out, retries, timeouts, failures) without Mastodon or DuckDB. Each reads its
@@ -97,6 +97,8 @@ export function createBuiltinActivities(deps: ActivityDeps) {
     /** Sleeps while heartbeating; with stopHeartbeatsAfterMs it goes silent to trip the heartbeat timeout. */
     heartbeatingSleep: taskActivity(async (ctx) => {
       const args = parseArgs(HeartbeatArgs, ctx, 'heartbeatingSleep');
+      // Its heartbeats are its own: silent means silent (taskActivity's keep-alive is off).
+      if (args.stopHeartbeatsAfterMs !== undefined) stopKeepAlive();
       let elapsed = 0;
       while (elapsed < args.ms) {
         const step = Math.min(args.heartbeatEveryMs, args.ms - elapsed);

@@ -44,7 +44,8 @@ export function taskActivity<O, P = Record<string, unknown>>(
 function keepAlive(): () => void {
   const info = activityInfo();
   if (!info.heartbeatTimeoutMs || info.isLocal) return () => {};
-  const context = Context.current() as unknown as { heartbeatFn: (details?: unknown) => void };
+  const current = Context.current();
+  const context = current as unknown as { heartbeatFn: (details?: unknown) => void };
   const send = context.heartbeatFn;
   let last: unknown = info.heartbeatDetails;
   context.heartbeatFn = (details?: unknown) => {
@@ -53,7 +54,20 @@ function keepAlive(): () => void {
   };
   const timer = setInterval(() => send(last), Math.min(10_000, Math.max(1_000, info.heartbeatTimeoutMs / 4)));
   timer.unref();
-  return () => clearInterval(timer);
+  const stop = () => clearInterval(timer);
+  keepAlives.set(current, stop);
+  return stop;
+}
+
+const keepAlives = new WeakMap<Context, () => void>();
+
+/**
+ * From now on the running task heartbeats only when it calls `heartbeat` itself: one that then
+ * stops (hangs) trips its heartbeat timeout although its process is alive. For tasks that watch
+ * their own progress, and for the test DAGs' silent task.
+ */
+export function stopKeepAlive(): void {
+  keepAlives.get(Context.current())?.();
 }
 
 function withAttempt(err: unknown, attempt: number): unknown {

@@ -1,17 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { MastoflowConfig } from '../../domain/config';
 import { startDagRun } from '../../runtime/dag-client';
+import { FETCH_DAY_WORKFLOW_TYPE, type FetchDayWorkflow } from '../../workflows/contracts';
 
 // Running mastodon_daily over a set of days in a way that survives the chaos: while Temporal is
 // down (killed, restarting) every call fails, so starting retries and waiting polls describe(),
 // treating errors as "not known yet" rather than as an outcome.
 //
-// The days run newest first, one after the other. Why: a day's aggregation also reads the next
-// day's pages when that day's fetch is complete (late-federated statuses, see
-// domain/aggregate-plan.ts latePagesParts), so its input counters (map_counts: input,
-// out_of_window, out_of_range, quarantined) depend on whether the next day's run got there
-// first. Run concurrently, two runs of the same days may legitimately differ there; newest
-// first, every day but the last sees its next day complete, as its final run would.
+// Every round first fetches all its days (the fetchDay workflow), then runs them oldest first,
+// one after the other, so that every run sees what its final run would, whichever round it is:
+// - a day's aggregation also reads the next day's pages when that day's fetch is complete
+//   (late-federated statuses, domain/aggregate-plan.ts latePagesParts): its input counters
+//   (map_counts) depend on them, and they are there because the round fetched every day first;
+// - first-seen accounts (new_accounts) compare a day's posters with the sets of the days before
+//   it, written by their reduces: oldest first, they are there too.
+// A round over a store that an earlier round filled then gives the same rows as the first.
 
 export const CHAOS_DAG = 'mastodon_daily';
 
@@ -66,16 +69,52 @@ async function startDay(client: Client, config: MastoflowConfig, day: string, de
   }
 }
 
-/** Run the days newest first, one at a time, and follow them. */
+/** Wait until the workflow's current run closes; its status, or undefined past the deadline. */
+async function closedStatus(client: Client, workflowId: string, deadline: number): Promise<string | undefined> {
+  while (Date.now() < deadline) {
+    const d = await describeOrUndefined(client, workflowId);
+    if (d && d.status.name !== 'RUNNING') return d.status.name;
+    await sleep(500);
+  }
+  return undefined;
+}
+
+/** Fetch the days (every instance and source), all at once; retried while Temporal does not answer. */
+async function fetchDays(client: Client, config: MastoflowConfig, days: readonly string[], deadline: number) {
+  const ids = days.map((day) => `chaos-fetch/${day}`);
+  for (const [i, day] of days.entries()) {
+    const before = (await describeOrUndefined(client, ids[i]!))?.runId;
+    for (;;) {
+      try {
+        await client.workflow.start<FetchDayWorkflow>(FETCH_DAY_WORKFLOW_TYPE, {
+          workflowId: ids[i]!,
+          taskQueue: config.temporal.taskQueue,
+          args: [{ logicalDate: day }],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+        break;
+      } catch (err) {
+        const now = await describeOrUndefined(client, ids[i]!);
+        if (now && now.runId !== before) break;
+        if (Date.now() > deadline) throw err;
+        await sleep(1_000);
+      }
+    }
+  }
+  for (const id of ids) await closedStatus(client, id, deadline);
+}
+
+/** Fetch the days, then run them oldest first, one at a time, and follow them. */
 export async function startRound(
   client: Client,
   config: MastoflowConfig,
   days: readonly string[],
   opts: { timeoutMs: number; onProgress?: (closed: number, total: number) => void },
 ): Promise<Round> {
-  const order = [...days].sort().reverse();
+  const order = [...days].sort();
   let closed = false;
   const deadline = Date.now() + opts.timeoutMs;
+  await fetchDays(client, config, order, deadline);
   // The first start happens before startRound returns, so the caller's disruption hits a run.
   const firstId = await startDay(client, config, order[0]!, deadline);
   const status = new Map<string, string>();
@@ -83,15 +122,9 @@ export async function startRound(
     for (const [i, day] of order.entries()) {
       const workflowId = i === 0 ? firstId : await startDay(client, config, day, deadline).catch(() => undefined);
       if (!workflowId) break;
-      while (Date.now() < deadline) {
-        const d = await describeOrUndefined(client, workflowId);
-        if (d && d.status.name !== 'RUNNING') {
-          status.set(day, d.status.name);
-          break;
-        }
-        await sleep(500);
-      }
-      if (!status.has(day)) break;
+      const closedAs = await closedStatus(client, workflowId, deadline);
+      if (closedAs === undefined) break;
+      status.set(day, closedAs);
       opts.onProgress?.(status.size, order.length);
     }
     closed = true;
