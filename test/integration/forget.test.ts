@@ -22,7 +22,7 @@ import { readReportFromStore } from '../../activities/report/read-report';
 import { forgetRequest } from '../../cli/commands/forget';
 import { main } from '../../cli/main';
 import type { MastoflowConfig } from '../../domain/config';
-import { forgetWorkflowId, rawManifestKey } from '../../domain/keys';
+import { forgetWorkflowId, postersSeenKey, rawManifestKey } from '../../domain/keys';
 import { addDays } from '../../domain/logical-date';
 import type { KvRow } from '../../domain/metrics/types';
 import { formatText } from '../../domain/report/formats';
@@ -277,7 +277,16 @@ describe('mastoflow forget', () => {
       return file;
     });
     const start = Date.parse(`${DAY}T00:00:00.000Z`);
-    const oracle = await runOracle(files, { windowStartMs: start, windowEndMs: start + 86_400_000 });
+    // First-seen accounts look back at the day before's posters (its set, the account gone from it).
+    const prevPosters = JSON.parse(
+      (await getObject(s3, config.s3.bucket, postersSeenKey('mastodon_daily', PREV, INSTANCE))).toString('utf8'),
+    ) as string[];
+    expect(prevPosters).not.toContain(acct);
+    const oracle = await runOracle(files, {
+      windowStartMs: start,
+      windowEndMs: start + 86_400_000,
+      earlierPosters: { lookbackDays: 1, accts: prevPosters },
+    });
     const loaded = (await dayRows(DAY)).filter((r) => STATUS_METRICS.includes(r.metric));
     expect(diffRows(oracle.rows, loaded)).toEqual([]);
 

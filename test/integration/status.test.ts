@@ -47,32 +47,32 @@ describe('status grid on the real stack', () => {
   const settle = (h: WorkflowHandle) => h.result().catch(() => undefined);
 
   it('shows each day by its latest run: ✓ ✗ ▶ ⊘ ·', async () => {
-    // 1997-03-03 is a Monday: the grid is two calendar rows.
-    await settle(await start('1997-03-03', { sleepMs: 10 })); // success
-    await settle(await start('1997-03-04', { sleepMs: -1 })); // failed
-    await settle(await start('1997-03-05', { sleepMs: -1 })); // failed, then fixed by a re-run:
-    await settle(await start('1997-03-05', { sleepMs: 10 })); // success
-    const cancelled = await start('1997-03-06', { sleepMs: 30_000 });
+    // 2008-03-03 is a Monday: the grid is two calendar rows.
+    await settle(await start('2008-03-03', { sleepMs: 10 })); // success
+    await settle(await start('2008-03-04', { sleepMs: -1 })); // failed
+    await settle(await start('2008-03-05', { sleepMs: -1 })); // failed, then fixed by a re-run:
+    await settle(await start('2008-03-05', { sleepMs: 10 })); // success
+    const cancelled = await start('2008-03-06', { sleepMs: 30_000 });
     await cancelled.cancel();
     await settle(cancelled);
-    const running = await start('1997-03-07', { sleepMs: 30_000 });
+    const running = await start('2008-03-07', { sleepMs: 30_000 });
     try {
-      let grid = await fetchStatusGrid(client, DAG, '1997-03-03', '1997-03-10');
+      let grid = await fetchStatusGrid(client, DAG, '2008-03-03', '2008-03-10');
       for (let i = 0; i < 100 && grid.counts.none > 3; i++) {
         await new Promise((r) => setTimeout(r, 200));
-        grid = await fetchStatusGrid(client, DAG, '1997-03-03', '1997-03-10');
+        grid = await fetchStatusGrid(client, DAG, '2008-03-03', '2008-03-10');
       }
       expect(grid.days.map((d) => [d.day, d.state])).toEqual([
-        ['1997-03-03', 'success'],
-        ['1997-03-04', 'failed'],
-        ['1997-03-05', 'success'],
-        ['1997-03-06', 'cancelled'],
-        ['1997-03-07', 'running'],
-        ['1997-03-08', 'none'],
-        ['1997-03-09', 'none'],
-        ['1997-03-10', 'none'],
+        ['2008-03-03', 'success'],
+        ['2008-03-04', 'failed'],
+        ['2008-03-05', 'success'],
+        ['2008-03-06', 'cancelled'],
+        ['2008-03-07', 'running'],
+        ['2008-03-08', 'none'],
+        ['2008-03-09', 'none'],
+        ['2008-03-10', 'none'],
       ]);
-      expect(grid.days[0]?.run).toMatchObject({ workflowId: 'dag/example_chain/1997-03-03', runType: 'manual' });
+      expect(grid.days[0]?.run).toMatchObject({ workflowId: 'dag/example_chain/2008-03-03', runType: 'manual' });
 
       const configFile = path.join(testStack().tempDir, `${name}-config.json`);
       writeFileSync(configFile, JSON.stringify(config));
@@ -80,7 +80,7 @@ describe('status grid on the real stack', () => {
       let printed = '';
       try {
         await buildProgram().parseAsync(
-          ['--config', configFile, 'status', DAG, '--from', '1997-03-03', '--to', '1997-03-10'],
+          ['--config', configFile, 'status', DAG, '--from', '2008-03-03', '--to', '2008-03-10'],
           { from: 'user' },
         );
         printed = log.mock.calls.map((c) => String(c[0])).join('\n');
@@ -88,10 +88,10 @@ describe('status grid on the real stack', () => {
         log.mockRestore();
       }
       expect(printed.split('\n')).toEqual([
-        'example_chain  1997-03-03 .. 1997-03-10  (latest run per logical day)',
+        'example_chain  2008-03-03 .. 2008-03-10  (latest run per logical day)',
         '            Mon   Tue   Wed   Thu   Fri   Sat   Sun',
-        '1997-03-03  03 ✓  04 ✗  05 ✓  06 ⊘  07 ▶  08 ·  09 ·',
-        '1997-03-10  10 ·',
+        '2008-03-03  03 ✓  04 ✗  05 ✓  06 ⊘  07 ▶  08 ·  09 ·',
+        '2008-03-10  10 ·',
         '',
         '✓ success 2   ✗ failed 1   ▶ running 1   ⊘ cancelled 1   · none 3',
       ]);
