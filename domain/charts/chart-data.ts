@@ -13,7 +13,8 @@ export const DEFAULT_TOP_K = 10;
 export interface LineDatum {
   series: string;
   x: string;
-  y: number;
+  /** null: no value that day (not run, or a snapshot not observed): the line breaks there. */
+  y: number | null;
 }
 export interface BarDatum {
   instance: string;
@@ -89,6 +90,29 @@ export function lineData(decl: Decl<'line'>, rows: readonly ViewRow[]): LineDatu
       return y === undefined || text(r[x]) === '' ? [] : [{ series: seriesOf(r), x: text(r[x]), y }];
     })
     .sort((a, b) => byText(a.series, b.series) || byText(a.x, b.x));
+}
+
+/**
+ * A day-axis line's data with a null point on the first missing day of each hole in a series (a
+ * day not run, or a snapshot not observed that day), so the chart breaks the line there rather
+ * than drawing a straight segment across days that have no value. Data sorted by (series, x).
+ */
+export function withDayGaps(data: readonly LineDatum[]): LineDatum[] {
+  const out: LineDatum[] = [];
+  for (const [i, d] of data.entries()) {
+    const prev = data[i - 1];
+    if (prev && prev.series === d.series) {
+      const next = nextDay(prev.x);
+      if (next !== undefined && next < d.x) out.push({ series: d.series, x: next, y: null });
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+function nextDay(day: string): string | undefined {
+  const ms = Date.parse(`${day.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Sums of `value` per (instance, category) over all rows (the chosen days). */

@@ -9,6 +9,7 @@ import {
   heatmapData,
   leaderboardData,
   lineData,
+  withDayGaps,
   spansInstances,
   stackedData,
   type ViewRow,
@@ -87,10 +88,13 @@ function lineBody(view: ViewDeclaration, decl: Decl<'line'>, rows: readonly View
   const xCol = columnInfo(view, decl.x ?? 'day');
   const seriesCol = columnInfo(view, decl.series ?? 'instance');
   const time = isTime(xCol.type);
-  const values = lineData(decl, rows).map((d) => ({ ...d, x: time ? isoUtc(d.x, xCol.type) : d.x }));
+  // Over the logical day, one point per day is expected; other axes (weeks, months) have their own steps.
+  const data = (decl.x ?? 'day') === 'day' ? withDayGaps(lineData(decl, rows)) : lineData(decl, rows);
+  const values = data.map((d) => ({ ...d, x: time ? isoUtc(d.x, xCol.type) : d.x }));
   return {
     data: { values },
-    mark: { type: 'line', strokeWidth: 2 },
+    // A null y breaks the path (a day without a value is shown as a gap, see withDayGaps).
+    mark: { type: 'line', strokeWidth: 2, invalid: 'break-paths-show-path-domains' },
     encoding: {
       x: time
         ? {

@@ -66,6 +66,30 @@ describe('chart rendering (vega → SVG, resvg → PNG)', () => {
     }, 30_000);
   }
 
+  it('a line breaks where a day has no value (not run, or a snapshot not observed) instead of bridging it', async () => {
+    const view = FIXTURE_VIEWS.find((v) => v.name === 'v_tracked_accounts')!;
+    // mayor on alpha.social: observed 03-01 and 03-03, not on 03-02 (no row, or a row without a value).
+    const rows = fixtureRows(view.name).filter((r) => r.instance === 'alpha.social' && r.account === 'mayor');
+    expect(rows).toHaveLength(3);
+    const day2 = rows.find((r) => String(r.day).startsWith('2026-03-02'))!;
+    for (const gap of [rows.filter((r) => r !== day2), rows.map((r) => (r === day2 ? { ...r, followers: null } : r))]) {
+      const spec = chartSpec(view, gap, { subtitle: 'gap' });
+      expect((spec as unknown as { data: { values: unknown[] } }).data.values).toContainEqual({
+        series: 'mayor',
+        x: '2026-03-02T00:00:00Z',
+        y: null,
+      });
+      const svg = await renderSvg(spec);
+      const d = /<g class="mark-line role-mark[^>]*>\s*<path\b[^>]*\sd="([^"]*)"/s.exec(svg)?.[1] ?? '';
+      // Two pieces (two moves), one point each: nothing drawn across the missing day.
+      expect(d.match(/M/g)).toHaveLength(2);
+      expect(d.match(/L/g)).toBeNull();
+    }
+    // Without a hole, one piece.
+    const whole = await renderSvg(chartSpec(view, rows, { subtitle: 'whole' }));
+    expect(countSvgMarks(whole).lineVertices).toEqual([3]);
+  });
+
   it('single-panel charts have exactly the requested size', async () => {
     const view = FIXTURE_VIEWS.find((v) => v.name === 'v_languages')!;
     const svg = await renderSvg(chartSpec(view, fixtureRows(view.name), { width: 600, height: 300 }));
