@@ -125,6 +125,24 @@ function watchWorkers(ctx: CampaignCtx, killed: Set<WorkerProcess>): () => void 
   };
 }
 
+/** One worker serving both queues; `what` (a server) killed once mid-run and restarted. */
+async function restartMidRun(ctx: CampaignCtx, what: string, killAndRestart: () => Promise<void>) {
+  const killed = new Set<WorkerProcess>();
+  await ctx.stack.startWorker({ store: true, name: 'store-worker' });
+  const unwatch = watchWorkers(ctx, killed);
+  const round = await ctx.round();
+  let restarts = 0;
+  if (await waitWhileRunning(round, between(ctx.rng, ctx.cleanMs * 0.2, ctx.cleanMs * 0.7))) {
+    const t0 = Date.now();
+    await killAndRestart();
+    restarts++;
+    ctx.log(`  ${what} killed and restarted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } else ctx.notes.push('the runs closed before the restart');
+  const outcome = await round.done;
+  unwatch();
+  return { outcomes: [outcome], disruptions: restarts, disruption: `${restarts} ${what} restart` };
+}
+
 const BODIES: Record<CampaignName, CampaignBody> = {
   // The worker (both queues, as `mastoflow worker --store`) SIGKILLed at random moments and
   // restarted each time; when the runs finish before all kills are spent, the days run again.
@@ -183,40 +201,10 @@ const BODIES: Record<CampaignName, CampaignBody> = {
   },
 
   // The Temporal dev server SIGKILLed mid-run, restarted on the same SQLite file and port.
-  'temporal-restart': async (ctx) => {
-    const killed = new Set<WorkerProcess>();
-    await ctx.stack.startWorker({ store: true, name: 'store-worker' });
-    const unwatch = watchWorkers(ctx, killed);
-    const round = await ctx.round();
-    let restarts = 0;
-    if (await waitWhileRunning(round, between(ctx.rng, ctx.cleanMs * 0.2, ctx.cleanMs * 0.7))) {
-      const t0 = Date.now();
-      await ctx.stack.killTemporal(2_000);
-      restarts++;
-      ctx.log(`  Temporal killed and restarted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    } else ctx.notes.push('the runs closed before the restart');
-    const outcome = await round.done;
-    unwatch();
-    return { outcomes: [outcome], disruptions: restarts, disruption: `${restarts} Temporal restart` };
-  },
+  'temporal-restart': (ctx) => restartMidRun(ctx, 'Temporal', () => ctx.stack.killTemporal(2_000)),
 
   // MinIO SIGKILLed mid-run, restarted on the same data dir and port.
-  'minio-restart': async (ctx) => {
-    const killed = new Set<WorkerProcess>();
-    await ctx.stack.startWorker({ store: true, name: 'store-worker' });
-    const unwatch = watchWorkers(ctx, killed);
-    const round = await ctx.round();
-    let restarts = 0;
-    if (await waitWhileRunning(round, between(ctx.rng, ctx.cleanMs * 0.2, ctx.cleanMs * 0.7))) {
-      const t0 = Date.now();
-      await ctx.stack.killMinio(2_000);
-      restarts++;
-      ctx.log(`  MinIO killed and restarted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    } else ctx.notes.push('the runs closed before the restart');
-    const outcome = await round.done;
-    unwatch();
-    return { outcomes: [outcome], disruptions: restarts, disruption: `${restarts} MinIO restart` };
-  },
+  'minio-restart': (ctx) => restartMidRun(ctx, 'MinIO', () => ctx.stack.killMinio(2_000)),
 
   // The store worker SIGKILLed while it holds the DuckDB file for a load (its write-intent flag
   // is up). The days are loaded once first from answers with more broken records (so other
