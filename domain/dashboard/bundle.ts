@@ -21,6 +21,17 @@ export interface WireTable {
   columns: Record<string, WireColumn>;
 }
 
+const TRACKED_COLUMNS: readonly (keyof TrackedRow)[] = [
+  'instance',
+  'day',
+  'account',
+  'followers',
+  'statuses',
+  'followersDelta',
+  'statusesDelta',
+  'previousNotObserved',
+];
+
 export function encodeRows(rows: readonly Readonly<Record<string, unknown>>[], columns?: readonly string[]): WireTable {
   const names = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
   const out: WireTable = { length: rows.length, columns: {} };
@@ -96,7 +107,8 @@ export function encodeBundle(b: DashboardBundle): WireBundle {
     ...b,
     views: Object.fromEntries(Object.entries(b.views).map(([name, rows]) => [name, encodeRows(rows)])),
     kpis: encodeRows(b.kpis as unknown as Row[]),
-    tracked: encodeRows(b.tracked as unknown as Row[]),
+    // Named: previousNotObserved is set on some rows only, and the first row's keys would drop it.
+    tracked: encodeRows(b.tracked as unknown as Row[], TRACKED_COLUMNS),
     viral: encodeRows(b.viral as unknown as Row[]),
     quality: encodeRows(b.quality as unknown as Row[]),
   };
@@ -188,9 +200,15 @@ export interface TrackedSummary {
   day: string;
   followers: number;
   statuses: number;
-  /** Change over the days shown: the stored deltas of those days summed (null: none known). */
+  /**
+   * Change over the days shown: the stored deltas of those days summed (null: none known, or a
+   * day after the first one shown has no delta — the account was not observed on it or the day
+   * before: no change is computed across that gap, and `gap` says so).
+   */
   followersChange: number | null;
   statusesChange: number | null;
+  /** A day shown after the first one has no delta (not observed on it or the day before). */
+  gap: boolean;
 }
 
 /** Each tracked account's latest profile in the filter, with its change over the days shown. */
@@ -200,7 +218,12 @@ export function trackedTable(b: DashboardBundle, f: DashboardFilter): TrackedSum
   for (const r of rows) {
     const key = `${r.instance}\u0000${r.account}`;
     const seen = out.get(key);
-    const add = (prev: number | null | undefined, d: number | null) => (d === null ? (prev ?? null) : (prev ?? 0) + d);
+    // Missing days count too: a row only exists for a day with an observation.
+    const gap =
+      seen !== undefined &&
+      (seen.gap || r.followersDelta === null || r.statusesDelta === null || r.previousNotObserved === true);
+    const add = (prev: number | null | undefined, d: number | null) =>
+      gap ? null : d === null ? (prev ?? null) : (prev ?? 0) + d;
     out.set(key, {
       instance: r.instance,
       account: r.account,
@@ -209,6 +232,7 @@ export function trackedTable(b: DashboardBundle, f: DashboardFilter): TrackedSum
       statuses: r.statuses,
       followersChange: add(seen?.followersChange, r.followersDelta),
       statusesChange: add(seen?.statusesChange, r.statusesDelta),
+      gap,
     });
   }
   return [...out.values()].sort((a, z) => z.followers - a.followers || (a.account < z.account ? -1 : 1));

@@ -59,14 +59,23 @@ function fixtureBundle(): DashboardBundle {
     catalog: [...FIXTURE_VIEWS],
     views,
     kpis: pairs.map((p, i) => kpiRow(p.instance, p.day, i)),
-    tracked: pairs.map((p, i) => ({
-      ...p,
-      account: 'news',
-      followers: 1000 + i,
-      statuses: 50 + i,
-      followersDelta: i === 0 ? null : 1,
-      statusesDelta: 2,
-    })),
+    // beta.example's account was not observed on the middle day: no row, and no deltas the day after.
+    tracked: pairs.flatMap((p, i) => {
+      const beta = p.instance === 'beta.example';
+      if (beta && p.day === FIXTURE_DAYS[1]) return [];
+      const afterGap = beta && p.day === FIXTURE_DAYS[2];
+      return [
+        {
+          ...p,
+          account: 'news',
+          followers: 1000 + i,
+          statuses: 50 + i,
+          followersDelta: i === 0 || afterGap ? null : 1,
+          statusesDelta: afterGap ? null : 2,
+          previousNotObserved: afterGap,
+        },
+      ];
+    }),
     viral: pairs.map((p, i) => ({
       ...p,
       statusId: String(1000 + i),
@@ -125,7 +134,27 @@ describe('dashboard data: filters, KPIs, tables (pure)', () => {
     expect(filteredViewRows(b, view, { ...all, instances: ['beta.example'], from: '2026-03-03' })).toHaveLength(1);
     const tracked = trackedTable(b, { ...all, instances: ['alpha.social'] });
     expect(tracked).toHaveLength(1);
-    expect(tracked[0]).toMatchObject({ day: '2026-03-03', followersChange: 2, statusesChange: 6 });
+    expect(tracked[0]).toMatchObject({ day: '2026-03-03', followersChange: 2, statusesChange: 6, gap: false });
+    // A day not observed (no row that day, the next day's deltas null): no change across it.
+    const alphaRows = b.tracked.filter((r) => r.instance === 'alpha.social');
+    const gapped: DashboardBundle = {
+      ...b,
+      tracked: [
+        alphaRows[0]!,
+        { ...alphaRows[2]!, followersDelta: null, statusesDelta: null, previousNotObserved: true },
+      ],
+    };
+    expect(trackedTable(gapped, all)[0]).toMatchObject({
+      day: '2026-03-03',
+      followersChange: null,
+      statusesChange: null,
+      gap: true,
+    });
+    // The first day shown without a delta is no gap inside the range.
+    expect(trackedTable(gapped, { ...all, from: '2026-03-03' })[0]).toMatchObject({
+      gap: false,
+      followersChange: null,
+    });
     expect(viralTable(b, all, 2).map((v) => v.engagement)).toEqual([500, 499]);
     const board = engagementLeaderboard(b, all);
     expect(board.map((r) => r.rank)).toEqual(board.map((_, i) => i + 1));
@@ -185,6 +214,13 @@ describe('static dashboard in a real browser, network blocked', () => {
       expect(shown.cards.toots).toBe(b.kpis.reduce((s, r) => s + r.toots, 0));
       expect(Object.keys(shown.perInstance).sort()).toEqual([...FIXTURE_INSTANCES]);
       expect(shown.tables).toMatchObject({ 't-viral': 6, 't-tracked': 2, 't-quality': 6 });
+      // The account not observed on a day shown: its change cells say "gap", with the reason.
+      const trackedRows = await page.$$eval('#t-tracked tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      expect(trackedRows.find((r) => r[1] === 'beta.example')?.[4]).toBe('gap');
+      expect(trackedRows.find((r) => r[1] === 'alpha.social')?.[4]).toBe('+2');
+      expect(await page.getAttribute('#t-tracked span.gap', 'title')).toMatch(/not observed/);
 
       await setFilter(page, { instance: 'beta.example' });
       const beta = await readShown(page);

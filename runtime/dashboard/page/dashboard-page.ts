@@ -130,14 +130,19 @@ function renderTables(b: DashboardBundle, f: DashboardFilter): void {
     formatCount(v.engagement),
   ]);
   const leaders = engagementLeaderboard(b, f).map((r) => [r.rank, r.account, r.instance, formatCount(r.engagement)]);
+  // Across a day not observed no change is computed: the cell says why instead of a number.
+  const change = (t: { gap: boolean }, v: number | null) =>
+    t.gap
+      ? el('span', { class: 'gap', title: 'not observed on a day shown: no change across the gap' }, 'gap')
+      : signed(v);
   const tracked = trackedTable(b, f).map((t) => [
     t.account,
     t.instance,
     t.day,
     formatCount(t.followers),
-    signed(t.followersChange),
+    change(t, t.followersChange),
     formatCount(t.statuses),
-    signed(t.statusesChange),
+    change(t, t.statusesChange),
   ]);
   const quality = qualityTable(b, f).map((q) => [
     q.day,
