@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, tcpOpen } from '../../infra/ports';
+import { freePort } from '../../infra/ports';
 import { REPO_ROOT } from '../../infra/tools';
 import { testStack } from '../helpers/stack';
 
@@ -39,6 +39,47 @@ function childPids(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
     readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
   );
+}
+
+/**
+ * Command lines of the processes listening on a loopback TCP port (from /proc/net/tcp{,6} and the
+ * processes' socket fds): another test may have taken a port freed a moment ago, so a test that
+ * wants "nothing of ours listens there" must look at who listens.
+ */
+function listenersOn(port: number): string[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local address (hex ip:port), state 0A = LISTEN, inode in column 10
+      if (f[3] === '0A' && Number.parseInt(f[1]?.split(':')[1] ?? '', 16) === port && f[9]) inodes.add(f[9]);
+    }
+  }
+  const out: string[] = [];
+  if (inodes.size === 0) return out;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    const listens = fds.some((fd) => {
+      try {
+        return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+      } catch {
+        return false;
+      }
+    });
+    if (listens) out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+  }
+  return out;
 }
 
 /** Alive and not a zombie. */
@@ -204,6 +245,12 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     await dev.ready;
     const servers = childPids(dev.child.pid!);
     expect(servers.length).toBeGreaterThanOrEqual(2); // Temporal and MinIO
+    // The check below can see them: while dev runs, its servers listen there with its data dir.
+    for (const port of [temporalPort, minioPort])
+      expect(
+        listenersOn(port).some((cmd) => cmd.includes(killedDir)),
+        `port ${port}`,
+      ).toBe(true);
     const exited = new Promise((r) => dev.child.once('exit', r));
     dev.child.kill('SIGKILL');
     await exited;
@@ -211,7 +258,9 @@ describe('mastoflow dev / smoke / config check (CLI, real processes)', () => {
     const deadline = Date.now() + 15_000;
     while (servers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(servers.filter(alive)).toEqual([]);
-    for (const port of [temporalPort, minioPort]) expect(await tcpOpen(port)).toBe(false);
+    // Whoever listens on those ports now (another test may have taken one) is none of this dev's servers.
+    for (const port of [temporalPort, minioPort])
+      expect(listenersOn(port).filter((cmd) => cmd.includes(killedDir))).toEqual([]);
   }, 120_000);
 
   it('config check prints the resolved config without secrets, and names bad fields', () => {
