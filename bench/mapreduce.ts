@@ -751,6 +751,10 @@ async function main(): Promise<void> {
     );
     for (const line of [...loadedDiff, ...typedDiff].slice(0, 10)) console.log(`    ${line}`);
     console.log('');
+    // One line for CI logs and scripts to grep.
+    console.log(
+      `aggregation ratio: ${ratio.toFixed(2)}× DuckDB (map ${int(day.statuses / mapCpu)} statuses per worker CPU-s, reduce ${s1(p.reduce.end - p.reduce.start)}, DuckDB ${s1(typed.sqlMs)}, exact: ${loadedDiff.length === 0 ? 'yes' : 'NO'})`,
+    );
     if (loadedDiff.length > 0 || typedDiff.length > 0) process.exitCode = 1;
   } finally {
     await worker?.stop();
