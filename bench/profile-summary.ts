@@ -37,7 +37,16 @@ const BUCKETS: Array<[string, (f: CallFrame) => boolean]> = [
     'parse+decode',
     (f) => /page-json|raw-segments/.test(f.url) || /^(parse|JSON\.parse|stringify)$/.test(f.functionName),
   ],
-  ['s3+network', (f) => /@aws-sdk|@smithy|node:(net|tls|http|https|stream|zlib)|undici/.test(f.url)],
+  [
+    's3+network',
+    (f) => /@aws-sdk|@smithy|node:(net|tls|http|https|stream|zlib|_http)|_http_|undici|s3-light-client/.test(f.url),
+  ],
+  ['report charts', (f) => /report\/|resvg|vega/.test(f.url)],
+  [
+    'module loading',
+    (f) =>
+      /node:internal\/modules|compileSourceTextModule|wrapSafe|compileForInternalLoader/.test(f.url + f.functionName),
+  ],
   [
     'thread messaging',
     (f) =>
@@ -50,7 +59,22 @@ const BUCKETS: Array<[string, (f: CallFrame) => boolean]> = [
   ['program (native, unattributed)', (f) => f.functionName === '(program)'],
 ];
 
+/**
+ * The map threads run an esbuild bundle (runtime/thread-bundle.ts): one file, so its frames go by
+ * function name — page parsing, sentiment, messaging, S3 reads; the rest is the metric kernel.
+ */
+function bundledBucketOf(f: CallFrame): string {
+  if (/^(parsePageBytes|decodeRawString|utf8|hasEscapedLatin1|whole|declared)$/.test(f.functionName))
+    return 'parse+decode';
+  if (/vader|sentiment|polarity/i.test(f.functionName)) return 'sentiment';
+  if (/postMessage|onmessage|structuredClone|emitMessage/i.test(f.functionName)) return 'thread messaging';
+  if (/sign|request|fetch|getObject|putObject|hmac|sha256/i.test(f.functionName)) return 's3+network';
+  return 'kernel';
+}
+
 function bucketOf(f: CallFrame): string {
+  if (f.functionName === '(garbage collector)') return 'gc';
+  if (/\.cache\/thread-/.test(f.url)) return bundledBucketOf(f);
   for (const [name, test] of BUCKETS) if (test(f)) return name;
   return 'other';
 }
@@ -78,10 +102,12 @@ function selfTimes(p: CpuProfile): { byBucket: Map<string, number>; byFrame: Map
     byBucket.set(b, (byBucket.get(b) ?? 0) + ms);
     const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '~/').replace(/^.*\/(activities|domain|runtime|workflows)\//, '$1/')}:${f.lineNumber + 1}`;
     byFrame.set(key, (byFrame.get(key) ?? 0) + ms);
+    frameBuckets.set(key, b);
   }
   return { byBucket, byFrame, wallMs: (p.endTime - p.startTime) / 1000 };
 }
 
+const frameBuckets = new Map<string, string>();
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function main(): void {
@@ -117,9 +143,7 @@ function main(): void {
     .filter(([k]) => !k.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top))
-    console.log(
-      `  ${fmt(v).padStart(9)}  ${bucketOf({ functionName: k.split(' ')[0]!, url: k, lineNumber: 0 }).padEnd(12)} ${k}`,
-    );
+    console.log(`  ${fmt(v).padStart(9)}  ${(frameBuckets.get(k) ?? '').padEnd(16)} ${k}`);
 }
 
 main();

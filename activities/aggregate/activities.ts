@@ -60,7 +60,7 @@ import { dropOptedOutRows } from '../erasure/opt-outs';
 import { rewriteDayParquet } from '../erasure/results-parquet';
 import { localDomains } from '../erasure/tracked';
 import { HeapGuard } from './heap-guard';
-import { getJson, getText, putText } from './s3-json';
+import { getBytes, getJson, getText, putText } from './s3-json';
 import { purgeRawBefore } from './retention';
 import { MissingPageError, pageReads, type MapPartJob, type PageRead } from './map-pages';
 import { runMapPart } from './map-runner';
@@ -74,6 +74,8 @@ export const PAGES_PER_PART = SEGMENT_PAGES;
 /** How late (ID time after the day's end) a status created on the day is still attributed to it. */
 export const LATE_ID_ALLOWANCE_MS = 6 * 3_600_000;
 const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
+/** Map parts a reduce reads ahead of the one it merges (each ~100 KB of partial JSON). */
+const PARTS_READ_AHEAD = 6;
 
 /**
  * A map part as planned: with the day its pages belong to and the segments holding them, so the
@@ -250,11 +252,28 @@ export function createAggregateActivities(deps: ActivityDeps) {
         return { p: mergePartials(x.p, y.p), ids: mergeIdColumns(x.ids, y.ids), size: x.size + y.size };
       };
       const stack: Entry[] = [];
+      // The parts' bytes are read a few ahead of the one being merged: one GET at a time makes the
+      // merge wait a round trip per part, parts × latency against a remote S3 (tens of ms a GET).
+      // On the bench's local MinIO it changed nothing measurable (reduce 2.77 s before, 2.83 s after).
+      const keyOf = (i: number) => mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
+      const reads = new Map<number, Promise<Buffer | undefined>>();
+      const readAhead = (from: number) => {
+        for (let j = from; j <= Math.min(g.parts, from + PARTS_READ_AHEAD - 1); j++)
+          if (!reads.has(j)) {
+            const read = getBytes(deps.s3, deps.bucket, keyOf(j));
+            read.catch(() => undefined); // awaited in turn; a part never reached must not crash the process
+            reads.set(j, read);
+          }
+      };
       for (let i = 1; i <= g.parts; i++) {
         heap.check();
-        const key = mappedInstancePartKey(ctx.dagId, g.day, g.instance, i);
-        const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
-        if (!p) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, FAILURE_TYPES.missingObject);
+        readAhead(i);
+        const key = keyOf(i);
+        const bytes = await reads.get(i)!;
+        reads.delete(i);
+        readAhead(i + 1);
+        if (!bytes) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, FAILURE_TYPES.missingObject);
+        const p = JSON.parse(bytes.toString('utf8')) as CombinedPartial;
         let cur: Entry = { p, ids: compactIds(p.ids), size: 1 };
         p.ids = [];
         while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) cur = merge(stack.pop()!, cur);
