@@ -73,7 +73,6 @@ function bundledBucketOf(f: CallFrame): string {
 }
 
 function bucketOf(f: CallFrame): string {
-  if (f.functionName === '(garbage collector)') return 'gc';
   if (/\.cache\/thread-/.test(f.url)) return bundledBucketOf(f);
   for (const [name, test] of BUCKETS) if (test(f)) return name;
   return 'other';

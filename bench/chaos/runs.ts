@@ -45,28 +45,38 @@ async function describeOrUndefined(client: Client, workflowId: string) {
   }
 }
 
-/** Start the day's run (again: ALLOW_DUPLICATE); retried while Temporal does not answer. */
-async function startDay(client: Client, config: MastoflowConfig, day: string, deadline: number): Promise<string> {
-  const workflowId = `dag/${CHAOS_DAG}/${day}`;
+/**
+ * Start a workflow (again: ALLOW_DUPLICATE), retried while Temporal does not answer. A start
+ * that reached Temporal although its answer was lost counts: a new run is there.
+ */
+async function startRetried(client: Client, workflowId: string, deadline: number, start: () => Promise<unknown>) {
   const before = (await describeOrUndefined(client, workflowId))?.runId;
   for (;;) {
     try {
-      const handle = await startDagRun(client, config, {
-        dagId: CHAOS_DAG,
-        logicalDate: day,
-        // Each day on its own: no re-scan of the day before.
-        params: { lookbackDays: 0 },
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
-      return handle.workflowId;
+      await start();
+      return;
     } catch (err) {
-      // A start that reached Temporal although its answer was lost: the new run is there.
       const now = await describeOrUndefined(client, workflowId);
-      if (now && now.runId !== before) return workflowId;
+      if (now && now.runId !== before) return;
       if (Date.now() > deadline) throw err;
       await sleep(1_000);
     }
   }
+}
+
+/** Start the day's run. */
+async function startDay(client: Client, config: MastoflowConfig, day: string, deadline: number): Promise<string> {
+  const workflowId = `dag/${CHAOS_DAG}/${day}`;
+  await startRetried(client, workflowId, deadline, () =>
+    startDagRun(client, config, {
+      dagId: CHAOS_DAG,
+      logicalDate: day,
+      // Each day on its own: no re-scan of the day before.
+      params: { lookbackDays: 0 },
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    }),
+  );
+  return workflowId;
 }
 
 /** Wait until the workflow's current run closes; its status, or undefined past the deadline. */
@@ -79,28 +89,18 @@ async function closedStatus(client: Client, workflowId: string, deadline: number
   return undefined;
 }
 
-/** Fetch the days (every instance and source), all at once; retried while Temporal does not answer. */
+/** Fetch the days (every instance and source), all at once, and wait for them. */
 async function fetchDays(client: Client, config: MastoflowConfig, days: readonly string[], deadline: number) {
   const ids = days.map((day) => `chaos-fetch/${day}`);
-  for (const [i, day] of days.entries()) {
-    const before = (await describeOrUndefined(client, ids[i]!))?.runId;
-    for (;;) {
-      try {
-        await client.workflow.start<FetchDayWorkflow>(FETCH_DAY_WORKFLOW_TYPE, {
-          workflowId: ids[i]!,
-          taskQueue: config.temporal.taskQueue,
-          args: [{ logicalDate: day }],
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        });
-        break;
-      } catch (err) {
-        const now = await describeOrUndefined(client, ids[i]!);
-        if (now && now.runId !== before) break;
-        if (Date.now() > deadline) throw err;
-        await sleep(1_000);
-      }
-    }
-  }
+  for (const [i, day] of days.entries())
+    await startRetried(client, ids[i]!, deadline, () =>
+      client.workflow.start<FetchDayWorkflow>(FETCH_DAY_WORKFLOW_TYPE, {
+        workflowId: ids[i]!,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ logicalDate: day }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      }),
+    );
   for (const id of ids) await closedStatus(client, id, deadline);
 }
 

@@ -1,6 +1,7 @@
 // Shapes a view's rows (plain objects as DuckDB returns them) into the datums one chart draws:
 // one datum per mark, already aggregated, so the Vega-Lite spec only maps fields to channels and
 // the number of marks in the rendered chart is known before rendering. Pure.
+import { addDays } from '../logical-date';
 import type { ChartDeclaration } from '../metrics/catalog-types';
 
 export type ViewRow = Readonly<Record<string, unknown>>;
@@ -102,17 +103,12 @@ export function withDayGaps(data: readonly LineDatum[]): LineDatum[] {
   for (const [i, d] of data.entries()) {
     const prev = data[i - 1];
     if (prev && prev.series === d.series) {
-      const next = nextDay(prev.x);
-      if (next !== undefined && next < d.x) out.push({ series: d.series, x: next, y: null });
+      const next = addDays(prev.x.slice(0, 10), 1);
+      if (next < d.x) out.push({ series: d.series, x: next, y: null });
     }
     out.push(d);
   }
   return out;
-}
-
-function nextDay(day: string): string | undefined {
-  const ms = Date.parse(`${day.slice(0, 10)}T00:00:00Z`);
-  return Number.isNaN(ms) ? undefined : new Date(ms + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Sums of `value` per (instance, category) over all rows (the chosen days). */
