@@ -21,17 +21,31 @@ export async function assertPortFree(port: number, setting: string): Promise<voi
   });
 }
 
-/** A free loopback port picked by the OS (the test harness runs servers on these). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports handed out below the kernel's ephemeral range (Linux default 32768-60999): a port from
+// that range, freed again until its server binds it, can meanwhile become the source port of an
+// outgoing connection (an S3 or gRPC client), and the server then dies on EADDRINUSE — as a test
+// that started MinIO on one did. Below it, only a server that asked for the port can take it.
+const LOW = 20_000;
+const HIGH = 32_767;
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** A free loopback port (the test harness and the benchmarks run servers on these). */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port found in ${LOW}-${HIGH} after 200 tries`);
 }
 
 export async function waitFor(
