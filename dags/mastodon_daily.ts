@@ -61,7 +61,7 @@ export const mastodonDaily = defineDag({
       id: 'map',
       activity: 'mastodonMapPart',
       deps: ['plan_aggregate'],
-      expand: { from: 'plan_aggregate', field: 'parts', concurrency: 4 },
+      expand: { from: 'plan_aggregate', field: 'parts', concurrency: 8 },
       options: { startToCloseTimeout: '15m', heartbeatTimeout: '2m' },
     },
     {

@@ -29,6 +29,7 @@ import {
   finalizeAll,
   mergeIdColumns,
   mergePartials,
+  partialFromJson,
   optedOutAccounts,
   type CombinedPartial,
   type IdColumn,
@@ -74,6 +75,22 @@ export const PAGES_PER_PART = SEGMENT_PAGES;
 /** How late (ID time after the day's end) a status created on the day is still attributed to it. */
 export const LATE_ID_ALLOWANCE_MS = 6 * 3_600_000;
 const STATUS_SOURCES = ['public-local', 'public-remote'] as const;
+const ms = (x: number): string => `${Math.round(x)} ms`;
+
+/** Laps of a task's stages, for its log line (where a slow reduce spends its time). */
+function stageClock(): { lap(stage: string): void; summary(): string } {
+  const laps: string[] = [];
+  let at = performance.now();
+  return {
+    lap(stage) {
+      const now = performance.now();
+      laps.push(`${stage} ${Math.round(now - at)} ms`);
+      at = now;
+    },
+    summary: () => laps.join(', '),
+  };
+}
+
 /** Map parts a reduce reads ahead of the one it merges (each ~100 KB of partial JSON). */
 const PARTS_READ_AHEAD = 6;
 
@@ -222,6 +239,10 @@ export function createAggregateActivities(deps: ActivityDeps) {
       };
       try {
         const out = await runMapPart(deps, job);
+        const t = out.timings;
+        log.info(
+          `map part ${part.part}: ${out.counts.input} records, wait ${ms(t.waitMs)}, parse ${ms(t.parseMs)}, fold ${ms(t.foldMs)}, seal ${ms(t.sealMs)}, store ${ms(t.storeMs)}`,
+        );
         return { key, counted: out.counts.counted, quarantined: out.quarantined, input: out.counts.input };
       } catch (err) {
         if (err instanceof MissingPageError)
@@ -236,10 +257,12 @@ export function createAggregateActivities(deps: ActivityDeps) {
     /** Merge a day's parts exactly, finalize every family and add the snapshot metrics. */
     mastodonReduce: taskActivity(async (ctx) => {
       const g = itemOf<ReduceGroup & { earlierInRun?: RunDay[] }>(ctx, 'a reduce group');
+      const clock = stageClock();
       const { start, end } = dataInterval(g.day);
       const accountKey = accountKeyFn(deps);
       const posterKey = accountKey ?? ((acct: string) => acct);
       const firstSeen = await earlierPosters(deps, ctx.dagId, g.instance, g.day, g.earlierInRun ?? [], posterKey);
+      clock.lap('earlier posters');
       // Parts are merged as they arrive, pairing equal-sized merges (a binary counter): O(log n)
       // partials in memory and each status ID copied O(log n) times, instead of holding every
       // part and re-copying a growing ID list n times with a left fold.
@@ -273,13 +296,14 @@ export function createAggregateActivities(deps: ActivityDeps) {
         reads.delete(i);
         readAhead(i + 1);
         if (!bytes) throw ApplicationFailure.nonRetryable(`mapped part ${key} is missing`, FAILURE_TYPES.missingObject);
-        const p = JSON.parse(bytes.toString('utf8')) as CombinedPartial;
+        const p = partialFromJson(bytes.toString('utf8'));
         let cur: Entry = { p, ids: compactIds(p.ids), size: 1 };
         p.ids = [];
         while (stack.length > 0 && stack[stack.length - 1]!.size === cur.size) cur = merge(stack.pop()!, cur);
         stack.push(cur);
         heartbeat({ part: i });
       }
+      clock.lap('read + merge parts');
       // From here on only the merged partial stays reachable (not the stack's inputs to it), then
       // only its rows (the partial lives in this function's frame alone), so each stage's garbage
       // can be collected before the next allocates.
@@ -293,13 +317,18 @@ export function createAggregateActivities(deps: ActivityDeps) {
         return { rows, statuses: merged.counts.counted, posters: merged.partials.newAccounts?.accts, optedOut };
       };
       const { rows, statuses, posters, optedOut } = finalize();
+      clock.lap('finalize');
       await storePosters(deps, ctx.dagId, g.instance, g.day, posters, g.parts, posterKey);
       // The load drops these accounts' account-level rows of earlier days (activities/erasure/opt-outs.ts).
       await putText(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance), JSON.stringify(optedOut));
+      clock.lap('store posters + opt-outs');
       heap.check();
       rows.push(...(await snapshotRows(deps, g.instance, g.day, accountKey)));
+      clock.lap('snapshot rows');
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       await putText(deps.s3, deps.bucket, rowsKey, JSON.stringify(rows));
+      clock.lap('write rows');
+      log.info(`reduce ${g.instance} ${g.day}: ${g.parts} parts, ${clock.summary()}`);
       heap.check();
       return { instance: g.instance, day: g.day, rowsKey, rows: rows.length, statuses };
     }),

@@ -1,4 +1,4 @@
-import { createStatusMapper, type FamilyName, type IdRange, type MapCounts } from '../../domain/metrics';
+import { createStatusMapper, type FamilyName, type IdRange, type MapCounts, partialToJson } from '../../domain/metrics';
 import { ErasureMatcher } from '../erasure/erasure-hash';
 import { parsePageBytes } from './page-json';
 
@@ -24,9 +24,22 @@ export interface MapPagesJob {
   erased?: { hashes: string[]; secret: string };
 }
 
+/** Where a part's time went, ms of wall time (the part's log line; see bench:mapreduce). */
+export interface MapPartTimings {
+  /** Waiting for the part's objects to arrive. */
+  waitMs: number;
+  /** Decoding and JSON.parse of the pages. */
+  parseMs: number;
+  /** Validating and folding the statuses into the families (the kernel). */
+  foldMs: number;
+  /** Sealing the accumulators and serialising the partial. */
+  sealMs: number;
+}
+
 export interface MapPagesOutput {
   /** The combined partial, serialised once here rather than copied across threads as objects. */
   partialJson: string;
+  timings: MapPartTimings;
   /** Quarantine lines (NDJSON, no trailing newline): each bad record or page with its reason. */
   bad: string[];
   counts: MapCounts;
@@ -73,6 +86,8 @@ export interface PartStore {
 }
 export interface MapPartSummary {
   counts: MapCounts;
+  /** Mapping, plus `storeMs`: writing the partial and the quarantine. */
+  timings: MapPartTimings & { storeMs: number };
   /** Quarantine lines written (bad records, and whole pages that are not JSON arrays). */
   quarantined: number;
 }
@@ -92,10 +107,15 @@ export async function mapPartToStore(
 ): Promise<MapPartSummary> {
   const work = () => mapPages(job, store.read, onProgress);
   const out = await (turn ? turn(work) : work());
+  const stored = performance.now();
   if (out.bad.length > 0) await store.put(job.quarantineKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
   else await store.del(job.quarantineKey);
   await store.put(job.partialKey, out.partialJson, 'application/json');
-  return { counts: out.counts, quarantined: out.bad.length };
+  return {
+    counts: out.counts,
+    quarantined: out.bad.length,
+    timings: { ...out.timings, storeMs: performance.now() - stored },
+  };
 }
 
 /** Objects in flight, counting the one being mapped: pages are ~85 KB, segments ~5 MB. */
@@ -152,10 +172,13 @@ export async function mapPages(
   const inflight: Array<Promise<Buffer | undefined>> = [];
   let next = 0;
   let current: { key: string; bytes: Buffer; segment?: SegmentLines } | undefined;
+  const timings: MapPartTimings = { waitMs: 0, parseMs: 0, foldMs: 0, sealMs: 0 };
   const take = async (key: string): Promise<{ key: string; bytes: Buffer; segment?: SegmentLines }> => {
     if (current?.key === key) return current;
     while (next < objects.length && inflight.length < limit) inflight.push(read(objects[next++]!));
+    const waited = performance.now();
     const bytes = await inflight.shift()!;
+    timings.waitMs += performance.now() - waited;
     if (bytes === undefined) throw new MissingPageError(key);
     current = { key, bytes };
     return current;
@@ -172,8 +195,10 @@ export async function mapPages(
       bytes = (await take(page.key)).bytes;
     }
     let parsed: ReturnType<typeof parsePageBytes>;
+    const parsing = performance.now();
     try {
       parsed = parsePageBytes(bytes);
+      timings.parseMs += performance.now() - parsing;
     } catch (err) {
       // A page that is not JSON at all is kept aside whole, with the reason.
       bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
@@ -183,10 +208,13 @@ export async function mapPages(
       bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
       continue;
     }
+    const folding = performance.now();
     mapper.add(erased ? withoutErased(parsed.value, erased) : (parsed.value as unknown[]), page.key, parsed.decoder);
+    timings.foldMs += performance.now() - folding;
     onProgress?.(i + 1);
   }
   current = undefined;
+  const sealing = performance.now();
   const { partial, quarantined } = mapper.finish();
   // Nothing is dropped silently: each bad record goes aside with its reason. Its page is read
   // again for this (rare) case rather than every page being kept in memory.
@@ -201,7 +229,9 @@ export async function mapPages(
       JSON.stringify({ ref: q.ref, index: q.index, id: q.id, reason: q.reason, record: cached.records?.[q.index] }),
     );
   }
-  return { partialJson: JSON.stringify(partial), bad, counts: partial.counts };
+  const partialJson = partialToJson(partial);
+  timings.sealMs += performance.now() - sealing;
+  return { partialJson, bad, counts: partial.counts, timings };
 }
 
 /**

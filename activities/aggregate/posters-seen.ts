@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { postersSeenKey, mappedInstancePartKey } from '../../domain/keys';
-import type { CombinedPartial } from '../../domain/metrics';
+import { partialFromJson } from '../../domain/metrics';
 import { type EarlierPosters, firstSeenLookback } from '../../domain/metrics/new-accounts';
-import { getJson, putText } from './s3-json';
+import { getJson, getText, putText } from './s3-json';
 
 // The account sets behind first-seen accounts (domain/metrics/new-accounts.ts): every reduce
 // writes the day's posters under postersSeenKey, and the reduce of day D compares D's posters
@@ -45,8 +45,9 @@ async function postersFromParts(
   const out = new Set<string>();
   for (let i = 1; i <= runDay.parts; i++) {
     const key = mappedInstancePartKey(dagId, runDay.day, instance, i);
-    const p = await getJson<CombinedPartial>(deps.s3, deps.bucket, key);
-    if (!p) throw new Error(`mapped part ${key} is missing`);
+    const text = await getText(deps.s3, deps.bucket, key);
+    if (text === undefined) throw new Error(`mapped part ${key} is missing`);
+    const p = partialFromJson(text);
     const accts = p.partials.newAccounts?.accts;
     if (!accts) throw new Error(`mapped part ${key} has no newAccounts partial`);
     for (const a of accts) out.add(keyOf(a));

@@ -1,7 +1,7 @@
 // Distinct active accounts and toots per account. One entry per acct keeps the distinct count
 // exact across merges; the flags word ORs observations so an account that opted out (or was
 // flagged bot) in any toot of the window is treated so everywhere.
-import { mergeJoin, nearestRank, sortedSlots, topEntries } from './records';
+import { mergeJoin, nearestRank, sortedSlots, topEntries, valueAt } from './records';
 import { DEFAULT_TOP_K, FLAG_BOT, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): toots and flags (1 opted out, 2 bot) per account. */
@@ -122,8 +122,8 @@ export const accounts: MetricFamily<Acc, AccountsPartial> = {
     const toots: number[] = [];
     const flags: number[] = [];
     const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      toots.push((a.toots[i] ?? 0) + (b.toots[j] ?? 0));
-      flags.push((a.flags[i] ?? 0) | (b.flags[j] ?? 0));
+      toots.push(valueAt(a.toots, i) + valueAt(b.toots, j));
+      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
     });
     return { accts, toots, flags };
   },

@@ -1,7 +1,7 @@
 // Top accounts by engagement: favourites + boosts + replies of the account's toots in the
 // window, as counted by the server when the page was fetched (a toot fetched minutes after it
 // was posted has had little time: the number is "engagement so far", consistently so).
-import { mergeJoin, sortedSlots, topEntries } from './records';
+import { mergeJoin, sortedSlots, topEntries, valueAt } from './records';
 import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): engagement sum, toots, flags (1 = opted out). */
@@ -74,9 +74,9 @@ export const engagement: MetricFamily<Acc, EngagementPartial> = {
     const toots: number[] = [];
     const flags: number[] = [];
     const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      engagement.push((a.engagement[i] ?? 0) + (b.engagement[j] ?? 0));
-      toots.push((a.toots[i] ?? 0) + (b.toots[j] ?? 0));
-      flags.push((a.flags[i] ?? 0) | (b.flags[j] ?? 0));
+      engagement.push(valueAt(a.engagement, i) + valueAt(b.engagement, j));
+      toots.push(valueAt(a.toots, i) + valueAt(b.toots, j));
+      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
     });
     return { accts, engagement, toots, flags };
   },

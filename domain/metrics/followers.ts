@@ -1,7 +1,7 @@
 // Top accounts by followers among the accounts that tooted in the window. followers_count is a
 // snapshot embedded in each toot; the newest snapshot wins, "newest" being the toot with the
 // greatest Snowflake ID (ties: the larger count), which makes the merge order-independent.
-import { compareDecimalIds, mergeJoin, sortedSlots, topEntries } from './records';
+import { compareDecimalIds, mergeJoin, sortedSlots, topEntries, valueAt } from './records';
 import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): followers_count, id of the toot it was read from, flags. */
@@ -86,7 +86,7 @@ export const followers: MetricFamily<Acc, FollowersPartial> = {
           keepsFirst(a.fromId[i] as string, a.followers[i] as number, b.fromId[j] as string, b.followers[j] as number));
       followersOut.push((useA ? a.followers[i] : b.followers[j]) as number);
       fromId.push((useA ? a.fromId[i] : b.fromId[j]) as string);
-      flags.push((a.flags[i] ?? 0) | (b.flags[j] ?? 0));
+      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
     });
     return { accts, followers: followersOut, fromId, flags };
   },

@@ -516,6 +516,45 @@ export function mergePartials(a: CombinedPartial, b: CombinedPartial): CombinedP
   };
 }
 
+/**
+ * A partial as JSON, each distinct acct column written once. The account-keyed families of a
+ * partial usually hold the same column (every counted account): written per family it was most
+ * of a partial's bytes (six copies), and read back as six separate arrays a reduce would join six
+ * times. Here a family's `accts` is written as an index into `acctColumns`; partialFromJson
+ * gives back families sharing one column object, which mergeJoin then joins once for all.
+ */
+export function partialToJson(partial: CombinedPartial): string {
+  const columns: (readonly string[])[] = [];
+  const partials: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(partial.partials)) {
+    const accts = (p as { accts?: unknown } | undefined)?.accts;
+    if (!Array.isArray(accts)) {
+      partials[name] = p;
+      continue;
+    }
+    let n = columns.findIndex((c) => c.length === accts.length && c.every((x, i) => x === accts[i]));
+    if (n < 0) n = columns.push(accts as string[]) - 1;
+    partials[name] = { ...(p as object), accts: n };
+  }
+  return JSON.stringify({ ...partial, acctColumns: columns, partials });
+}
+
+/** A partial from partialToJson's JSON (or from a plain JSON.stringify of one: columns inline). */
+export function partialFromJson(text: string): CombinedPartial {
+  const parsed = JSON.parse(text) as CombinedPartial & { acctColumns?: string[][] };
+  const columns = parsed.acctColumns;
+  if (columns) {
+    for (const p of Object.values(parsed.partials) as Array<{ accts?: unknown }>) {
+      if (typeof p?.accts !== 'number') continue;
+      const column = columns[p.accts];
+      if (!column) throw new Error(`partial names acct column ${p.accts}, it has ${columns.length}`);
+      p.accts = column;
+    }
+    delete parsed.acctColumns;
+  }
+  return parsed;
+}
+
 /** Merges any number of partials (left fold; the order does not change the result). */
 export function mergeAll(parts: readonly CombinedPartial[]): CombinedPartial {
   if (parts.length === 0) throw new Error('mergeAll needs at least one partial');

@@ -16,7 +16,7 @@
 //   is empty.
 import { addDays } from '../logical-date';
 import { isoToMs } from './iso-time';
-import { mergeJoin, sortedSlots } from './records';
+import { mergeJoin, sortedSlots, valueAt } from './records';
 import type { KvRow, MetricFamily } from './types';
 
 /** How many days before a day its first-seen accounts are compared with. */
@@ -97,7 +97,7 @@ export const newAccounts: MetricFamily<Acc, NewAccountsPartial> = {
   },
   merge(a, b) {
     const created: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => created.push((a.created[i] ?? 0) | (b.created[j] ?? 0)));
+    const accts = mergeJoin(a.accts, b.accts, (i, j) => created.push(valueAt(a.created, i) | valueAt(b.created, j)));
     return { accts, created };
   },
   finalize(p, ctx) {

@@ -5,7 +5,7 @@
 // local account's acct has no `@`. Counts are exact per account (a sorted acct column summed
 // across merges), so the top 20 of merged partials is the true top 20 and a server's accounts
 // are distinct across parts. Server names, never accounts: not account-level.
-import { mergeJoin, sortedSlots, topEntries } from './records';
+import { mergeJoin, sortedSlots, topEntries, valueAt } from './records';
 import type { KvRow, MetricFamily } from './types';
 
 /** Servers kept per day in `origin_statuses` / `origin_accounts` (the admin dashboard's list). */
@@ -108,7 +108,7 @@ export const origins: MetricFamily<Acc, OriginsPartial> = {
   },
   merge(a, b) {
     const toots: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => toots.push((a.toots[i] ?? 0) + (b.toots[j] ?? 0)));
+    const accts = mergeJoin(a.accts, b.accts, (i, j) => toots.push(valueAt(a.toots, i) + valueAt(b.toots, j)));
     return { accts, toots };
   },
   finalize(p) {

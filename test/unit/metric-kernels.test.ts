@@ -12,6 +12,8 @@ import {
   mapStatuses,
   mergeAll,
   mergePartials,
+  partialFromJson,
+  partialToJson,
   type CombinedPartial,
   type KvRow,
   type MapOptions,
@@ -650,6 +652,38 @@ describe('merging partials is exact, associative and commutative', () => {
       expect(finalizeAll(left, { topK: 5 })).toEqual(finalizeAll(whole, { topK: 5 }));
     });
   }
+
+  it('partials through their JSON form (acct columns written once, shared when read) merge to the same bytes', () => {
+    const parts = split(all, 4, 7).map((part) => mapStatuses(part, opts).partial);
+    const wire = parts.map(partialToJson);
+    for (const [i, text] of wire.entries()) {
+      const plain = JSON.stringify(parts[i]);
+      // Six account-keyed families, fewer distinct columns: the wire form is the smaller.
+      expect(text.length).toBeLessThan(plain.length);
+      expect(JSON.parse(text).acctColumns.length).toBeLessThan(6);
+      const back = partialFromJson(text);
+      expect(back).toEqual(parts[i]);
+      expect(back.partials.engagement?.accts).toBe(back.partials.accounts?.accts);
+      // A partial written inline (JSON.stringify) reads back the same.
+      expect(partialFromJson(plain)).toEqual(parts[i]);
+    }
+    // Joins computed once per pair of shared columns are replayed for the next families, and for
+    // the same pair met again: every order and repetition gives the whole's bytes.
+    const read = () =>
+      wire.map(partialFromJson) as [CombinedPartial, CombinedPartial, CombinedPartial, CombinedPartial];
+    const [a, b, c, d] = read();
+    const ab = mergePartials(a, b);
+    expect(JSON.stringify(mergePartials(ab, mergePartials(c, d)))).toBe(JSON.stringify(whole));
+    expect(JSON.stringify(mergePartials(mergePartials(d, ab), c))).toBe(JSON.stringify(whole));
+    expect(JSON.stringify(mergePartials(mergePartials(a, b), mergePartials(c, d)))).toBe(JSON.stringify(whole));
+    const [a2, b2, c2, d2] = read();
+    expect(JSON.stringify(mergeAll([c2, a2, d2, b2]))).toBe(JSON.stringify(whole));
+  });
+
+  it('names a missing acct column', () => {
+    const text = partialToJson(whole).replace(/"acctColumns":\[\[.*?\]\]/, '"acctColumns":[]');
+    expect(() => partialFromJson(text)).toThrow(/acct column 0, it has 0/);
+  });
 
   it('has the empty partial as identity', () => {
     expect(JSON.stringify(mergePartials(emptyPartial(opts), whole))).toBe(JSON.stringify(whole));
