@@ -2,7 +2,7 @@
 //
 //   npm run bench:mapreduce                 (= npx tsx bench/mapreduce.ts)
 //   npx tsx bench/mapreduce.ts [--statuses 300000] [--runs 3] [--rss-statuses 1000000] [--no-micro] [--keep]
-//                              [--profile-worker <dir>]
+//                              [--workers 2] [--profile-worker <dir>] [--node-args '<flags>']
 //
 // Starts its own Temporal dev server (in memory) and MinIO on free loopback ports, in a temp dir.
 // 1. Writes a generated day (the simulator's generator, seed 1) of --statuses statuses into MinIO
@@ -78,10 +78,16 @@ function option(name: string, fallback: number): number {
 const STATUSES = option('statuses', 300_000);
 /** Runs of the DAG (and of the DuckDB query) over the day; the median is reported. */
 const RUNS = Math.max(1, option('runs', 3));
+/** Worker processes on the same queues (2: compare with one process of as many threads in all). */
+const WORKERS = Math.max(1, option('workers', 1));
 const RSS_STATUSES = option('rss-statuses', 1_000_000);
 const MICRO = !process.argv.includes('--no-micro');
 const KEEP = process.argv.includes('--keep');
 /** --profile-worker <dir>: a V8 CPU profile of each worker process, for finding the map's hot spots. */
+/** --node-args '<flags>': node/V8 flags for the worker processes (e.g. '--trace-gc', '--single-threaded-gc'). */
+const NODE_ARGS = process.argv.includes('--node-args')
+  ? (process.argv[process.argv.indexOf('--node-args') + 1] ?? '').split(' ').filter(Boolean)
+  : [];
 const PROFILE_DIR = process.argv.includes('--profile-worker')
   ? path.resolve(process.argv[process.argv.indexOf('--profile-worker') + 1] ?? '')
   : undefined;
@@ -111,12 +117,25 @@ interface ChildWorker {
   stop(): Promise<void>;
 }
 
-async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv, logFile: string): Promise<ChildWorker> {
+async function startWorkerProcess(
+  configFile: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  store = true,
+): Promise<ChildWorker> {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const profile = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...NODE_ARGS];
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', path.join(ROOT, 'worker.ts'), '--config', configFile, '--store'],
+    [
+      ...profile,
+      '--import',
+      'tsx',
+      path.join(ROOT, 'worker.ts'),
+      '--config',
+      configFile,
+      store ? '--store' : '--no-store',
+    ],
     {
       cwd: ROOT,
       // MALLOC_ARENA_MAX as the worker image sets it (infra/worker.Dockerfile), unless given.
@@ -156,6 +175,31 @@ async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv, lo
       out.end();
     },
   };
+}
+
+/**
+ * The bench's worker processes: --workers of them on the same task queues, the first one also
+ * serving the store queue; each gets the config's map threads (cores / workers, see main).
+ */
+async function startWorkers(
+  configFile: string,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  name: string,
+): Promise<ChildWorker[]> {
+  const started: ChildWorker[] = [];
+  try {
+    for (let i = 0; i < WORKERS; i++)
+      started.push(await startWorkerProcess(configFile, env, path.join(dir, `${name}-${i + 1}.log`), i === 0));
+  } catch (err) {
+    await stopAll(started); // or the bench would wait on them forever
+    throw err;
+  }
+  return started;
+}
+
+async function stopAll(workers: readonly ChildWorker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.stop()));
 }
 
 /** utime + stime of a process in seconds (Linux /proc; NaN elsewhere). */
@@ -386,20 +430,25 @@ interface RunTiming {
 
 async function runDay(
   client: Client,
-  worker: ChildWorker,
+  workers: readonly ChildWorker[],
   minioPid: number,
   day: string,
   label: string,
 ): Promise<RunTiming> {
   const samples: Sample[] = [];
-  const startupPeakMb = memoryMb(worker.pid).peak;
-  const peakReset = resetPeak(worker.pid);
+  // Two worker processes count as one worker for CPU (summed); memory is per process (the largest).
+  const pids = workers.map((w) => w.pid);
+  const sum = (f: (pid: number) => number): number => pids.reduce((a, pid) => a + f(pid), 0);
+  const largest = (f: (pid: number) => number): number => Math.max(...pids.map(f));
+  const startupPeakMb = largest((pid) => memoryMb(pid).peak);
+  const peakReset = pids.map(resetPeak).every(Boolean);
   const sample = (): Sample => ({
     t: Date.now(),
-    cpu: cpuSeconds(worker.pid),
+    cpu: sum(cpuSeconds),
     minioCpu: cpuSeconds(minioPid),
-    rssMb: memoryMb(worker.pid).now,
-    threads: threadCpuSeconds(worker.pid),
+    rssMb: largest((pid) => memoryMb(pid).now),
+    // Thread IDs are unique across processes.
+    threads: new Map(pids.flatMap((pid) => [...threadCpuSeconds(pid)])),
   });
   const sampler = setInterval(() => samples.push(sample()), 100);
   samples.push(sample());
@@ -422,7 +471,7 @@ async function runDay(
       const detail = running
         .map(([id, t]) => (t.items ? `${id} ${t.items.succeeded + t.items.failed}/${t.items.total}` : id))
         .join(', ');
-      const mem = memoryMb(worker.pid);
+      const mem = { now: largest((pid) => memoryMb(pid).now) };
       progress(
         `${label}: ${detail || 'starting'} — ${((performance.now() - started) / 1000).toFixed(0)} s, worker RSS ${mem.now.toFixed(0)} MB`,
       );
@@ -466,7 +515,7 @@ async function runDay(
       const split: ThreadSplit = { main: 0, born: [], rest: 0 };
       for (const [tid, cpu] of last) {
         const used = cpu - (start.get(tid) ?? 0);
-        if (tid === worker.pid) split.main = used;
+        if (pids.includes(tid)) split.main += used;
         else if (!start.has(tid) && used > 0.05) split.born.push(used);
         else split.rest += used;
       }
@@ -475,7 +524,7 @@ async function runDay(
     },
     minioCpuS: (from, to) => at(to).minioCpu - at(from).minioCpu,
     maxRssMb: (from, to) => samples.filter((x) => x.t >= from && x.t <= to).reduce((m, x) => Math.max(m, x.rssMb), 0),
-    peakRssMb: memoryMb(worker.pid).peak,
+    peakRssMb: largest((pid) => memoryMb(pid).peak),
     sampledMaxRssMb: samples.reduce((m, x) => Math.max(m, x.rssMb), 0),
     startupPeakMb,
     peakReset,
@@ -690,6 +739,8 @@ async function main(): Promise<void> {
   });
 
   const rawConfig = {
+    // Several worker processes share the cores: each gets its part of the map threads.
+    ...(WORKERS > 1 ? { worker: { mapThreads: Math.max(1, Math.floor(os.availableParallelism() / WORKERS)) } } : {}),
     // Timeline sources off: the run aggregates the pages written below (see the header). One
     // source stays on (instance info, one request to a small simulated instance) because runDag
     // skips everything downstream of a fetch fan-out over no items.
@@ -729,7 +780,7 @@ async function main(): Promise<void> {
   const s3 = createS3Client(config.s3, env);
   await ensureBucket(s3, config.s3.bucket);
 
-  let worker: ChildWorker | undefined;
+  let workers: ChildWorker[] = [];
   let connection: Connection | undefined;
   try {
     // 1. The day.
@@ -740,8 +791,8 @@ async function main(): Promise<void> {
     log(`${int(day.statuses)} statuses, ${int(day.pages)} pages, ${(day.bytes / 1e6).toFixed(0)} MB`);
 
     // 2. The DAG through Temporal.
-    log('starting the worker process (bundles the workflows) ...');
-    worker = await startWorkerProcess(configFile, env, path.join(dir, 'worker.log'));
+    log(`starting ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''} (bundles the workflows) ...`);
+    workers = await startWorkers(configFile, env, dir, 'worker');
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: 'default' });
     const minioPid = minio.child.pid as number;
@@ -749,7 +800,7 @@ async function main(): Promise<void> {
     // and the median reduce, as these machines are noisy.
     const runs: RunTiming[] = [];
     for (let r = 1; r <= RUNS; r++)
-      runs.push(await runDay(client, worker, minioPid, DAY, `mastodon_daily ${DAY} (run ${r} of ${RUNS})`));
+      runs.push(await runDay(client, workers, minioPid, DAY, `mastodon_daily ${DAY} (run ${r} of ${RUNS})`));
     const run = medianBy(runs, (x) => x.aggregateMs);
     const reduceMs = median(runs.map((x) => x.phases.reduce.end - x.phases.reduce.start));
     const loaded = await loadedRows(config.duckdb.path, DAY);
@@ -770,8 +821,8 @@ async function main(): Promise<void> {
     const mapCpu = run.workerCpuS(run.phases.map.start, run.phases.map.end);
     const mapMinioCpu = run.minioCpuS(run.phases.map.start, run.phases.map.end);
     const rss300 = run;
-    await worker.stop();
-    worker = undefined;
+    await stopAll(workers);
+    workers = [];
 
     // 4. Peak RSS on a big day, with a fresh worker process.
     let rss: { statuses: number; peakMb: number; run: RunTiming } | undefined;
@@ -781,11 +832,11 @@ async function main(): Promise<void> {
       log(
         `${int(big.statuses)} statuses, ${int(big.pages)} pages, ${(big.bytes / 1e6).toFixed(0)} MB; fresh worker process ...`,
       );
-      worker = await startWorkerProcess(configFile, env, path.join(dir, 'worker-rss.log'));
-      const bigRun = await runDay(client, worker, minioPid, RSS_DAY, `mastodon_daily ${RSS_DAY}`);
+      workers = await startWorkers(configFile, env, dir, 'worker-rss');
+      const bigRun = await runDay(client, workers, minioPid, RSS_DAY, `mastodon_daily ${RSS_DAY}`);
       rss = { statuses: big.statuses, peakMb: bigRun.peakRssMb, run: bigRun };
-      await worker.stop();
-      worker = undefined;
+      await stopAll(workers);
+      workers = [];
     }
 
     // 5. The kernel alone.
@@ -808,7 +859,7 @@ async function main(): Promise<void> {
     const p = run.phases;
     console.log('');
     console.log(
-      `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, one worker process with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} as in the worker image)`,
+      `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} as in the worker image)`,
     );
     console.log('');
     console.log(
@@ -834,7 +885,7 @@ async function main(): Promise<void> {
         `   (vs the exact oracle ${(run.aggregateMs / exact.sqlMs).toFixed(2)}×)`,
     );
     console.log(
-      `  map step, one worker process (${config.worker.mapThreads ?? os.availableParallelism()} map threads): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
+      `  map step, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} (${config.worker.mapThreads ?? os.availableParallelism()} map threads each): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
         `   goal ≥ ${int(GOAL_MAP_PER_S)}/s: ${mapRate >= GOAL_MAP_PER_S ? 'MET' : 'NOT MET'}`,
     );
     const split = run.threadSplit(run.phases.map.start, run.phases.map.end);
@@ -882,7 +933,7 @@ async function main(): Promise<void> {
     );
     if (loadedDiff.length > 0 || typedDiff.length > 0) process.exitCode = 1;
   } finally {
-    await worker?.stop();
+    await stopAll(workers);
     await connection?.close();
     s3.destroy();
     await Promise.allSettled([temporal.stop(), minio.stop(), sim.close()]);
