@@ -910,7 +910,7 @@ async function main(): Promise<void> {
       (['map', 'reduce', 'load'] as const)
         .map((ph) => `${ph} ${r.maxRssMb(r.phases[ph].start, r.phases[ph].end + 500).toFixed(0)}`)
         .join(', ') +
-      ` MB; worker start-up peak ${r.startupPeakMb.toFixed(0)} MB)`;
+      ` MB; peak before the run (start-up and any earlier run) ${r.startupPeakMb.toFixed(0)} MB)`;
     console.log(`  worker peak RSS during the ${int(day.statuses)}-status run: ${peakText(rss300)}`);
     if (rss) {
       console.log(
