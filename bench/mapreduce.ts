@@ -40,7 +40,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { PAGES_PER_PART } from '../activities/aggregate/activities';
 import { parsePageBytes } from '../activities/aggregate/page-json';
-import { createStatusMapper } from '../domain/metrics';
+import { createStatusMapper, partialToJson } from '../domain/metrics';
 import { writeManifest, type PageEntry, type SourceManifest } from '../activities/mastodon/manifest';
 import { SegmentWriter } from '../activities/mastodon/raw-segments';
 import { liveTaskStates, startDagRun } from '../runtime/dag-client';
@@ -83,11 +83,11 @@ const WORKERS = Math.max(1, option('workers', 1));
 const RSS_STATUSES = option('rss-statuses', 1_000_000);
 const MICRO = !process.argv.includes('--no-micro');
 const KEEP = process.argv.includes('--keep');
-/** --profile-worker <dir>: a V8 CPU profile of each worker process, for finding the map's hot spots. */
 /** --node-args '<flags>': node/V8 flags for the worker processes (e.g. '--trace-gc', '--single-threaded-gc'). */
 const NODE_ARGS = process.argv.includes('--node-args')
   ? (process.argv[process.argv.indexOf('--node-args') + 1] ?? '').split(' ').filter(Boolean)
   : [];
+/** --profile-worker <dir>: a V8 CPU profile of each worker process, for finding the map's hot spots. */
 const PROFILE_DIR = process.argv.includes('--profile-worker')
   ? path.resolve(process.argv[process.argv.indexOf('--profile-worker') + 1] ?? '')
   : undefined;
@@ -471,9 +471,9 @@ async function runDay(
       const detail = running
         .map(([id, t]) => (t.items ? `${id} ${t.items.succeeded + t.items.failed}/${t.items.total}` : id))
         .join(', ');
-      const mem = { now: largest((pid) => memoryMb(pid).now) };
+      const rssNow = largest((pid) => memoryMb(pid).now);
       progress(
-        `${label}: ${detail || 'starting'} — ${((performance.now() - started) / 1000).toFixed(0)} s, worker RSS ${mem.now.toFixed(0)} MB`,
+        `${label}: ${detail || 'starting'} — ${((performance.now() - started) / 1000).toFixed(0)} s, worker RSS ${rssNow.toFixed(0)} MB`,
       );
     } catch {
       // not answerable yet
@@ -631,7 +631,7 @@ function decodeParseFloor(files: readonly string[]): { utf8PerS: number; mapWayP
       n = run();
       times.push(performance.now() - t);
     }
-    return n / ((times.sort((a, b) => a - b)[1] as number) / 1000);
+    return n / (median(times) / 1000);
   };
   const statuses = bufs.reduce((sum, b) => sum + (JSON.parse(b.toString('utf8')) as unknown[]).length, 0);
   const bytes = bufs.reduce((sum, b) => sum + b.length, 0);
@@ -663,7 +663,7 @@ function kernelInRun(
         const page = parsePageBytes(b);
         mapper.add(page.value as unknown[], 'page', page.decoder);
       }
-      JSON.stringify(mapper.finish().partial);
+      partialToJson(mapper.finish().partial);
     }
   };
   run(); // warm-up
@@ -675,8 +675,8 @@ function kernelInRun(
     const used = process.cpuUsage(cpu);
     rounds.push({ ms: performance.now() - t, cpuS: (used.user + used.system) / 1e6 });
   }
-  const median = rounds.sort((a, b) => a.ms - b.ms)[1] as { ms: number; cpuS: number };
-  return { perS: statuses / (median.ms / 1000), perCpuS: statuses / median.cpuS };
+  const mid = medianBy(rounds, (r) => r.ms);
+  return { perS: statuses / (mid.ms / 1000), perCpuS: statuses / mid.cpuS };
 }
 
 async function microFigure(): Promise<string | undefined> {

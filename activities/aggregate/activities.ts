@@ -84,7 +84,7 @@ function stageClock(): { lap(stage: string): void; summary(): string } {
   return {
     lap(stage) {
       const now = performance.now();
-      laps.push(`${stage} ${Math.round(now - at)} ms`);
+      laps.push(`${stage} ${ms(now - at)}`);
       at = now;
     },
     summary: () => laps.join(', '),

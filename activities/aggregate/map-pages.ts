@@ -32,7 +32,7 @@ export interface MapPartTimings {
   parseMs: number;
   /** Validating and folding the statuses into the families (the kernel). */
   foldMs: number;
-  /** Sealing the accumulators and serialising the partial. */
+  /** Sealing the accumulators and serialising the partial (and re-reading the pages of any quarantined record). */
   sealMs: number;
 }
 

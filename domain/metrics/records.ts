@@ -57,7 +57,7 @@ export function sortedSlots(
  *
  * The account-keyed families of one partial hold the same acct column (every counted account),
  * so a reduce merges the same two columns once per family. When the partials share one column
- * object (see shareAcctColumns), the join is computed once: the pairs and the merged column are
+ * object (as partialFromJson reads them), the join is computed once: the pairs and the merged column are
  * kept for those two column objects, and a family after the first replays them without comparing
  * a string (the reduce spent most of its time comparing the same accts six times).
  */
