@@ -8,16 +8,30 @@ import vm from 'node:vm';
 // peak RSS. A full collection whenever the heap has grown by a set amount since the last keeps
 // it near its live size, at a cost of tens of ms each.
 
-let collect: (() => void) | undefined;
+type GcFn = (options?: { type: 'major'; execution: 'async' }) => Promise<void> | undefined;
+let collect: GcFn | undefined;
 
-/** A full, synchronous collection. `gc` is exposed to a fresh context only, then hidden again. */
-function fullCollection(): void {
+/** V8's `gc`, exposed to a fresh context only, then hidden again. */
+function gcFunction(): GcFn {
   if (!collect) {
     v8.setFlagsFromString('--expose-gc');
-    collect = vm.runInNewContext('gc') as () => void;
+    collect = vm.runInNewContext('gc') as GcFn;
     v8.setFlagsFromString('--no-expose-gc');
   }
-  collect();
+  return collect;
+}
+
+/** A full, synchronous collection. */
+function fullCollection(): void {
+  gcFunction()();
+}
+
+/**
+ * A full collection of this thread's heap as a task of its own (returns at once; the collection
+ * runs when the event loop next takes a task), for a moment the thread would otherwise wait.
+ */
+export function collectWhenIdle(): void {
+  void gcFunction()({ type: 'major', execution: 'async' })?.catch(() => undefined);
 }
 
 const usedHeap = (): number => v8.getHeapStatistics().used_heap_size;

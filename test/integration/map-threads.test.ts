@@ -7,7 +7,7 @@ import {
   type MapPartJob,
   type PageRead,
 } from '../../activities/aggregate/map-pages';
-import { MapThreadPool } from '../../activities/aggregate/map-pool';
+import { MapThreadPool, mapHeapGrowthInForce } from '../../activities/aggregate/map-pool';
 import { getBytes, getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
 import type { SegmentEntry } from '../../activities/mastodon/manifest';
@@ -145,6 +145,16 @@ describe('map worker threads over MinIO', () => {
     // A re-run with no bad record removes the stale quarantine object.
     await pool.run({ ...j, pages: j.pages.slice(0, 2) }, target);
     expect(await getText(s3, bucket, j.quarantineKey)).toBeUndefined();
+  });
+
+  it('heaps grow further between collections only while the pool has parts in hand', async () => {
+    const running = pool.run(job(keys.slice(0, 3)), target);
+    expect(mapHeapGrowthInForce()).toBe(true);
+    const other = pool.run(job(keys.slice(3, 6)), target);
+    await running;
+    expect(mapHeapGrowthInForce()).toBe(true); // the second part is still in hand
+    await other;
+    expect(mapHeapGrowthInForce()).toBe(false);
   });
 
   it('segments: 5 pages per object, and a part read from them equals the part read page by page', async () => {
