@@ -78,6 +78,8 @@ export type ReadBytes = (key: string) => Promise<Buffer | undefined>;
 export interface MapPartJob extends MapPagesJob {
   partialKey: string;
   quarantineKey: string;
+  /** Hand the stored partial's JSON back too (the worker merges it ahead of the reduce: merged-ahead.ts). */
+  returnPartial?: boolean;
 }
 export interface PartStore {
   read: ReadBytes;
@@ -90,6 +92,8 @@ export interface MapPartSummary {
   timings: MapPartTimings & { storeMs: number };
   /** Quarantine lines written (bad records, and whole pages that are not JSON arrays). */
   quarantined: number;
+  /** The partial's JSON exactly as stored, when the job asked for it (`returnPartial`). */
+  partialJson?: string;
 }
 
 /** Runs a part's mapping when its turn comes (a map thread maps one part at a time). */
@@ -97,7 +101,7 @@ export type MapTurn = (work: () => Promise<MapPagesOutput>) => Promise<MapPagesO
 
 /**
  * Maps a part and stores its partial (and its quarantine, or removes a stale one), returning
- * counts only: the partial's JSON never travels further than the thread that made it.
+ * counts, and the partial's JSON only when the job asks for it.
  */
 export async function mapPartToStore(
   job: MapPartJob,
@@ -115,6 +119,7 @@ export async function mapPartToStore(
     counts: out.counts,
     quarantined: out.bad.length,
     timings: { ...out.timings, storeMs: performance.now() - stored },
+    ...(job.returnPartial ? { partialJson: out.partialJson } : {}),
   };
 }
 
