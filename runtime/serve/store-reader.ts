@@ -251,6 +251,13 @@ export class StoreReader {
         await sleep(wait);
         continue;
       }
+      // The intent afresh, in the same turn as open() notes this reader: a writer of this process
+      // (file locks do not exclude a process from itself) then either raised its intent before,
+      // and this reader waits, or finds the reader noted and waits for it to let go. With the
+      // 20 ms memo or the note made only once opened, both could open the file together, and the
+      // reader read a page the writer was writing ("Could not read enough bytes", answered 500).
+      this.intentCheckedAt = 0;
+      if (this.writerWaiting()) continue;
       this.lease = this.open();
     }
   }
@@ -261,9 +268,9 @@ export class StoreReader {
       close = r;
     });
     this.stats.opens++;
+    noteLocalReader(this.file, 1);
     // The file's version is read once it is open: from then on no writer can change it.
     const instance = DuckDBInstance.create(this.file, { ...READ_ONLY_CONFIG }).then((opened) => {
-      noteLocalReader(this.file, 1);
       const version = this.fileVersion();
       if (version !== this.version) {
         this.memoized.clear();
@@ -272,7 +279,10 @@ export class StoreReader {
       }
       return opened;
     });
-    instance.catch(() => close());
+    instance.catch(() => {
+      noteLocalReader(this.file, -1);
+      close();
+    });
     return { instance, openedAt: Date.now(), inFlight: 0, retiring: false, closed, close };
   }
 

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../activities/store/duckdb-store';
 import { ensureMetricsSchema, replacePartition } from '../../activities/store/metrics-store';
-import { writeIntentPath } from '../../activities/store/write-intent';
+import { localReaderCount, writeIntentPath } from '../../activities/store/write-intent';
 import { StoreBusyError, StoreReader } from '../../runtime/serve/store-reader';
 
 const run = promisify(execFile);
@@ -83,4 +83,36 @@ describe('store reader vs a load from another process', () => {
     await reader.close();
     expect(existsSync(writeIntentPath(file))).toBe(false);
   }, 90_000);
+  it('in one process (no file lock between them) a reader starting to open and a load never hold the file together', async () => {
+    const reader = new StoreReader(file, { busyWaitMs: 5_000, leaseMs: 120_000, idleMs: 50 });
+    const events: string[] = [];
+    const toots = async (): Promise<number> => {
+      const r = await reader.query('SELECT toots FROM v_toots_per_day WHERE day = $1::DATE', [DAY]);
+      return Number(r.rows[0]?.[0]);
+    };
+    const before = await toots(); // leaves the intent check memoised ("no writer") for 20 ms
+    await reader.close();
+    // The reader is noted the moment it starts opening, so a load started in the same turn waits.
+    const reading = toots().then((v) => {
+      events.push('read');
+      return v;
+    });
+    expect(localReaderCount(file)).toBe(1);
+    const loading = withTransaction(file, async (conn) => {
+      events.push('write');
+      await replacePartition(conn, {
+        instance: 'a.example',
+        day: DAY,
+        runId: 'in-process',
+        rows: [{ metric: 'toots_per_day', key: 'all', value: before + 1 }],
+      });
+    });
+    expect(await reading).toBe(before);
+    await loading;
+    expect(events).toEqual(['read', 'write']);
+    // And a reader that comes while the load holds the file waits for it, then sees its data.
+    expect(await toots()).toBe(before + 1);
+    await reader.close();
+    expect(localReaderCount(file)).toBe(0);
+  }, 60_000);
 });
