@@ -94,7 +94,7 @@ export type PlannedPart = MapPart & { sourceDay: string; segments?: SegmentEntry
 
 /** The map and reduce fan-outs' lists; each item labelled for the Temporal UI (runDag strips the label). */
 export interface AggregatePlan {
-  parts: Array<PlannedPart & { part: number } & ItemLabel>;
+  parts: Array<PlannedPart & { part: number; dayParts?: number } & ItemLabel>;
   groups: Array<ReduceGroup & { earlierInRun: RunDay[] } & ItemLabel>;
 }
 
@@ -196,14 +196,14 @@ export function createAggregateActivities(deps: ActivityDeps) {
       const partsOfDay = (p: { instance: string; day: string }): number =>
         groups.find((g) => g.instance === p.instance && g.day === p.day)?.parts ?? 0;
       return {
-        parts: numbered.parts.map((p) => ({ ...p, label: mapPartLabel(p, partsOfDay(p)) })),
+        parts: numbered.parts.map((p) => ({ ...p, dayParts: partsOfDay(p), label: mapPartLabel(p, partsOfDay(p)) })),
         groups: groups.map((g) => ({ ...g, earlierInRun: earlierInRun(groups, g), label: reduceGroupLabel(g) })),
       };
     }),
 
     /** Map one part: read its pages, validate, fold into every metric family, write the partial. */
     mastodonMapPart: taskActivity(async (ctx) => {
-      const part = itemOf<PlannedPart & { part: number }>(ctx, 'a map part');
+      const part = itemOf<PlannedPart & { part: number; dayParts?: number }>(ctx, 'a map part');
       let pages: PageRead[];
       if (part.segments) {
         const keys = Array.from({ length: part.toPage - part.fromPage + 1 }, (_, i) => {
@@ -233,7 +233,12 @@ export function createAggregateActivities(deps: ActivityDeps) {
         const out = await runMapPart(deps, job);
         // Stored first, merged here after: the reduce reads from S3 whatever was not merged ahead.
         if (out.partialJson !== undefined)
-          sharedMergeAhead().add(MergeAhead.dayKey(ctx.runId, part.instance, part.day), part.part, out.partialJson);
+          sharedMergeAhead().add(
+            MergeAhead.dayKey(ctx.runId, part.instance, part.day),
+            part.part,
+            out.partialJson,
+            part.dayParts,
+          );
         const t = out.timings;
         log.info(
           `map part ${part.part}: ${out.counts.input} records, wait ${ms(t.waitMs)}, parse ${ms(t.parseMs)}, fold ${ms(t.foldMs)}, seal ${ms(t.sealMs)}, store ${ms(t.storeMs)}`,

@@ -57,8 +57,12 @@ export class MergeAhead {
     return JSON.stringify([runId, instance, day]);
   }
 
-  /** Queues a part's partial (its JSON exactly as stored) for merging; returns at once. */
-  add(dayKey: string, part: number, partialJson: string): void {
+  /**
+   * Queues a part's partial (its JSON exactly as stored) for merging; returns at once. With the
+   * day's part count, the merge of the day's last part also does the last merges of the stack,
+   * while Temporal schedules the reduce, instead of in the reduce.
+   */
+  add(dayKey: string, part: number, partialJson: string, dayParts?: number): void {
     let d = this.days.get(dayKey);
     if (!d) {
       d = { parts: new Set(), stack: new PartialStack(), chars: 0, dropped: false, queue: Promise.resolve() };
@@ -81,7 +85,10 @@ export class MergeAhead {
           setImmediate(() => {
             // A part that fails to merge is left to the reduce (it reads every part not merged).
             try {
-              if (!day.dropped) day.stack.push(partialFromJson(partialJson));
+              if (!day.dropped) {
+                day.stack.push(partialFromJson(partialJson));
+                if (day.stack.parts === dayParts) day.stack.collapse();
+              }
             } catch {
               this.drop(dayKey, true);
             }

@@ -36,6 +36,19 @@ export class PartialStack {
     this.stack.push(cur);
   }
 
+  /** Merges what the stack holds into one partial now (the last merges, ahead of take()). */
+  collapse(): void {
+    if (this.stack.length > 1) {
+      const all = this.stack.splice(0);
+      this.stack.push(all.reduce((a, b) => this.merge(a, b)));
+    }
+  }
+
+  /** Partials held now (for tests: 1 once collapsed). */
+  get depth(): number {
+    return this.stack.length;
+  }
+
   /** Parts pushed so far. */
   get parts(): number {
     return this.stack.reduce((n, e) => n + e.size, 0);

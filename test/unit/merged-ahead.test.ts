@@ -36,6 +36,17 @@ describe('parts merged ahead of the reduce', () => {
     expect(ahead.size).toBe(0);
   });
 
+  it("the day's last part also collapses the stack to one merged partial", async () => {
+    const ahead = new MergeAhead();
+    for (let n = PARTS; n >= 1; n--) ahead.add(RUN, n, wire[n - 1]!, PARTS);
+    const got = await ahead.take(RUN);
+    expect(got?.stack.depth).toBe(1);
+    expect(finalizeAll(got!.stack.take()!)).toEqual(wholeRows);
+    const partial = new MergeAhead();
+    for (let n = 1; n < PARTS; n++) partial.add(RUN, n, wire[n - 1]!, PARTS);
+    expect((await partial.take(RUN))?.stack.depth).toBeGreaterThan(1); // 5 parts: sizes 4 + 1
+  });
+
   it('a part merged twice is refused by the stack (the dedupe above is what keeps it out)', () => {
     const stack = new PartialStack();
     stack.push(partialFromJson(wire[0]!));
