@@ -55,19 +55,19 @@ export type ThreadCodeFn = (entry: string) => Promise<string>;
 const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 /**
  * How far (percent of its live size) a heap grows before V8 starts the next full collection,
- * while the pool maps. A part's accumulators outlive two scavenges and are promoted, then die
- * with the part; with V8's own factor on a map thread's ~10 MB live set each thread ran a
- * mark-compact about once a part (~55 over a 300k-status day), and their concurrent marking on
- * V8's helper threads was a third of the worker's CPU. At 5× the live size (under the 64 MB cap)
- * it runs a fraction as many: bench:mapreduce, A/B interleaved on the same tree, V8's helper
- * threads 4.1-4.7 → 3.0-3.3 CPU-s over the 300k-status map (the map threads' own CPU, and so the
- * wall time, moved with the machine's noise more than with the flag).
+ * while the pool maps; 0 (the default) leaves V8's own factor. A part's accumulators outlive two
+ * scavenges and are promoted, then die with the part; with V8's own factor on a map thread's
+ * ~10 MB live set each thread runs a mark-compact about once a part (~55 over a 300k-status day),
+ * whose concurrent marking on V8's helper threads is a third of the worker's CPU. At 400 (5× the
+ * live size, under the 64 MB cap) bench:mapreduce, A/B interleaved on one tree, measured V8's
+ * helper threads 4.1-4.7 → 3.0-3.3 CPU-s over the 300k-status map (the wall time moved with the
+ * machine's noise more than with it), and the 1M-status day's peak RSS 500-529 MB against
+ * 483-495 MB without: over the 512 MB budget too often to be the default.
  * The flag is process-wide and V8 reads it at every collection, so the pool sets it only while
- * it has parts in hand and gives V8 back its own factor (0) after: the reduce that follows on
- * the main thread then grows its heap as before (the 1M-status day's peak RSS is the limit).
+ * it has parts in hand and gives V8 back its own factor after.
  */
-export const MAP_HEAP_GROWING_PERCENT = 400;
-/** The percent in force: MASTOFLOW_MAP_HEAP_GROWTH overrides it (0 leaves V8's own factor, for a tight memory budget). */
+export const MAP_HEAP_GROWING_PERCENT = 0;
+/** The percent in force: MASTOFLOW_MAP_HEAP_GROWTH overrides it (e.g. 400 where a worker has memory to spare). */
 export function mapHeapGrowingPercent(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.MASTOFLOW_MAP_HEAP_GROWTH;
   if (raw === undefined || raw === '') return MAP_HEAP_GROWING_PERCENT;
@@ -81,6 +81,7 @@ export function mapHeapGrowingPercent(env: NodeJS.ProcessEnv = process.env): num
 let heapGrowing: boolean | undefined;
 function growHeapsFurtherBetweenCollections(on: boolean): void {
   if (heapGrowing === on) return;
+  if (on && mapHeapGrowingPercent() === 0) return;
   v8.setFlagsFromString(`--heap-growing-percent=${on ? mapHeapGrowingPercent() : 0}`);
   // This thread's heap grew by the same factor while the pool mapped, and keeps that limit until
   // its next full collection: the garbage it let pile up would stay through the reduce that
