@@ -196,7 +196,10 @@ export function createAggregateActivities(deps: ActivityDeps) {
       const partsOfDay = (p: { instance: string; day: string }): number =>
         groups.find((g) => g.instance === p.instance && g.day === p.day)?.parts ?? 0;
       return {
-        parts: numbered.parts.map((p) => ({ ...p, dayParts: partsOfDay(p), label: mapPartLabel(p, partsOfDay(p)) })),
+        parts: numbered.parts.map((p) => {
+          const dayParts = partsOfDay(p);
+          return { ...p, dayParts, label: mapPartLabel(p, dayParts) };
+        }),
         groups: groups.map((g) => ({ ...g, earlierInRun: earlierInRun(groups, g), label: reduceGroupLabel(g) })),
       };
     }),

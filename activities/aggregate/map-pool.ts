@@ -79,10 +79,9 @@ export function mapHeapGrowingPercent(env: NodeJS.ProcessEnv = process.env): num
   return n;
 }
 let heapGrowing: boolean | undefined;
-function growHeapsFurtherBetweenCollections(on: boolean): void {
-  if (heapGrowing === on) return;
-  if (on && mapHeapGrowingPercent() === 0) return;
-  v8.setFlagsFromString(`--heap-growing-percent=${on ? mapHeapGrowingPercent() : 0}`);
+function growHeapsFurtherBetweenCollections(on: boolean, percent: number): void {
+  if (heapGrowing === on || percent === 0) return;
+  v8.setFlagsFromString(`--heap-growing-percent=${on ? percent : 0}`);
   // This thread's heap grew by the same factor while the pool mapped, and keeps that limit until
   // its next full collection: the garbage it let pile up would stay through the reduce that
   // follows (the 1M-status day's peak RSS came out ~30 MB higher). Collected now, while the
@@ -97,6 +96,8 @@ export class MapThreadPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
+  /** Read once: a bad MASTOFLOW_MAP_HEAP_GROWTH fails the first part, not a thread message later. */
+  private readonly heapGrowthPercent = mapHeapGrowingPercent();
 
   constructor(
     readonly size: number,
@@ -127,7 +128,7 @@ export class MapThreadPool {
     const slots = this.slots.splice(0);
     for (const s of slots) clearTimeout(s.idle);
     for (const p of this.queue.splice(0)) p.reject(new Error('map thread pool closed'));
-    growHeapsFurtherBetweenCollections(false);
+    growHeapsFurtherBetweenCollections(false, this.heapGrowthPercent);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -147,7 +148,7 @@ export class MapThreadPool {
       if (!slot) return;
       const job = this.queue.shift()!;
       clearTimeout(slot.idle);
-      growHeapsFurtherBetweenCollections(true);
+      growHeapsFurtherBetweenCollections(true, this.heapGrowthPercent);
       slot.jobs.set(job.id, job);
       slot.worker.ref();
       slot.worker.postMessage({ id: job.id, job: job.job, target: job.target } satisfies ThreadRequest);
@@ -164,7 +165,7 @@ export class MapThreadPool {
   /** V8's own heap growth again once no part is in hand (see MAP_HEAP_GROWING_PERCENT). */
   private settleHeapGrowth(): void {
     if (this.queue.length === 0 && this.slots.every((s) => s.jobs.size === 0))
-      growHeapsFurtherBetweenCollections(false);
+      growHeapsFurtherBetweenCollections(false, this.heapGrowthPercent);
   }
 
   /** Threads alive now (for tests). */
