@@ -142,7 +142,7 @@ async function startWorkerProcess(
       env: {
         ...env,
         MASTOFLOW_LOG_LEVEL: env.MASTOFLOW_LOG_LEVEL ?? 'WARN',
-        MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '2',
+        MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -213,6 +213,18 @@ function cpuSeconds(pid: number | string): number {
   }
 }
 
+/** The other threads' CPU by name, largest first, e.g. `node ×5 3.3, tokio-runtime-w ×2 0.2`. */
+function otherThreadsByName(split: ThreadSplit): string {
+  return [...split.restByName]
+    .filter(([, t]) => t.cpu >= 0.05)
+    .sort((a, b) => b[1].cpu - a[1].cpu)
+    .map(([name, t]) => `${name} ×${t.threads} ${t.cpu.toFixed(1)}`)
+    .join(', ');
+}
+
+/** Thread names by thread ID, read once per thread (Linux /proc). */
+const threadNames = new Map<number, string>();
+
 /** CPU-seconds of each thread of a process, by thread ID (Linux /proc; empty elsewhere). */
 function threadCpuSeconds(pid: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -220,6 +232,13 @@ function threadCpuSeconds(pid: number): Map<number, number> {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const cpu = cpuSeconds(`${pid}/task/${tid}`);
       if (Number.isFinite(cpu)) out.set(Number(tid), cpu);
+      if (!threadNames.has(Number(tid))) {
+        try {
+          threadNames.set(Number(tid), readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+        } catch {
+          // the thread is gone
+        }
+      }
     }
   } catch {
     // not Linux, or the process is gone
@@ -395,6 +414,11 @@ interface ThreadSplit {
   main: number;
   born: number[];
   rest: number;
+  /**
+   * The other threads' CPU-s by thread name: V8's platform threads (GC helpers, concurrent
+   * compilation) are named `node`, Temporal core's Rust runtime `tokio-runtime-w`.
+   */
+  restByName: Map<string, { threads: number; cpu: number }>;
 }
 
 /**
@@ -512,12 +536,17 @@ async function runDay(
       const start = at(from).threads;
       const last = new Map<number, number>();
       for (const x of samples) if (x.t <= to) for (const [tid, cpu] of x.threads) last.set(tid, cpu);
-      const split: ThreadSplit = { main: 0, born: [], rest: 0 };
+      const split: ThreadSplit = { main: 0, born: [], rest: 0, restByName: new Map() };
       for (const [tid, cpu] of last) {
         const used = cpu - (start.get(tid) ?? 0);
         if (pids.includes(tid)) split.main += used;
         else if (!start.has(tid) && used > 0.05) split.born.push(used);
-        else split.rest += used;
+        else {
+          split.rest += used;
+          const name = threadNames.get(tid) ?? '?';
+          const had = split.restByName.get(name) ?? { threads: 0, cpu: 0 };
+          split.restByName.set(name, { threads: had.threads + 1, cpu: had.cpu + used });
+        }
       }
       split.born.sort((a, b) => b - a);
       return split;
@@ -859,7 +888,7 @@ async function main(): Promise<void> {
     const p = run.phases;
     console.log('');
     console.log(
-      `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'} as in the worker image)`,
+      `map/reduce benchmark (${os.cpus().length} cores; Temporal dev server in memory, MinIO, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} with MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '1'} as in the worker image)`,
     );
     console.log('');
     console.log(
@@ -890,7 +919,7 @@ async function main(): Promise<void> {
     );
     const split = run.threadSplit(run.phases.map.start, run.phases.map.end);
     console.log(
-      `    (worker ${mapCpu.toFixed(1)} CPU-s: map threads ${split.born.map((c) => c.toFixed(1)).join(' + ')}, main thread ${split.main.toFixed(1)}, other threads ${split.rest.toFixed(1)};` +
+      `    (worker ${mapCpu.toFixed(1)} CPU-s: map threads ${split.born.map((c) => c.toFixed(1)).join(' + ')}, main thread ${split.main.toFixed(1)}, other threads ${split.rest.toFixed(1)} (${otherThreadsByName(split)});` +
         ` MinIO ${mapMinioCpu.toFixed(1)} CPU-s serving the segments of ${int(day.pages)} pages during the map)`,
     );
     console.log('    (the DAG maps every family, VADER sentiment included; DuckDB computes all but sentiment)');
