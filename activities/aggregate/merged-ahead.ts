@@ -19,6 +19,19 @@ import { PartialStack } from './partial-stack';
  * a larger day is left to the reduce alone, so the 1M-status day's peak RSS stays within 512 MB.
  */
 export const MERGE_AHEAD_BUDGET_CHARS = 40_000_000;
+/**
+ * Pages a day may have (as planned: its parts × pages per part) and still be merged ahead. Beyond
+ * it the merge is not started at all rather than dropped at the budget: the stack held at the
+ * drop grows with the day's distinct accounts, and with four-segment parts a 1M-status day
+ * (25,000 pages) reached the budget late, at 536 MB peak RSS during the map against 486 MB
+ * without the merge ahead. A 300k-status day is 7,500 pages.
+ */
+export const MERGE_AHEAD_MAX_DAY_PAGES = 10_000;
+
+/** Whether a day of this many planned parts, of `pagesPerPart` pages each, is merged ahead. */
+export function mergesAhead(dayParts: number | undefined, pagesPerPart: number): boolean {
+  return dayParts !== undefined && dayParts * pagesPerPart <= MERGE_AHEAD_MAX_DAY_PAGES;
+}
 /** Days held at once (a backfill maps several); the oldest is dropped past this. */
 const MAX_DAYS = 3;
 /**

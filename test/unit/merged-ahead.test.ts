@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MergeAhead } from '../../activities/aggregate/merged-ahead';
+import { MERGE_AHEAD_MAX_DAY_PAGES, MergeAhead, mergesAhead } from '../../activities/aggregate/merged-ahead';
 import { PartialStack } from '../../activities/aggregate/partial-stack';
 import { finalizeAll, mapStatuses, PartialOverlapError, partialFromJson, partialToJson } from '../../domain/metrics';
 import { dataInterval } from '../../domain/logical-date';
@@ -89,5 +89,13 @@ describe('parts merged ahead of the reduce', () => {
     expect(ahead.size).toBe(3);
     expect(await ahead.take(MergeAhead.dayKey('run-1', 'a.example', '2026-05-01'))).toBeUndefined();
     expect((await ahead.take(MergeAhead.dayKey('run-1', 'a.example', '2026-05-04')))?.parts.size).toBe(1);
+  });
+
+  it('is only started for days small enough to hold (a large day is left to the reduce)', () => {
+    expect(mergesAhead(32, 240)).toBe(true); // a 300k-status day: 7,680 pages planned
+    expect(mergesAhead(105, 240)).toBe(false); // a 1M-status day
+    expect(mergesAhead(MERGE_AHEAD_MAX_DAY_PAGES / 240, 240)).toBe(true);
+    expect(mergesAhead(Math.floor(MERGE_AHEAD_MAX_DAY_PAGES / 240) + 1, 240)).toBe(false);
+    expect(mergesAhead(undefined, 240)).toBe(false); // a plan item from before parts carried their day's count
   });
 });
