@@ -101,9 +101,12 @@ const PARTS_READ_AHEAD = 6;
  */
 export type PlannedPart = MapPart & { sourceDay: string; segments?: SegmentEntry[] };
 
+/** A map fan-out item: the part, its number, and how many parts its day has (merged-ahead.ts). */
+type MapItem = PlannedPart & { part: number; dayParts?: number };
+
 /** The map and reduce fan-outs' lists; each item labelled for the Temporal UI (runDag strips the label). */
 export interface AggregatePlan {
-  parts: Array<PlannedPart & { part: number; dayParts?: number } & ItemLabel>;
+  parts: Array<MapItem & ItemLabel>;
   groups: Array<ReduceGroup & { earlierInRun: RunDay[] } & ItemLabel>;
 }
 
@@ -215,7 +218,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
 
     /** Map one part: read its pages, validate, fold into every metric family, write the partial. */
     mastodonMapPart: taskActivity(async (ctx) => {
-      const part = itemOf<PlannedPart & { part: number; dayParts?: number }>(ctx, 'a map part');
+      const part = itemOf<MapItem>(ctx, 'a map part');
       let pages: PageRead[];
       if (part.segments) {
         const keys = Array.from({ length: part.toPage - part.fromPage + 1 }, (_, i) => {

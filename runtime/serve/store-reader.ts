@@ -193,10 +193,13 @@ export class StoreReader {
     await lease.closed;
   }
 
-  /** The write-intent flag, looked at most every 20 ms (a stat per request would do, but why). */
-  private writerWaiting(): boolean {
+  /**
+   * The write-intent flag, looked at most every 20 ms (a stat per request would do, but why);
+   * `fresh` looks now whatever the memo holds.
+   */
+  private writerWaiting(fresh = false): boolean {
     const now = Date.now();
-    if (now - this.intentCheckedAt >= 20) {
+    if (fresh || now - this.intentCheckedAt >= 20) {
       this.intentSeen = writerWaiting(this.file, now);
       this.intentCheckedAt = now;
     }
@@ -256,8 +259,7 @@ export class StoreReader {
       // and this reader waits, or finds the reader noted and waits for it to let go. With the
       // 20 ms memo or the note made only once opened, both could open the file together, and the
       // reader read a page the writer was writing ("Could not read enough bytes", answered 500).
-      this.intentCheckedAt = 0;
-      if (this.writerWaiting()) continue;
+      if (this.writerWaiting(true)) continue;
       this.lease = this.open();
     }
   }
