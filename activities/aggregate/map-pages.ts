@@ -73,6 +73,8 @@ export function pageReads(
 
 /** An object's bytes (undefined when there is no such key). Pages are parsed from bytes: see page-json.ts. */
 export type ReadBytes = (key: string) => Promise<Buffer | undefined>;
+/** Hands back an object's bytes once every page in it is parsed (a map thread reuses them: body-buffers.ts). */
+export type ReleaseBytes = (bytes: Buffer) => void;
 
 /** Where a part's results go, and the storage calls to put them there. */
 export interface MapPartJob extends MapPagesJob {
@@ -83,6 +85,7 @@ export interface MapPartJob extends MapPagesJob {
 }
 export interface PartStore {
   read: ReadBytes;
+  release?: ReleaseBytes;
   put(key: string, body: string, contentType: string): Promise<void>;
   del(key: string): Promise<void>;
 }
@@ -109,7 +112,7 @@ export async function mapPartToStore(
   onProgress?: (pagesDone: number) => void,
   turn?: MapTurn,
 ): Promise<MapPartSummary> {
-  const work = () => mapPages(job, store.read, onProgress);
+  const work = () => mapPages(job, store.read, onProgress, store.release);
   const out = await (turn ? turn(work) : work());
   const stored = performance.now();
   if (out.bad.length > 0) await store.put(job.quarantineKey, `${out.bad.join('\n')}\n`, 'application/x-ndjson');
@@ -163,6 +166,7 @@ export async function mapPages(
   job: MapPagesJob,
   read: ReadBytes,
   onProgress?: (pagesDone: number) => void,
+  release?: ReleaseBytes,
 ): Promise<MapPagesOutput> {
   const mapper = createStatusMapper({
     windowStartMs: job.windowStartMs,
@@ -180,6 +184,9 @@ export async function mapPages(
   const timings: MapPartTimings = { waitMs: 0, parseMs: 0, foldMs: 0, sealMs: 0 };
   const take = async (key: string): Promise<{ key: string; bytes: Buffer; segment?: SegmentLines }> => {
     if (current?.key === key) return current;
+    // Every page of the previous object is parsed into strings by now: its bytes can be reused.
+    if (current) release?.(current.bytes);
+    current = undefined;
     while (next < objects.length && inflight.length < limit) inflight.push(read(objects[next++]!));
     const waited = performance.now();
     const bytes = await inflight.shift()!;
@@ -188,37 +195,44 @@ export async function mapPages(
     current = { key, bytes };
     return current;
   };
-  for (let i = 0; i < job.pages.length; i++) {
-    const page = job.pages[i]!;
-    let bytes: Buffer | undefined;
-    if (page.segment) {
-      const obj = await take(page.segment.key);
-      obj.segment ??= new SegmentLines(obj.bytes);
-      bytes = obj.segment.line(page.segment.line);
-      if (bytes === undefined) throw new MissingPageError(`${page.segment.key} line ${page.segment.line + 1}`);
-    } else {
-      bytes = (await take(page.key)).bytes;
-    }
-    let parsed: ReturnType<typeof parsePageBytes>;
-    const parsing = performance.now();
-    try {
-      parsed = parsePageBytes(bytes);
-      timings.parseMs += performance.now() - parsing;
-    } catch (err) {
-      // A page that is not JSON at all is kept aside whole, with the reason.
-      bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
-      continue;
-    }
-    if (!Array.isArray(parsed.value)) {
-      bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
-      continue;
-    }
-    const folding = performance.now();
-    mapper.add(erased ? withoutErased(parsed.value, erased) : (parsed.value as unknown[]), page.key, parsed.decoder);
-    timings.foldMs += performance.now() - folding;
-    onProgress?.(i + 1);
+  try {
+    await mapEach();
+  } finally {
+    if (current) release?.(current.bytes);
+    current = undefined;
   }
-  current = undefined;
+  async function mapEach(): Promise<void> {
+    for (let i = 0; i < job.pages.length; i++) {
+      const page = job.pages[i]!;
+      let bytes: Buffer | undefined;
+      if (page.segment) {
+        const obj = await take(page.segment.key);
+        obj.segment ??= new SegmentLines(obj.bytes);
+        bytes = obj.segment.line(page.segment.line);
+        if (bytes === undefined) throw new MissingPageError(`${page.segment.key} line ${page.segment.line + 1}`);
+      } else {
+        bytes = (await take(page.key)).bytes;
+      }
+      let parsed: ReturnType<typeof parsePageBytes>;
+      const parsing = performance.now();
+      try {
+        parsed = parsePageBytes(bytes);
+        timings.parseMs += performance.now() - parsing;
+      } catch (err) {
+        // A page that is not JSON at all is kept aside whole, with the reason.
+        bad.push(JSON.stringify({ ref: page.key, reason: `page is not valid JSON: ${(err as Error).message}` }));
+        continue;
+      }
+      if (!Array.isArray(parsed.value)) {
+        bad.push(JSON.stringify({ ref: page.key, reason: 'page body is not an array of statuses' }));
+        continue;
+      }
+      const folding = performance.now();
+      mapper.add(erased ? withoutErased(parsed.value, erased) : (parsed.value as unknown[]), page.key, parsed.decoder);
+      timings.foldMs += performance.now() - folding;
+      onProgress?.(i + 1);
+    }
+  }
   const sealing = performance.now();
   const { partial, quarantined } = mapper.finish();
   // Nothing is dropped silently: each bad record goes aside with its reason. Its page is read

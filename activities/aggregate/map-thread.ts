@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { BodyBuffers } from '../store/body-buffers';
 import { createS3LightClient, type S3LightClient, type S3ReadTarget } from '../store/s3-light-client';
 import { mapPartToStore, MissingPageError, objectsToRead, type MapPartJob, type MapPagesOutput } from './map-pages';
 import type { ThreadReply, ThreadRequest } from './map-pool';
@@ -11,13 +12,20 @@ import type { ThreadReply, ThreadRequest } from './map-pool';
 const port = parentPort;
 if (!port) throw new Error('map-thread.ts must run as a worker thread (see map-pool.ts)');
 
+/**
+ * The thread's segment buffers, filled again by each segment read (see body-buffers.ts): at most
+ * three are in use at once, the segment being mapped, the next one of its part and the next
+ * part's first.
+ */
+const bodies = new BodyBuffers(3);
+
 /** Clients by target (parts of one worker share one); the oldest is closed past a few. */
 const clients = new Map<string, S3LightClient>();
 function clientFor(target: S3ReadTarget): S3LightClient {
   const id = JSON.stringify([target.endpoint, target.region, target.bucket, target.forcePathStyle, target.credentials]);
   let s3 = clients.get(id);
   if (!s3) {
-    s3 = createS3LightClient(target);
+    s3 = createS3LightClient(target, { bodies });
     clients.set(id, s3);
     // More targets than parts a thread holds at once: the oldest is no longer in use.
     if (clients.size > 4) {
@@ -58,6 +66,7 @@ async function run(id: number, job: MapPartJob, target: S3ReadTarget): Promise<v
     };
     const store = {
       read,
+      release: (bytes: Buffer) => bodies.giveBack(bytes),
       put: (k: string, body: string, type: string) => s3.putText(k, body, type),
       del: (k: string) => s3.deleteKey(k),
     };

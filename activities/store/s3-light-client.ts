@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import type { BodyBuffers } from './body-buffers';
+import { RawHttpGetter } from './raw-http-get';
 
 // Minimal S3 GET / PUT / DELETE over keep-alive HTTP, signed with SigV4 by hand, for the map
 // worker threads only. Measured on the map benchmark, the AWS SDK spends ~2.5 ms of CPU per
@@ -45,7 +47,10 @@ const sha256Hex = (data: string): string => createHash('sha256').update(data, 'u
 export interface S3LightClient {
   /** The object's text, or undefined when there is no such key. */
   getText(key: string): Promise<string | undefined>;
-  /** The object's bytes, or undefined when there is no such key. */
+  /**
+   * The object's bytes, or undefined when there is no such key. With `bodies` (see
+   * createS3LightClient), a large body may be a lent buffer: hand it to `bodies.giveBack` when done.
+   */
   getBytes(key: string): Promise<Buffer | undefined>;
   putText(key: string, body: string, contentType: string): Promise<void>;
   /** Deletes the key (absent is fine, as in S3). */
@@ -63,8 +68,15 @@ class BodyCollector {
   private buffer: Buffer | undefined;
   private used = 0;
   private chunks: Buffer[] = [];
-  constructor(length: number) {
-    if (Number.isSafeInteger(length) && length > 0) this.buffer = Buffer.allocUnsafeSlow(length);
+  /** The lent buffer, when `buffer` is one (given back if the body outgrows it). */
+  private lent: Buffer | undefined;
+  constructor(
+    length: number,
+    private readonly bodies?: BodyBuffers,
+  ) {
+    this.lent = bodies?.lend(length);
+    this.buffer = this.lent;
+    if (!this.buffer && Number.isSafeInteger(length) && length > 0) this.buffer = Buffer.allocUnsafeSlow(length);
   }
   add(chunk: Buffer): void {
     if (this.buffer && this.used + chunk.length <= this.buffer.length) {
@@ -80,12 +92,29 @@ class BodyCollector {
     this.chunks.push(chunk);
   }
   bytes(): Buffer {
-    if (this.buffer) return this.used === this.buffer.length ? this.buffer : this.buffer.subarray(0, this.used);
-    return Buffer.concat(this.chunks);
+    if (this.buffer) {
+      if (this.used === this.buffer.length) return this.buffer;
+      const short = this.buffer.subarray(0, this.used);
+      if (this.lent) this.bodies?.lendAs(this.lent, short);
+      return short;
+    }
+    const whole = Buffer.concat(this.chunks);
+    // What was copied into a lent buffer is in `whole` now.
+    if (this.lent) this.bodies?.giveBack(this.lent);
+    return whole;
   }
 }
 
-export function createS3LightClient(target: S3ReadTarget): S3LightClient {
+export interface S3LightOptions {
+  /**
+   * Buffers to reuse for large GET bodies (a map thread's segments: see body-buffers.ts). With
+   * them, GETs from a plain-http endpoint go through raw-http-get.ts, which reads sockets into
+   * one reused buffer too.
+   */
+  bodies?: BodyBuffers;
+}
+
+export function createS3LightClient(target: S3ReadTarget, options: S3LightOptions = {}): S3LightClient {
   const base = new URL(target.endpoint ?? `https://s3.${target.region}.amazonaws.com`);
   const pathStyle = target.forcePathStyle;
   const host = pathStyle ? base.host : `${target.bucket}.${base.host}`;
@@ -94,6 +123,10 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   const agent = secure
     ? new https.Agent({ keepAlive: true, maxSockets: 16 })
     : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const raw =
+    options.bodies && !secure
+      ? new RawHttpGetter(base.hostname.replace(/^\[(.*)\]$/, '$1'), Number(base.port || 80), options.bodies)
+      : undefined;
   const { accessKeyId, secretAccessKey, sessionToken } = target.credentials;
   let keyDate = '';
   let signingKey: Buffer = Buffer.alloc(0);
@@ -124,6 +157,8 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     return headers;
   }
 
+  const pathOf = (key: string): string => `${prefix}/${key.split('/').map(encodeSegment).join('/')}`;
+
   /** One signed request; resolves with the status and body. */
   function request(
     method: string,
@@ -131,7 +166,7 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     body?: Buffer,
     contentType?: string,
   ): Promise<{ status: number; body: Buffer; readonly text: string }> {
-    const path = `${prefix}/${key.split('/').map(encodeSegment).join('/')}`;
+    const path = pathOf(key);
     const payloadHash = body ? createHash('sha256').update(body).digest('hex') : EMPTY_SHA256;
     const headers = sign(method, path, payloadHash);
     if (body) {
@@ -150,7 +185,8 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
           agent,
         },
         (res) => {
-          const body = new BodyCollector(Number(res.headers['content-length']));
+          const reuse = method === 'GET' && res.statusCode === 200 ? options.bodies : undefined;
+          const body = new BodyCollector(Number(res.headers['content-length']), reuse);
           res.on('data', (c: Buffer) => body.add(c));
           res.on('error', reject);
           res.on('end', () => {
@@ -182,6 +218,12 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
   }
 
   async function getBytes(key: string): Promise<Buffer | undefined> {
+    if (raw) {
+      const path = pathOf(key);
+      const found = await raw.get(path, sign('GET', path, EMPTY_SHA256));
+      if (found) return found;
+      // Not a plain 200 (a missing key, an error, an odd answer): asked again, read in full below.
+    }
     const r = await request('GET', key);
     if (r.status === 200) return r.body;
     if (r.status === 404 && /<Code>NoSuchKey<\/Code>/.test(r.text)) return undefined;
@@ -202,5 +244,9 @@ export function createS3LightClient(target: S3ReadTarget): S3LightClient {
     if (r.status !== 204 && r.status !== 200) throw failure('DELETE', key, r);
   }
 
-  return { getText, getBytes, putText, deleteKey, close: () => agent.destroy() };
+  const close = (): void => {
+    raw?.close();
+    agent.destroy();
+  };
+  return { getText, getBytes, putText, deleteKey, close };
 }

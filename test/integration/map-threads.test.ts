@@ -11,6 +11,7 @@ import { MapThreadPool, mapHeapGrowthInForce } from '../../activities/aggregate/
 import { getBytes, getText } from '../../activities/aggregate/s3-json';
 import { SegmentWriter } from '../../activities/mastodon/raw-segments';
 import type { SegmentEntry } from '../../activities/mastodon/manifest';
+import { BodyBuffers } from '../../activities/store/body-buffers';
 import { createS3LightClient, S3RequestError, type S3ReadTarget } from '../../activities/store/s3-light-client';
 import { dataInterval } from '../../domain/logical-date';
 import { rawPageKey } from '../../domain/keys';
@@ -109,10 +110,28 @@ describe('map worker threads over MinIO', () => {
     } finally {
       light.close();
     }
-    const wrong = createS3LightClient({
-      ...target,
-      credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' },
-    });
+    // As a map thread makes it: GETs through raw-http-get.ts into reused bodies, the rest as above.
+    const bodies = new BodyBuffers();
+    const threadLike = createS3LightClient(target, { bodies });
+    try {
+      const bigKey = 'raw/v1/big-segment.ndjson';
+      const big = Buffer.from(`${body}\n`.repeat(60_000), 'utf8');
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: bigKey, Body: big }));
+      const first = await threadLike.getBytes(bigKey);
+      expect(first?.equals(big)).toBe(true);
+      bodies.giveBack(first!);
+      const again = await threadLike.getBytes(bigKey);
+      expect(again?.equals(big)).toBe(true);
+      expect(again?.buffer).toBe(first?.buffer);
+      expect((await threadLike.getBytes(odd))?.equals(Buffer.from(body, 'utf8'))).toBe(true);
+      expect(await threadLike.getBytes('raw/v1/no-such-object.json')).toBeUndefined();
+    } finally {
+      threadLike.close();
+    }
+    const wrong = createS3LightClient(
+      { ...target, credentials: { ...target.credentials, secretAccessKey: 'not-the-secret' } },
+      { bodies },
+    );
     try {
       const err = await wrong.getText(keys[0]!).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(S3RequestError);
