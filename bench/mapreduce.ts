@@ -2,7 +2,7 @@
 //
 //   npm run bench:mapreduce                 (= npx tsx bench/mapreduce.ts)
 //   npx tsx bench/mapreduce.ts [--statuses 300000] [--runs 3] [--rss-statuses 1000000] [--no-micro] [--keep]
-//                              [--workers 2] [--profile-worker <dir>] [--node-args '<flags>']
+//                              [--workers 2] [--map-threads N] [--profile-worker <dir>] [--node-args '<flags>']
 //
 // Starts its own Temporal dev server (in memory) and MinIO on free loopback ports, in a temp dir.
 // 1. Writes a generated day (the simulator's generator, seed 1) of --statuses statuses into MinIO
@@ -81,6 +81,8 @@ const RUNS = Math.max(1, option('runs', 3));
 /** Worker processes on the same queues (2: compare with one process of as many threads in all). */
 const WORKERS = Math.max(1, option('workers', 1));
 const RSS_STATUSES = option('rss-statuses', 1_000_000);
+/** --map-threads N: the worker's map threads (config worker.mapThreads; default: one per core, split between --workers). */
+const MAP_THREADS = process.argv.includes('--map-threads') ? option('map-threads', 0) : undefined;
 const MICRO = !process.argv.includes('--no-micro');
 const KEEP = process.argv.includes('--keep');
 /** --node-args '<flags>': node/V8 flags for the worker processes (e.g. '--trace-gc', '--single-threaded-gc'). */
@@ -769,7 +771,11 @@ async function main(): Promise<void> {
 
   const rawConfig = {
     // Several worker processes share the cores: each gets its part of the map threads.
-    ...(WORKERS > 1 ? { worker: { mapThreads: Math.max(1, Math.floor(os.availableParallelism() / WORKERS)) } } : {}),
+    ...(MAP_THREADS !== undefined
+      ? { worker: { mapThreads: MAP_THREADS } }
+      : WORKERS > 1
+        ? { worker: { mapThreads: Math.max(1, Math.floor(os.availableParallelism() / WORKERS)) } }
+        : {}),
     // Timeline sources off: the run aggregates the pages written below (see the header). One
     // source stays on (instance info, one request to a small simulated instance) because runDag
     // skips everything downstream of a fetch fan-out over no items.

@@ -350,15 +350,18 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
   return {
     mastodonLoad: taskActivity(async (ctx: TaskContext<MastodonDailyParams>) => {
       const g = itemOf<ReduceGroup>(ctx, 'a reduce group');
+      const clock = stageClock();
       const rowsKey = reducedRowsKey(ctx.dagId, g.day, g.instance);
       const rows = await getJson<KvRow[]>(deps.s3, deps.bucket, rowsKey);
       if (!rows)
         throw ApplicationFailure.nonRetryable(`reduced rows ${rowsKey} are missing`, FAILURE_TYPES.missingObject);
+      clock.lap(`read ${rows.length} rows`);
       const part = { instance: g.instance, day: g.day, runId: ctx.runId };
       const loaded = await withTransaction(deps.duckdbPath, async (conn) => {
         await ensureMetricsSchema(conn);
         await ensureLoadLogSchema(conn);
         const replaced = await replacePartition(conn, { ...part, rows });
+        clock.lap('replace partition');
         // Accounts seen opted out today leave the account-level rows of earlier days.
         const optedOut = await getJson<string[]>(deps.s3, deps.bucket, reducedOptOutsKey(ctx.dagId, g.day, g.instance));
         const optOuts = await dropOptedOutRows(conn, {
@@ -367,6 +370,7 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
           keys: optedOut ?? [],
           localDomains: localDomains(deps.config, g.instance),
         });
+        clock.lap('drop opted-out rows');
         const labels = await replaceLabels(conn, { ...part, labels: labelsOf(rows) });
         // What the finality rule (domain/day-finality.ts) needs: which run loaded the day, when.
         await recordLoad(
@@ -376,11 +380,14 @@ export function createAggregateStoreActivities(deps: ActivityDeps) {
         );
         return { ...replaced, labels, optOuts };
       });
+      clock.lap('labels, load log, commit');
       // Earlier days that lost an opted-out account's rows: their Parquet results follow.
       for (const day of loaded.optOuts.days) await rewriteDayParquet(deps, { instance: g.instance, day });
       const parquet = await withConnection(deps.duckdbPath, (conn) =>
         exportPartitionParquet(conn, deps.s3, deps.bucket, { instance: g.instance, day: g.day }),
       );
+      clock.lap(`Parquet (${parquet.length} objects)`);
+      log.info(`load ${g.instance} ${g.day}: ${clock.summary()}`);
       const { optOuts, ...counts } = loaded;
       return {
         instance: g.instance,

@@ -18,23 +18,18 @@ export async function dropOptedOutRows(
   const days = new Set<string>();
   const keys = new Set(p.keys);
   let deleted = 0;
-  // One statement per 500 keys (not one per key: each DELETE scans the table).
+  // One statement for all keys, passed as one JSON list: a DELETE per key scans the table each
+  // time, and an IN list of bound parameters costs DuckDB ~20 ms per 500 to plan (285 ms for the
+  // bench day's opted-out accounts, against 25 ms this way).
   const metrics = ACCOUNT_KEYED_METRICS.map((m) => `'${m.replace(/'/g, "''")}'`).join(', ');
-  const all = [...keys];
-  for (let i = 0; i < all.length; i += 500) {
-    const chunk = all.slice(i, i + 500);
-    const where = `instance = $1 AND day < $2::DATE AND metric IN (${metrics}) AND key IN (${chunk.map((_, j) => `$${j + 3}`).join(', ')})`;
-    const params = [p.instance, p.day, ...chunk];
-    const gone = (
-      await conn.runAndReadAll(
-        `DELETE FROM ${METRICS_TABLE} WHERE ${where} RETURNING strftime(day, '%Y-%m-%d')`,
-        params,
-      )
-    ).getRows();
-    deleted += gone.length;
-    for (const r of gone) days.add(String(r[0]));
-    await conn.run(`DELETE FROM ${LABELS_TABLE} WHERE ${where}`, params);
-  }
+  const where = `instance = $1 AND day < $2::DATE AND metric IN (${metrics}) AND key IN (SELECT unnest(CAST($3 AS JSON)::VARCHAR[]))`;
+  const params = [p.instance, p.day, JSON.stringify([...keys])];
+  const gone = (
+    await conn.runAndReadAll(`DELETE FROM ${METRICS_TABLE} WHERE ${where} RETURNING strftime(day, '%Y-%m-%d')`, params)
+  ).getRows();
+  deleted += gone.length;
+  for (const r of gone) days.add(String(r[0]));
+  await conn.run(`DELETE FROM ${LABELS_TABLE} WHERE ${where}`, params);
   // Single toots keyed by status ID: their URL label names the author (not in pseudonymised mode,
   // where keys are `anon:…` and URLs are not compared).
   const labelled = (

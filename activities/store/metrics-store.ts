@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dateValue, type DuckDBConnection } from '@duckdb/node-api';
 import { resultsParquetKey } from '../../domain/keys';
+import { mapLimit } from '../../domain/map-limit';
 import { METRIC_VIEWS } from './metric-views';
 
 // The key-value column store: one row per (metric, instance, day, key), as an HBase-style row key
@@ -67,6 +68,8 @@ export async function replacePartition(
   return { deleted: Number(del.rowsChanged), inserted: p.rows.length };
 }
 
+const PARQUET_PUTS_IN_FLIGHT = 8;
+
 /** Write the partition as Parquet, one object per metric under results/, for engines past one machine. */
 export async function exportPartitionParquet(
   conn: DuckDBConnection,
@@ -84,16 +87,20 @@ export async function exportPartitionParquet(
     )
       .getRows()
       .map((r) => String(r[0]));
-    const keys: string[] = [];
+    // The files are written one after another (one connection), then PUT a few at a time: one
+    // by one, the bench day's 32 PUTs took ~280 ms of the load's ~830 ms.
+    const files: { key: string; file: string }[] = [];
     for (const metric of metrics) {
-      const file = path.join(dir, `${keys.length}.parquet`);
+      const file = path.join(dir, `${files.length}.parquet`);
       await conn.run(
         `COPY (SELECT metric, instance, day, key, value, run_id FROM ${METRICS_TABLE}
                WHERE instance = $1 AND day = $2::DATE AND metric = $3 ORDER BY key)
          TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`,
         [p.instance, p.day, metric],
       );
-      const key = resultsParquetKey(metric, p.day, p.instance);
+      files.push({ key: resultsParquetKey(metric, p.day, p.instance), file });
+    }
+    const keys = await mapLimit(files, PARQUET_PUTS_IN_FLIGHT, async ({ key, file }) => {
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -102,8 +109,8 @@ export async function exportPartitionParquet(
           ContentType: 'application/vnd.apache.parquet',
         }),
       );
-      keys.push(key);
-    }
+      return key;
+    });
     return keys;
   } finally {
     rmSync(dir, { recursive: true, force: true });

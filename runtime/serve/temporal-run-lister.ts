@@ -5,6 +5,7 @@ import { listDagRuns } from '../dag-client';
 import { type RunDagSummary, type TaskRunInfo, type TaskStatesView, taskStatesQuery } from '../../workflows/contracts';
 import type { DagRunView, RunLister, TaskStateView } from './run-lister';
 import { RunsUnavailableError } from './run-lister';
+import { mapLimit } from '../../domain/map-limit';
 
 // RunLister over the Temporal client: runs from visibility (runtime/dag-client.ts, the index
 // `mastoflow status` reads), task states from each run itself: a finished run's result (or its
@@ -56,19 +57,6 @@ async function taskStates(client: Client, run: DayRunRecord): Promise<Record<str
     // A run whose history is gone (retention) or whose query failed: its states are unknown.
   }
   return null;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export function createTemporalRunLister(opts: {
