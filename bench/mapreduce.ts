@@ -38,9 +38,12 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Worker } from 'node:worker_threads';
 import { PAGES_PER_PART } from '../activities/aggregate/activities';
+import { MAP_THREAD_LIMITS } from '../activities/aggregate/map-pool';
 import { parsePageBytes } from '../activities/aggregate/page-json';
-import { createStatusMapper, partialToJson } from '../domain/metrics';
+import { ensureThreadBundle } from '../runtime/thread-bundle';
+import { loadKernelPages, runKernel } from './map-kernel-loop';
 import { writeManifest, type PageEntry, type SourceManifest } from '../activities/mastodon/manifest';
 import { SegmentWriter } from '../activities/mastodon/raw-segments';
 import { liveTaskStates, startDagRun } from '../runtime/dag-client';
@@ -673,11 +676,12 @@ function decodeParseFloor(files: readonly string[]): { utf8PerS: number; mapWayP
   };
 }
 
+/** Pages the kernel figures run over (the first of the day's local copy). */
+const KERNEL_PAGES = 1200;
+
 /**
- * The map kernel on this run's own statuses, one thread, no I/O: what a map thread does with a
- * part's bytes (parse as parsePageBytes does, validate, fold into every family, sentiment
- * included, one mapper per part of PAGES_PER_PART pages, the partial serialised), over the first
- * 1,200 local pages, median of 3 after a warm-up. Per second on the thread's clock (as
+ * The map kernel on this run's own statuses, one thread, no I/O (bench/map-kernel-loop.ts), over
+ * the first KERNEL_PAGES local pages, median of 3 after a warm-up. Per second on the thread's clock (as
  * bench:map-kernel counts), and per CPU-second of the whole process (V8's GC helper threads
  * included, as the map step's per-worker-CPU-second figure counts them).
  */
@@ -685,29 +689,53 @@ function kernelInRun(
   files: readonly string[],
   windowMs: { windowStartMs: number; windowEndMs: number },
 ): { perS: number; perCpuS: number } {
-  const bufs = files.slice(0, 1200).map((f) => readFileSync(f));
-  const statuses = bufs.reduce((sum, b) => sum + (JSON.parse(b.toString('latin1')) as unknown[]).length, 0);
-  const run = (): void => {
-    for (let i = 0; i < bufs.length; i += PAGES_PER_PART) {
-      const mapper = createStatusMapper({ ...windowMs, idRange: {} });
-      for (const b of bufs.slice(i, i + PAGES_PER_PART)) {
-        const page = parsePageBytes(b);
-        mapper.add(page.value as unknown[], 'page', page.decoder);
-      }
-      partialToJson(mapper.finish().partial);
-    }
-  };
-  run(); // warm-up
+  const { bufs, statuses } = loadKernelPages(files.slice(0, KERNEL_PAGES));
+  const kernelArgs = { ...windowMs, pagesPerPart: PAGES_PER_PART };
+  runKernel(bufs, kernelArgs); // warm-up
   const rounds: Array<{ ms: number; cpuS: number }> = [];
   for (let k = 0; k < 3; k++) {
     const cpu = process.cpuUsage();
     const t = performance.now();
-    run();
+    runKernel(bufs, kernelArgs);
     const used = process.cpuUsage(cpu);
     rounds.push({ ms: performance.now() - t, cpuS: (used.user + used.system) / 1e6 });
   }
   const mid = medianBy(rounds, (r) => r.ms);
   return { perS: statuses / (mid.ms / 1000), perCpuS: statuses / mid.cpuS };
+}
+
+/**
+ * The same kernel in `threads` worker threads with the map pool's heap limits, running their
+ * passes at the same time (each over the same pages): statuses per second per thread, median
+ * of 3 passes. One thread alone shows what the map threads' heap limits cost against
+ * kernelInRun; as many threads as cores shows what running on every core at once costs (shared
+ * caches and memory bandwidth): the floor the map step, whose threads share the cores, works on.
+ */
+async function kernelInThreads(
+  threads: number,
+  files: readonly string[],
+  windowMs: { windowStartMs: number; windowEndMs: number },
+): Promise<number> {
+  const code = (await ensureThreadBundle(path.join(ROOT, 'bench', 'kernel-thread.ts'))).path;
+  const input = { files: files.slice(0, KERNEL_PAGES), ...windowMs, pagesPerPart: PAGES_PER_PART, rounds: 3 };
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(code, { workerData: input, resourceLimits: MAP_THREAD_LIMITS }),
+  );
+  try {
+    const next = (w: Worker) =>
+      new Promise<{ ready?: true; statuses?: number; ms?: number[] }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    await Promise.all(workers.map(next));
+    const done = workers.map(next);
+    for (const w of workers) w.postMessage('go');
+    const results = await Promise.all(done);
+    return median(results.map((r) => r.statuses! / (median(r.ms!) / 1000)));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 async function microFigure(): Promise<string | undefined> {
@@ -889,6 +917,11 @@ async function main(): Promise<void> {
       windowStartMs: window.windowStartMs,
       windowEndMs: window.windowEndMs,
     });
+    const cores = os.availableParallelism();
+    log(`the same kernel in threads with the map pool's heap limits: one alone, then ${cores} at once ...`);
+    const kernelWindow = { windowStartMs: window.windowStartMs, windowEndMs: window.windowEndMs };
+    const threadAlone = await kernelInThreads(1, day.localFiles, kernelWindow);
+    const threadsAtOnce = await kernelInThreads(cores, day.localFiles, kernelWindow);
     const mapPerCpuS = day.statuses / mapCpu;
     const ofKernel = mapPerCpuS / kernel.perS;
     const p = run.phases;
@@ -935,6 +968,10 @@ async function main(): Promise<void> {
     console.log(
       `  map step per worker CPU-s / kernel per thread-second: ${(ofKernel * 100).toFixed(0)} %   goal ≥ ${GOAL_OF_KERNEL * 100} %: ${ofKernel >= GOAL_OF_KERNEL ? 'MET' : 'NOT MET'}` +
         `   (per CPU-s both: ${((mapPerCpuS / kernel.perCpuS) * 100).toFixed(0)} %)`,
+    );
+    console.log(
+      `    the kernel in threads with the map pool's heap limits: one alone ${int(threadAlone)} statuses/s (${((threadAlone / kernel.perS) * 100).toFixed(0)} % of the above); ${cores} at once ${int(threadsAtOnce)}/s per thread (${((threadsAtOnce / kernel.perS) * 100).toFixed(0)} %: every core busy, as in the map step)` +
+        `\n    map step per worker CPU-s / kernel per thread-second with ${cores} threads at once: ${((mapPerCpuS / threadsAtOnce) * 100).toFixed(0)} %`,
     );
     console.log(
       `    floor in this process, one core, ${int(floor.bytesPerStatus)} bytes/status: UTF-8 decode + JSON.parse alone ${int(floor.utf8PerS)} statuses/s;` +

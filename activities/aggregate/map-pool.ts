@@ -52,7 +52,7 @@ export const MAP_THREAD_SOURCE = fileURLToPath(new URL('./map-thread.ts', import
  * the worker runtime bundles it once and caches it on disk, see runtime/thread-bundle.ts).
  */
 export type ThreadCodeFn = (entry: string) => Promise<string>;
-const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+export const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 /**
  * How far (percent of its live size) a heap grows before V8 starts the next full collection,
  * while the pool maps; 0 (the default) leaves V8's own factor. A part's accumulators outlive two
