@@ -28,8 +28,8 @@ export class RawGetError extends Error {
 }
 
 interface Exchange {
-  head: Buffer[];
-  headBytes: number;
+  /** The head's bytes so far, when its end was not in the reads seen yet. */
+  head?: Buffer;
   body?: Buffer;
   got: number;
   keepAlive: boolean;
@@ -109,8 +109,6 @@ export class RawHttpGetter {
   private exchange(conn: Conn, request: string): Promise<Buffer | undefined> {
     return new Promise((resolve, reject) => {
       const ex: Exchange = {
-        head: [],
-        headBytes: 0,
         got: 0,
         seen: 0,
         keepAlive: true,
@@ -155,22 +153,15 @@ export class RawHttpGetter {
     ex.seen += n;
     let data = Buffer.from(buf.buffer, buf.byteOffset, n);
     if (!ex.body) {
-      // Still in the head. Mostly it arrives whole in the first read; else its parts are kept
-      // (copied: the read buffer is filled again by the next read) until its end is seen.
-      let all = data;
-      if (ex.head.length > 0) {
-        ex.head.push(Buffer.from(data));
-        ex.headBytes += n;
-        all = Buffer.concat(ex.head, ex.headBytes);
-      }
+      // Still in the head. Mostly it arrives whole in the first read; else what came so far is
+      // kept (a copy: the read buffer is filled again by the next read) until its end is seen.
+      const all = ex.head ? Buffer.concat([ex.head, data]) : data;
       const end = all.indexOf(HEAD_END);
       if (end < 0) {
-        if (ex.head.length === 0) {
-          ex.head.push(Buffer.from(data));
-          ex.headBytes += n;
-        }
-        if (ex.headBytes > MAX_HEAD) ex.done(undefined);
-        return true;
+        ex.head = all === data ? Buffer.from(data) : all;
+        if (ex.head.length <= MAX_HEAD) return true;
+        ex.done(undefined);
+        return false;
       }
       const head = parseHead(all.toString('latin1', 0, end));
       if (!head) {
@@ -179,7 +170,7 @@ export class RawHttpGetter {
       }
       ex.keepAlive = head.keepAlive;
       ex.body = this.bodies?.lend(head.length) ?? Buffer.allocUnsafeSlow(head.length);
-      ex.head = [];
+      ex.head = undefined;
       data = all.subarray(end + HEAD_END.length);
     }
     const body = ex.body;
