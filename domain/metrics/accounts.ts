@@ -1,7 +1,7 @@
 // Distinct active accounts and toots per account. One entry per acct keeps the distinct count
 // exact across merges; the flags word ORs observations so an account that opted out (or was
 // flagged bot) in any toot of the window is treated so everywhere.
-import { mergeJoin, nearestRank, sortedSlots, topEntries, valueAt } from './records';
+import { joinColumns, nearestRank, orColumns, pick, positive, sortedSlots, sumColumns, topEntries } from './records';
 import { DEFAULT_TOP_K, FLAG_BOT, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): toots and flags (1 opted out, 2 bot) per account. */
@@ -115,17 +115,12 @@ export const accounts: MetricFamily<Acc, AccountsPartial> = {
     acc.flags[s] = (acc.flags[s] as number) | flags;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc.toots[s] ?? 0) > 0);
-    return { accts, toots: slots.map((s) => acc.toots[s] as number), flags: slots.map((s) => acc.flags[s] as number) };
+    const { accts, slots } = sortedSlots(ctx, acc.toots, positive);
+    return { accts, toots: pick(acc.toots, slots), flags: pick(acc.flags, slots) };
   },
   merge(a, b) {
-    const toots: number[] = [];
-    const flags: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      toots.push(valueAt(a.toots, i) + valueAt(b.toots, j));
-      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
-    });
-    return { accts, toots, flags };
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
+    return { accts, toots: sumColumns(pairs, a.toots, b.toots), flags: orColumns(pairs, a.flags, b.flags) };
   },
   finalize(p, ctx) {
     const rows: KvRow[] = [];

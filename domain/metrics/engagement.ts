@@ -1,7 +1,7 @@
 // Top accounts by engagement: favourites + boosts + replies of the account's toots in the
 // window, as counted by the server when the page was fetched (a toot fetched minutes after it
 // was posted has had little time: the number is "engagement so far", consistently so).
-import { mergeJoin, sortedSlots, topEntries, valueAt } from './records';
+import { joinColumns, orColumns, pick, positive, sortedSlots, sumColumns, topEntries } from './records';
 import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): engagement sum, toots, flags (1 = opted out). */
@@ -61,24 +61,22 @@ export const engagement: MetricFamily<Acc, EngagementPartial> = {
     if (f.optedOut) acc.flags[s] = (acc.flags[s] as number) | FLAG_OPTED_OUT;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc.toots[s] ?? 0) > 0);
+    const { accts, slots } = sortedSlots(ctx, acc.toots, positive);
     return {
       accts,
-      engagement: slots.map((s) => acc.engagement[s] as number),
-      toots: slots.map((s) => acc.toots[s] as number),
-      flags: slots.map((s) => acc.flags[s] as number),
+      engagement: pick(acc.engagement, slots),
+      toots: pick(acc.toots, slots),
+      flags: pick(acc.flags, slots),
     };
   },
   merge(a, b) {
-    const engagement: number[] = [];
-    const toots: number[] = [];
-    const flags: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => {
-      engagement.push(valueAt(a.engagement, i) + valueAt(b.engagement, j));
-      toots.push(valueAt(a.toots, i) + valueAt(b.toots, j));
-      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
-    });
-    return { accts, engagement, toots, flags };
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
+    return {
+      accts,
+      engagement: sumColumns(pairs, a.engagement, b.engagement),
+      toots: sumColumns(pairs, a.toots, b.toots),
+      flags: orColumns(pairs, a.flags, b.flags),
+    };
   },
   finalize(p, ctx) {
     const keyOf = ctx.accountKey ?? ((acct: string) => acct);

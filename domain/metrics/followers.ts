@@ -1,7 +1,7 @@
 // Top accounts by followers among the accounts that tooted in the window. followers_count is a
 // snapshot embedded in each toot; the newest snapshot wins, "newest" being the toot with the
 // greatest Snowflake ID (ties: the larger count), which makes the merge order-independent.
-import { compareDecimalIds, mergeJoin, sortedSlots, topEntries, valueAt } from './records';
+import { compareDecimalIds, joinColumns, nonEmpty, orColumns, pick, sortedSlots, topEntries } from './records';
 import { DEFAULT_TOP_K, FLAG_OPTED_OUT, type KvRow, type MetricFamily } from './types';
 
 /** Columns aligned on `accts` (sorted): followers_count, id of the toot it was read from, flags. */
@@ -67,28 +67,29 @@ export const followers: MetricFamily<Acc, FollowersPartial> = {
     if (f.optedOut) acc.flags[s] = (acc.flags[s] as number) | FLAG_OPTED_OUT;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc.fromId[s] ?? '') !== '');
+    const { accts, slots } = sortedSlots(ctx, acc.fromId, nonEmpty);
     return {
       accts,
-      followers: slots.map((s) => acc.followers[s] as number),
-      fromId: slots.map((s) => acc.fromId[s] as string),
-      flags: slots.map((s) => acc.flags[s] as number),
+      followers: pick(acc.followers, slots),
+      fromId: pick(acc.fromId, slots),
+      flags: pick(acc.flags, slots),
     };
   },
   merge(a, b) {
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
     const followersOut: number[] = [];
     const fromId: string[] = [];
-    const flags: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => {
+    for (let k = 0; k < pairs.length; k += 2) {
+      const i = pairs[k] as number;
+      const j = pairs[k + 1] as number;
       const useA =
         j < 0 ||
         (i >= 0 &&
           keepsFirst(a.fromId[i] as string, a.followers[i] as number, b.fromId[j] as string, b.followers[j] as number));
       followersOut.push((useA ? a.followers[i] : b.followers[j]) as number);
       fromId.push((useA ? a.fromId[i] : b.fromId[j]) as string);
-      flags.push(valueAt(a.flags, i) | valueAt(b.flags, j));
-    });
-    return { accts, followers: followersOut, fromId, flags };
+    }
+    return { accts, followers: followersOut, fromId, flags: orColumns(pairs, a.flags, b.flags) };
   },
   finalize(p, ctx) {
     const keyOf = ctx.accountKey ?? ((acct: string) => acct);

@@ -288,24 +288,44 @@ class IdDeduper {
 const SNOWFLAKE_RE = /^[1-9]\d{15,19}$/;
 
 export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
-  const window = windowOf(opts);
-  const names = selectFamilies(opts.families);
-  const families = names.map((n) => FAMILIES[n] as unknown as AnyFamily);
-  const accs = families.map((f) => f.start(opts));
-  const nFamilies = families.length;
-  const counts = emptyCounts();
-  const quarantined: QuarantinedRecord[] = [];
-  const dedup = new IdDeduper();
-  const slots = new Map<string, number>();
-  const accts: string[] = [];
-  const facts = new Facts();
-  const minId = opts.idRange?.minId;
-  const maxId = opts.idRange?.maxId;
-  const startMs = window?.startMs ?? Number.NEGATIVE_INFINITY;
-  const endMs = window?.endMs ?? Number.POSITIVE_INFINITY;
-  let finished = false;
+  return new FoldingMapper(opts);
+}
 
-  function validate(
+/**
+ * The mapper as a class rather than closures made per mapper: a map thread makes one mapper per
+ * part, and V8 drops the optimised code of closures made afresh once none of them lives (see
+ * records.ts), so the per-record loop was compiled again after a full collection between parts.
+ * A method on the prototype is one function per thread, and keeps its optimised code.
+ */
+class FoldingMapper implements StatusMapper {
+  private readonly window: TimeWindow | null;
+  private readonly names: FamilyName[];
+  private readonly families: AnyFamily[];
+  private readonly accs: unknown[];
+  private readonly counts = emptyCounts();
+  private readonly quarantined: QuarantinedRecord[] = [];
+  private readonly dedup = new IdDeduper();
+  private readonly slots = new Map<string, number>();
+  private readonly accts: string[] = [];
+  private readonly facts = new Facts();
+  private readonly minId: string | undefined;
+  private readonly maxId: string | undefined;
+  private readonly startMs: number;
+  private readonly endMs: number;
+  private finished = false;
+
+  constructor(opts: MapOptions) {
+    this.window = windowOf(opts);
+    this.names = selectFamilies(opts.families);
+    this.families = this.names.map((n) => FAMILIES[n] as unknown as AnyFamily);
+    this.accs = this.families.map((f) => f.start(opts));
+    this.minId = opts.idRange?.minId;
+    this.maxId = opts.idRange?.maxId;
+    this.startMs = this.window?.startMs ?? Number.NEGATIVE_INFINITY;
+    this.endMs = this.window?.endMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  private validate(
     record: unknown,
     index: number,
     ref: string | undefined,
@@ -323,86 +343,97 @@ export function createStatusMapper(opts: MapOptions = {}): StatusMapper {
     // A broken record whose snowflake ID dates it to another day is that day's to keep aside:
     // a day's aggregation also reads the next day's pages (late statuses), and without this both
     // days would quarantine (and count) the same record.
-    if (typeof id === 'string' && SNOWFLAKE_RE.test(id) && window) {
+    if (typeof id === 'string' && SNOWFLAKE_RE.test(id) && this.window) {
       const idMs = msFromSnowflake(id);
-      if (idMs < startMs || idMs >= endMs) {
-        counts.outOfWindow++;
+      if (idMs < this.startMs || idMs >= this.endMs) {
+        this.counts.outOfWindow++;
         return undefined;
       }
     }
     const entry: QuarantinedRecord = { index, reason: describeIssues(parsed.error) };
     if (ref !== undefined) entry.ref = ref;
     if (typeof id === 'string') entry.id = id;
-    quarantined.push(entry);
-    counts.quarantined++;
+    this.quarantined.push(entry);
+    this.counts.quarantined++;
     return undefined;
   }
 
-  return {
-    add(records, ref, decoder) {
-      if (finished) throw new Error('mapper already finished');
-      const n = records.length;
-      counts.input += n;
-      for (let index = 0; index < n; index++) {
-        const status = validate(records[index], index, ref, decoder);
-        if (status === undefined) continue;
-        if (status.visibility !== 'public') {
-          counts.nonPublic++;
-          continue;
-        }
-        if (status.reblog !== null && status.reblog !== undefined) {
-          counts.reblogs++;
-          continue;
-        }
-        const createdMs = isoToMs(status.created_at);
-        if (createdMs < startMs || createdMs >= endMs) {
-          counts.outOfWindow++;
-          continue;
-        }
-        const id = status.id;
-        if (
-          (minId !== undefined && compareDecimalIds(id, minId) < 0) ||
-          (maxId !== undefined && compareDecimalIds(id, maxId) >= 0)
-        ) {
-          counts.outOfRange++;
-          continue;
-        }
-        if (!dedup.add(id)) {
-          counts.duplicates++;
-          continue;
-        }
-        counts.counted++;
-        const account = status.account;
-        const acct = account.acct;
-        let slot = slots.get(acct);
-        if (slot === undefined) {
-          slot = accts.length;
-          slots.set(acct, slot);
-          accts.push(acct);
-        }
-        facts.set(status, createdMs, slot, isOptedOut(account));
-        for (let f = 0; f < nFamilies; f++) (families[f] as AnyFamily).add(accs[f], facts);
+  add(records: readonly unknown[], ref?: string, decoder?: RecordDecoder): void {
+    if (this.finished) throw new Error('mapper already finished');
+    const { counts, dedup, slots, accts, facts, families, accs, minId, maxId, startMs, endMs } = this;
+    const nFamilies = families.length;
+    const n = records.length;
+    counts.input += n;
+    for (let index = 0; index < n; index++) {
+      const status = this.validate(records[index], index, ref, decoder);
+      if (status === undefined) continue;
+      if (status.visibility !== 'public') {
+        counts.nonPublic++;
+        continue;
       }
-    },
-    finish() {
-      if (finished) throw new Error('mapper already finished');
-      finished = true;
-      // Slots in acct order, via a native string sort (no JS comparator).
-      const order = [...accts].sort().map((acct) => slots.get(acct) as number);
-      const sealCtx: SealCtx = { accts, order };
-      const partials: Record<string, unknown> = {};
-      names.forEach((name, i) => {
-        partials[name] = (families[i] as AnyFamily).seal(accs[i], sealCtx);
-      });
-      // Timelines arrive newest-first page after page: reversing makes the list almost sorted,
-      // which the engine's TimSort finishes in about linear time.
-      const ids = dedup.ids.reverse().sort(compareDecimalIds);
-      return {
-        partial: { v: 1, window, families: names, counts, ids, partials: partials as FamilyPartials },
-        quarantined,
-      };
-    },
-  };
+      if (status.reblog !== null && status.reblog !== undefined) {
+        counts.reblogs++;
+        continue;
+      }
+      const createdMs = isoToMs(status.created_at);
+      if (createdMs < startMs || createdMs >= endMs) {
+        counts.outOfWindow++;
+        continue;
+      }
+      const id = status.id;
+      if (
+        (minId !== undefined && compareDecimalIds(id, minId) < 0) ||
+        (maxId !== undefined && compareDecimalIds(id, maxId) >= 0)
+      ) {
+        counts.outOfRange++;
+        continue;
+      }
+      if (!dedup.add(id)) {
+        counts.duplicates++;
+        continue;
+      }
+      counts.counted++;
+      const account = status.account;
+      const acct = account.acct;
+      let slot = slots.get(acct);
+      if (slot === undefined) {
+        slot = accts.length;
+        slots.set(acct, slot);
+        accts.push(acct);
+      }
+      facts.set(status, createdMs, slot, isOptedOut(account));
+      for (let f = 0; f < nFamilies; f++) (families[f] as AnyFamily).add(accs[f], facts);
+    }
+  }
+
+  finish(): MapResult {
+    if (this.finished) throw new Error('mapper already finished');
+    this.finished = true;
+    const { accts, slots, names, families, accs } = this;
+    // Slots in acct order, via a native string sort (no JS comparator).
+    const sorted = [...accts].sort();
+    const order: number[] = new Array(sorted.length);
+    for (let k = 0; k < sorted.length; k++) order[k] = slots.get(sorted[k] as string) as number;
+    const sealCtx: SealCtx = { accts, order };
+    const partials: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      partials[names[i] as string] = (families[i] as AnyFamily).seal(accs[i], sealCtx);
+    }
+    // Timelines arrive newest-first page after page: reversing makes the list almost sorted,
+    // which the engine's TimSort finishes in about linear time.
+    const ids = this.dedup.ids.reverse().sort(compareDecimalIds);
+    return {
+      partial: {
+        v: 1,
+        window: this.window,
+        families: names,
+        counts: this.counts,
+        ids,
+        partials: partials as FamilyPartials,
+      },
+      quarantined: this.quarantined,
+    };
+  }
 }
 
 /** Maps one batch of raw records (e.g. a parsed page). */
@@ -521,7 +552,7 @@ export function mergePartials(a: CombinedPartial, b: CombinedPartial): CombinedP
  * partial usually hold the same column (every counted account): written per family it was most
  * of a partial's bytes (six copies), and read back as six separate arrays a reduce would join six
  * times. Here a family's `accts` is written as an index into `acctColumns`; partialFromJson
- * gives back families sharing one column object, which mergeJoin then joins once for all.
+ * gives back families sharing one column object, which joinColumns then joins once for all.
  */
 export function partialToJson(partial: CombinedPartial): string {
   const columns: (readonly string[])[] = [];
@@ -532,11 +563,18 @@ export function partialToJson(partial: CombinedPartial): string {
       partials[name] = p;
       continue;
     }
-    let n = columns.findIndex((c) => c.length === accts.length && c.every((x, i) => x === accts[i]));
-    if (n < 0) n = columns.push(accts as string[]) - 1;
+    let n = 0;
+    while (n < columns.length && !sameColumn(columns[n] as readonly string[], accts)) n++;
+    if (n === columns.length) columns.push(accts as string[]);
     partials[name] = { ...(p as object), accts: n };
   }
   return JSON.stringify({ ...partial, acctColumns: columns, partials });
+}
+
+function sameColumn(a: readonly string[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A partial from partialToJson's JSON (or from a plain JSON.stringify of one: columns inline). */

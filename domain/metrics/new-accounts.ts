@@ -16,7 +16,7 @@
 //   is empty.
 import { addDays } from '../logical-date';
 import { isoToMs } from './iso-time';
-import { mergeJoin, sortedSlots, valueAt } from './records';
+import { joinColumns, orColumns, pick, present, sortedSlots } from './records';
 import type { KvRow, MetricFamily } from './types';
 
 /** How many days before a day its first-seen accounts are compared with. */
@@ -92,13 +92,12 @@ export const newAccounts: MetricFamily<Acc, NewAccountsPartial> = {
     acc[s] = created ? 1 : 0;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc[s] ?? -1) >= 0);
-    return { accts, created: slots.map((s) => acc[s] as number) };
+    const { accts, slots } = sortedSlots(ctx, acc, present);
+    return { accts, created: pick(acc, slots) };
   },
   merge(a, b) {
-    const created: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => created.push(valueAt(a.created, i) | valueAt(b.created, j)));
-    return { accts, created };
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
+    return { accts, created: orColumns(pairs, a.created, b.created) };
   },
   finalize(p, ctx) {
     const earlier = ctx.firstSeen;

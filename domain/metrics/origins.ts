@@ -5,7 +5,7 @@
 // local account's acct has no `@`. Counts are exact per account (a sorted acct column summed
 // across merges), so the top 20 of merged partials is the true top 20 and a server's accounts
 // are distinct across parts. Server names, never accounts: not account-level.
-import { mergeJoin, sortedSlots, topEntries, valueAt } from './records';
+import { joinColumns, positive, sortedSlots, sumColumns, topEntries } from './records';
 import type { KvRow, MetricFamily } from './types';
 
 /** Servers kept per day in `origin_statuses` / `origin_accounts` (the admin dashboard's list). */
@@ -94,22 +94,22 @@ export const origins: MetricFamily<Acc, OriginsPartial> = {
     acc[s] = (acc[s] as number) + 1;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc[s] ?? 0) > 0);
+    const { accts, slots } = sortedSlots(ctx, acc, positive);
     const keep: number[] = [];
     const kept: string[] = [];
     // An acct ending in `@` counts as local: checked here once per account rather than per toot.
-    accts.forEach((a, i) => {
+    for (let i = 0; i < accts.length; i++) {
+      const a = accts[i] as string;
       if (originServer(a) !== undefined) {
         kept.push(a);
         keep.push(acc[slots[i] as number] as number);
       }
-    });
+    }
     return { accts: kept, toots: keep };
   },
   merge(a, b) {
-    const toots: number[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => toots.push(valueAt(a.toots, i) + valueAt(b.toots, j)));
-    return { accts, toots };
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
+    return { accts, toots: sumColumns(pairs, a.toots, b.toots) };
   },
   finalize(p) {
     const statuses = new Map<string, number>();

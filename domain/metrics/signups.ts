@@ -1,7 +1,7 @@
 // Sign-ups by month of the account's created_at, over the distinct accounts that tooted in the
 // window ("how old are today's active accounts"), not the instance's registrations (those come
 // from /instance/activity). Mastodon truncates created_at to midnight, which keeps the month.
-import { mergeJoin, sortedSlots } from './records';
+import { joinColumns, nonEmpty, pick, sortedSlots } from './records';
 import type { KvRow, MetricFamily } from './types';
 
 /** `YYYY-MM` (UTC) of an ISO date-time; offset forms are converted to UTC first. */
@@ -64,12 +64,15 @@ export const signups: MetricFamily<Acc, SignupsPartial> = {
     if (prev === '' || month < prev) acc[s] = month;
   },
   seal(acc, ctx) {
-    const { accts, slots } = sortedSlots(ctx, (s) => (acc[s] ?? '') !== '');
-    return { accts, month: slots.map((s) => acc[s] as string) };
+    const { accts, slots } = sortedSlots(ctx, acc, nonEmpty);
+    return { accts, month: pick(acc, slots) };
   },
   merge(a, b) {
+    const { accts, pairs } = joinColumns(a.accts, b.accts);
     const month: string[] = [];
-    const accts = mergeJoin(a.accts, b.accts, (i, j) => {
+    for (let k = 0; k < pairs.length; k += 2) {
+      const i = pairs[k] as number;
+      const j = pairs[k + 1] as number;
       month.push(
         i < 0
           ? (b.month[j] as string)
@@ -77,7 +80,7 @@ export const signups: MetricFamily<Acc, SignupsPartial> = {
             ? (a.month[i] as string)
             : earlier(a.month[i] as string, b.month[j] as string),
       );
-    });
+    }
     return { accts, month };
   },
   finalize(p) {
