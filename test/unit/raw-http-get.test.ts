@@ -61,6 +61,31 @@ describe('RawHttpGetter', () => {
   });
   const headers = (): Record<string, string> => ({ host: `127.0.0.1:${port}`, 'x-test': 'signed' });
 
+  it('reads a body in place once its head is in: the socket fills the body, nothing is copied out', async () => {
+    const getter = new RawHttpGetter('127.0.0.1', port, new BodyBuffers());
+    // Each read as the socket hands it over: did it land in the body, where the body continues?
+    const reads: boolean[] = [];
+    const spied = getter as unknown as {
+      onRead(conn: { exchange?: { body?: Buffer; got: number } }, n: number, buf: Uint8Array): boolean;
+    };
+    const onRead = spied.onRead.bind(getter);
+    spied.onRead = (conn, n, buf) => {
+      const ex = conn.exchange;
+      reads.push(!!ex?.body && buf.buffer === ex.body.buffer && buf.byteOffset === ex.body.byteOffset + ex.got);
+      return onRead(conn, n, buf);
+    };
+    try {
+      const body = await getter.get('/big', headers());
+      expect(body?.equals(big)).toBe(true);
+      // The first read holds the head (and the body's first bytes, copied); the rest land in place.
+      expect(reads[0]).toBe(false);
+      expect(reads.length).toBeGreaterThan(1);
+      expect(reads.slice(1).every(Boolean)).toBe(true);
+    } finally {
+      getter.close();
+    }
+  });
+
   it('reads bodies byte for byte into lent buffers, on one kept-alive socket, and sends the headers', async () => {
     const bodies = new BodyBuffers();
     const getter = new RawHttpGetter('127.0.0.1', port, bodies);
