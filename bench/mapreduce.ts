@@ -445,6 +445,8 @@ interface RunTiming {
   /** plan_aggregate scheduled → last load chunk closed. */
   aggregateMs: number;
   phases: Record<'plan_aggregate' | 'map' | 'reduce' | 'load', { start: number; end: number }>;
+  /** When each map part's activity closed, ms after the map began (from the map child's history). */
+  mapPartsClosedMs: number[];
   workerCpuS: (from: number, to: number) => number;
   threadSplit: (from: number, to: number) => ThreadSplit;
   minioCpuS: (from: number, to: number) => number;
@@ -526,6 +528,7 @@ async function runDay(
     throw new Error(`${label}: run ${summary.state} (${failed.join('; ')})`);
   }
   const phases = await phasesOf(handle);
+  const mapPartsClosedMs = await partsClosedMs(client, day, phases.map.start);
   const at = (t: number): Sample => {
     let best = samples[0] as Sample;
     for (const s of samples) if (s.t <= t) best = s;
@@ -535,6 +538,7 @@ async function runDay(
     wallMs,
     aggregateMs: phases.load.end - phases.plan_aggregate.start,
     phases,
+    mapPartsClosedMs,
     workerCpuS: (from, to) => at(to).cpu - at(from).cpu,
     threadSplit: (from, to) => {
       // A thread's last sampled figure up to `to` (map threads exit when idle), less its figure at `from`.
@@ -563,6 +567,20 @@ async function runDay(
     startupPeakMb,
     peakReset,
   };
+}
+
+/**
+ * When the map's part activities closed, ms after `from`, in order: the first ones carry the map
+ * threads' start (a fresh isolate each, its code not yet optimised), the pace after is the
+ * steady state.
+ */
+async function partsClosedMs(client: Client, day: string, from: number): Promise<number[]> {
+  const child = client.workflow.getHandle(`dag/mastodon_daily/${day}/expand/map/chunk-00000`);
+  const events = (await child.fetchHistory()).events ?? [];
+  return events
+    .filter((e) => e.activityTaskCompletedEventAttributes)
+    .map((e) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) - from)
+    .sort((a, b) => a - b);
 }
 
 async function phasesOf(handle: WorkflowHandle): Promise<RunTiming['phases']> {
@@ -940,6 +958,16 @@ async function main(): Promise<void> {
     console.log(
       `      plan ${s1(p.plan_aggregate.end - p.plan_aggregate.start)}, map ${s1(mapMs)}, reduce ${s1(p.reduce.end - p.reduce.start)}, load ${s1(p.load.end - p.load.start)}`,
     );
+    const closed = run.mapPartsClosedMs;
+    const threads = Math.min(closed.length, (config.worker.mapThreads ?? os.availableParallelism()) * WORKERS);
+    if (closed.length > threads && threads > 0) {
+      const firstWave = closed[threads - 1] as number;
+      const pace = ((closed[closed.length - 1] as number) - firstWave) / (closed.length - threads);
+      console.log(
+        `      map parts: the first ${threads} (one per map thread) closed by +${s1(firstWave)}, then one every ${s1(pace)}, the last at +${s1(closed[closed.length - 1] as number)}` +
+          ` (at that pace from the start: ${s1(pace * closed.length)}; the threads' start, a fresh isolate each with cold code, costs the difference)`,
+      );
+    }
     console.log(
       `  DuckDB, one query over the local copy (typed read_json, all cores)   ${s1(typed.sqlMs)}   (median of ${typedRuns.map((x) => s1(x.sqlMs)).join(', ')})`,
     );
