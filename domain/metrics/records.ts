@@ -83,7 +83,7 @@ export function pick<T>(column: ArrayLike<T | undefined>, slots: readonly number
  * Merge-join of two sorted acct columns: the merged acct column, and `pairs`, two indices per
  * acct of the union in order, (i in a, j in b), -1 on the side missing it. A family's merge
  * builds its value columns by walking the pairs itself (sumColumns, orColumns, or its own loop),
- * rather than through a callback made per merge: records.ts's seal helpers say why.
+ * rather than through a callback made per merge (see the top of this file).
  *
  * The account-keyed families of one partial hold the same acct column (every counted account),
  * so a reduce merges the same two columns once per family. When the partials share one column
