@@ -48,7 +48,7 @@ import { writeManifest, type PageEntry, type SourceManifest } from '../activitie
 import { SegmentWriter } from '../activities/mastodon/raw-segments';
 import { liveTaskStates, startDagRun } from '../runtime/dag-client';
 import { parseConfig } from '../domain/config';
-import { rawManifestKey, rawPageKey } from '../domain/keys';
+import { expandChunkWorkflowId, rawManifestKey, rawPageKey } from '../domain/keys';
 import { dataInterval } from '../domain/logical-date';
 import type { KvRow } from '../domain/metrics/types';
 import { iterateDay } from '../infra/mastodon-sim/generator';
@@ -528,7 +528,7 @@ async function runDay(
     throw new Error(`${label}: run ${summary.state} (${failed.join('; ')})`);
   }
   const phases = await phasesOf(handle);
-  const mapPartsClosedMs = await partsClosedMs(client, day, phases.map.start);
+  const mapPartsClosedMs = await partsClosedMs(client, handle, phases.map.start);
   const at = (t: number): Sample => {
     let best = samples[0] as Sample;
     for (const s of samples) if (s.t <= t) best = s;
@@ -572,21 +572,24 @@ async function runDay(
 /**
  * When the map's part activities closed, ms after `from`, in order: the first ones carry the map
  * threads' start (a fresh isolate each, its code not yet optimised), the pace after is the
- * steady state.
+ * steady state. The parts are in the map's first expand chunk (1,000 items a chunk).
  */
-async function partsClosedMs(client: Client, day: string, from: number): Promise<number[]> {
-  const child = client.workflow.getHandle(`dag/mastodon_daily/${day}/expand/map/chunk-00000`);
+async function partsClosedMs(client: Client, run: WorkflowHandle, from: number): Promise<number[]> {
+  const child = client.workflow.getHandle(expandChunkWorkflowId(run.workflowId, 'map', 0));
   const events = (await child.fetchHistory()).events ?? [];
   return events
     .filter((e) => e.activityTaskCompletedEventAttributes)
-    .map((e) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) - from)
+    .map((e) => eventMs(e) - from)
     .sort((a, b) => a - b);
+}
+
+/** A history event's time, ms since the epoch. */
+function eventMs(e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number {
+  return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 }
 
 async function phasesOf(handle: WorkflowHandle): Promise<RunTiming['phases']> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const ms = (e: (typeof events)[number]): number =>
-    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const out: Partial<RunTiming['phases']> = {};
   const widen = (name: keyof RunTiming['phases'], t: number): void => {
     const p = out[name] ?? { start: t, end: t };
@@ -598,19 +601,19 @@ async function phasesOf(handle: WorkflowHandle): Promise<RunTiming['phases']> {
     const sched = e.activityTaskScheduledEventAttributes;
     if (sched?.activityId) {
       activityOf.set(id, sched.activityId);
-      if (sched.activityId === 'plan_aggregate') widen('plan_aggregate', ms(e));
+      if (sched.activityId === 'plan_aggregate') widen('plan_aggregate', eventMs(e));
     }
     const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
     if (closed) {
       const a = activityOf.get(String(closed.scheduledEventId));
-      if (a === 'plan_aggregate') widen('plan_aggregate', ms(e));
+      if (a === 'plan_aggregate') widen('plan_aggregate', eventMs(e));
     }
     const init = e.startChildWorkflowExecutionInitiatedEventAttributes;
     const childEnd = e.childWorkflowExecutionCompletedEventAttributes ?? e.childWorkflowExecutionFailedEventAttributes;
     const wid = init?.workflowId ?? childEnd?.workflowExecution?.workflowId;
     if (wid) {
       const task = /\/expand\/([^/]+)\/chunk-/.exec(wid)?.[1];
-      if (task === 'map' || task === 'reduce' || task === 'load') widen(task, ms(e));
+      if (task === 'map' || task === 'reduce' || task === 'load') widen(task, eventMs(e));
     }
   }
   for (const name of ['plan_aggregate', 'map', 'reduce', 'load'] as const) {
@@ -958,8 +961,9 @@ async function main(): Promise<void> {
     console.log(
       `      plan ${s1(p.plan_aggregate.end - p.plan_aggregate.start)}, map ${s1(mapMs)}, reduce ${s1(p.reduce.end - p.reduce.start)}, load ${s1(p.load.end - p.load.start)}`,
     );
+    const mapThreadsEach = config.worker.mapThreads ?? os.availableParallelism();
     const closed = run.mapPartsClosedMs;
-    const threads = Math.min(closed.length, (config.worker.mapThreads ?? os.availableParallelism()) * WORKERS);
+    const threads = Math.min(closed.length, mapThreadsEach * WORKERS);
     if (closed.length > threads && threads > 0) {
       const firstWave = closed[threads - 1] as number;
       const pace = ((closed[closed.length - 1] as number) - firstWave) / (closed.length - threads);
@@ -981,7 +985,7 @@ async function main(): Promise<void> {
         `   (vs the exact oracle ${(run.aggregateMs / exact.sqlMs).toFixed(2)}×)`,
     );
     console.log(
-      `  map step, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} (${config.worker.mapThreads ?? os.availableParallelism()} map threads each): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
+      `  map step, ${WORKERS === 1 ? 'one worker process' : `${WORKERS} worker processes`} (${mapThreadsEach} map threads each): ${int(mapRate)} statuses/s wall, ${int(day.statuses / mapCpu)} statuses per worker CPU-second` +
         `   goal ≥ ${int(GOAL_MAP_PER_S)}/s: ${mapRate >= GOAL_MAP_PER_S ? 'MET' : 'NOT MET'}`,
     );
     const split = run.threadSplit(run.phases.map.start, run.phases.map.end);

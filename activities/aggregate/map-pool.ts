@@ -59,8 +59,8 @@ export const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGeneratio
  * scavenges and are promoted, then die with the part; with V8's own factor on a map thread's
  * ~10 MB live set each thread ran a mark-compact about once a part (~55 over a 300k-status day,
  * measured before segments were read into reused buffers, which took most of the rest away:
- * body-buffers.ts), whose concurrent marking on V8's helper threads was a third of the worker's CPU. At 400 (5× the
- * live size, under the 64 MB cap) bench:mapreduce, A/B interleaved on one tree, measured V8's
+ * body-buffers.ts), whose concurrent marking on V8's helper threads was a third of the worker's
+ * CPU. At 400 (5× the live size, under the 64 MB cap) bench:mapreduce, A/B interleaved on one tree, measured V8's
  * helper threads 4.1-4.7 → 3.0-3.3 CPU-s over the 300k-status map (the wall time moved with the
  * machine's noise more than with it), and the 1M-status day's peak RSS 500-529 MB against
  * 483-495 MB without: over the 512 MB budget too often to be the default.

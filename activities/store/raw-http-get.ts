@@ -12,9 +12,9 @@ import type { BodyBuffers } from './body-buffers';
 // It does one thing: a GET answered 200 with a Content-Length, the body read straight into a
 // body buffer: once the head is in, the socket's reads land in the body's unfilled rest (no copy;
 // the copy of every segment's bytes out of the read buffer was ~70 ms of each map thread's CPU
-// over bench:mapreduce's day, in perf). Anything else (another status, no length, a chunked body) answers `undefined`
-// after closing the socket, and the caller asks again through the http client, which reads
-// errors and odd answers in full. A socket kept alive that the server closed meanwhile is
+// over bench:mapreduce's day, in perf). Anything else (another status, no length, a chunked
+// body) answers `undefined` after closing the socket, and the caller asks again through the http
+// client, which reads errors and odd answers in full. A socket kept alive that the server closed meanwhile is
 // retried once on a new one.
 
 const READ_CHUNK = 128 << 10;
