@@ -22,7 +22,8 @@
 //    checked field by field, as the tests use it). Both must equal what the run loaded.
 // 4. Peak RSS of a fresh worker process over a --rss-statuses day (VmHWM from /proc; 0 skips).
 // 5. The map kernel on this day's own statuses (one thread, every family, no I/O), and its
-//    micro figure (bench/map-kernel.bench.ts, synthetic statuses).
+//    micro figure (bench/map-kernel.bench.ts, synthetic statuses); the map step's floor: the
+//    kernel alone over the whole day in one fresh thread per core, per process CPU-second.
 //
 // Goals (DESIGN.md "Figures to hold", issue #14): map+reduce+load ≤ 1.5 × the DuckDB query;
 // map step ≥ 75 % of its kernel's rate per worker CPU-second; reduce ≤ 10 % of the DuckDB query;
@@ -737,12 +738,43 @@ async function kernelInThreads(
   files: readonly string[],
   windowMs: { windowStartMs: number; windowEndMs: number },
 ): Promise<number> {
-  const code = (await ensureThreadBundle(path.join(ROOT, 'bench', 'kernel-thread.ts'))).path;
   const input = { files: files.slice(0, KERNEL_PAGES), ...windowMs, pagesPerPart: PAGES_PER_PART, rounds: 3 };
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(code, { workerData: input, resourceLimits: MAP_THREAD_LIMITS }),
-  );
+  const { results } = await kernelThreadsAtOnce(Array.from({ length: threads }, () => input));
+  return median(results.map((r) => r.statuses / (median(r.ms) / 1000)));
+}
+
+/**
+ * The floor of the map step on this machine, measured in this run: the whole day's pages mapped
+ * by the kernel alone in `threads` fresh threads at once (the map pool's heap limits, each thread
+ * the parts a map thread would take, round-robin), cold as a map thread starts, no Temporal, no
+ * S3, no messages, no partial writes, no merge. Per CPU-second of this process, as the map step
+ * is counted per worker CPU-second (V8's compiler and GC helper threads included).
+ */
+async function kernelDayInFreshThreads(
+  threads: number,
+  files: readonly string[],
+  windowMs: { windowStartMs: number; windowEndMs: number },
+): Promise<{ statuses: number; cpuS: number; wallMs: number }> {
+  const shares: string[][] = Array.from({ length: threads }, () => []);
+  for (let i = 0; i < files.length; i += PAGES_PER_PART)
+    shares[(i / PAGES_PER_PART) % threads]!.push(...files.slice(i, i + PAGES_PER_PART));
+  const inputs = shares.map((share) => ({
+    files: share,
+    ...windowMs,
+    pagesPerPart: PAGES_PER_PART,
+    rounds: 1,
+    cold: true,
+  }));
+  const { results, cpuS, wallMs } = await kernelThreadsAtOnce(inputs);
+  return { statuses: results.reduce((a, r) => a + r.statuses, 0), cpuS, wallMs };
+}
+
+/** Kernel threads (bench/kernel-thread.ts), one per input, started together once all are ready. */
+async function kernelThreadsAtOnce(
+  inputs: readonly object[],
+): Promise<{ results: { statuses: number; ms: number[] }[]; cpuS: number; wallMs: number }> {
+  const code = (await ensureThreadBundle(path.join(ROOT, 'bench', 'kernel-thread.ts'))).path;
+  const workers = inputs.map((input) => new Worker(code, { workerData: input, resourceLimits: MAP_THREAD_LIMITS }));
   try {
     const next = (w: Worker) =>
       new Promise<{ ready?: true; statuses?: number; ms?: number[] }>((resolve, reject) => {
@@ -751,9 +783,17 @@ async function kernelInThreads(
       });
     await Promise.all(workers.map(next));
     const done = workers.map(next);
+    const cpu = process.cpuUsage();
+    const t = performance.now();
     for (const w of workers) w.postMessage('go');
     const results = await Promise.all(done);
-    return median(results.map((r) => r.statuses! / (median(r.ms!) / 1000)));
+    const wallMs = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    return {
+      results: results.map((r) => ({ statuses: r.statuses!, ms: r.ms! })),
+      cpuS: (used.user + used.system) / 1e6,
+      wallMs,
+    };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -883,8 +923,16 @@ async function main(): Promise<void> {
     // The same day RUNS times (a re-run replaces the day's results): figures of the median run,
     // and the median reduce, as these machines are noisy.
     const runs: RunTiming[] = [];
-    for (let r = 1; r <= RUNS; r++)
-      runs.push(await runDay(client, workers, minioPid, DAY, `mastodon_daily ${DAY} (run ${r} of ${RUNS})`));
+    for (let r = 1; r <= RUNS; r++) {
+      const x = await runDay(client, workers, minioPid, DAY, `mastodon_daily ${DAY} (run ${r} of ${RUNS})`);
+      runs.push(x);
+      // Each run's own map figures: a run after the first meets map threads still warm only
+      // when MASTOFLOW_MAP_THREADS_IDLE_MS keeps them past the reduce and load.
+      const m = x.phases.map;
+      log(
+        `run ${r}: map ${s1(m.end - m.start)}, worker ${x.workerCpuS(m.start, m.end).toFixed(1)} CPU-s, first part closed at +${s1(x.mapPartsClosedMs[0] ?? Number.NaN)}`,
+      );
+    }
     const run = medianBy(runs, (x) => x.aggregateMs);
     const reduceMs = median(runs.map((x) => x.phases.reduce.end - x.phases.reduce.start));
     const loaded = await loadedRows(config.duckdb.path, DAY);
@@ -943,6 +991,8 @@ async function main(): Promise<void> {
     const kernelWindow = { windowStartMs: window.windowStartMs, windowEndMs: window.windowEndMs };
     const threadAlone = await kernelInThreads(1, day.localFiles, kernelWindow);
     const threadsAtOnce = await kernelInThreads(cores, day.localFiles, kernelWindow);
+    log(`the kernel alone over the whole day in ${cores} fresh threads at once (the map step's floor) ...`);
+    const floorDay = await kernelDayInFreshThreads(cores, day.localFiles, kernelWindow);
     const mapPerCpuS = day.statuses / mapCpu;
     const ofKernel = mapPerCpuS / kernel.perS;
     const p = run.phases;
@@ -1005,6 +1055,11 @@ async function main(): Promise<void> {
       `    the kernel in threads with the map pool's heap limits: one alone ${int(threadAlone)} statuses/s (${((threadAlone / kernel.perS) * 100).toFixed(0)} % of the above); ${cores} at once ${int(threadsAtOnce)}/s per thread (${((threadsAtOnce / kernel.perS) * 100).toFixed(0)} %: every core busy, as in the map step)` +
         `\n    map step per worker CPU-s / kernel per thread-second with ${cores} threads at once: ${((mapPerCpuS / threadsAtOnce) * 100).toFixed(0)} %`,
     );
+    const floorPerCpuS = floorDay.statuses / floorDay.cpuS;
+    console.log(
+      `    the map step's floor: the kernel alone over the whole day in ${cores} fresh threads at once (cold code, nothing but the kernel): ${s1(floorDay.wallMs)}, ${floorDay.cpuS.toFixed(1)} CPU-s,` +
+        ` ${int(floorPerCpuS)} statuses per process CPU-s = ${((floorPerCpuS / kernel.perS) * 100).toFixed(0)} % of the kernel; the map step = ${((mapPerCpuS / floorPerCpuS) * 100).toFixed(0)} % of its floor`,
+    );
     console.log(
       `    floor in this process, one core, ${int(floor.bytesPerStatus)} bytes/status: UTF-8 decode + JSON.parse alone ${int(floor.utf8PerS)} statuses/s;` +
         ` the map's latin1 decode + JSON.parse ${int(floor.mapWayPerS)} statuses/s (map step wall = ${((mapRate / floor.mapWayPerS) * 100).toFixed(0)} % of that)`,
@@ -1033,7 +1088,7 @@ async function main(): Promise<void> {
     console.log('');
     // One line for CI logs and scripts to grep.
     console.log(
-      `aggregation ratio: ${ratio.toFixed(2)}× DuckDB (map ${int(mapPerCpuS)} statuses per worker CPU-s = ${(ofKernel * 100).toFixed(0)} % of kernel, reduce ${s1(reduceMs)}, DuckDB ${s1(typed.sqlMs)}, exact: ${loadedDiff.length === 0 ? 'yes' : 'NO'})`,
+      `aggregation ratio: ${ratio.toFixed(2)}× DuckDB (map ${int(mapPerCpuS)} statuses per worker CPU-s = ${(ofKernel * 100).toFixed(0)} % of kernel, its floor ${((floorPerCpuS / kernel.perS) * 100).toFixed(0)} %, reduce ${s1(reduceMs)}, DuckDB ${s1(typed.sqlMs)}, exact: ${loadedDiff.length === 0 ? 'yes' : 'NO'})`,
     );
     if (loadedDiff.length > 0 || typedDiff.length > 0) process.exitCode = 1;
   } finally {
