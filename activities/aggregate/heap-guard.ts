@@ -13,10 +13,17 @@ let collect: GcFn | undefined;
 
 /** V8's `gc`, exposed to a fresh context only, then hidden again. */
 function gcFunction(): GcFn {
-  if (!collect) {
+  // The flag is process-wide: a map thread hiding it again between this thread's two steps
+  // leaves the fresh context without `gc` (a ReferenceError); the next try finds it.
+  for (let attempt = 1; !collect; attempt++) {
     v8.setFlagsFromString('--expose-gc');
-    collect = vm.runInNewContext('gc') as GcFn;
-    v8.setFlagsFromString('--no-expose-gc');
+    try {
+      collect = vm.runInNewContext('gc') as GcFn;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc');
+    }
   }
   return collect;
 }

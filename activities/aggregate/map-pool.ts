@@ -11,13 +11,16 @@ import { MissingPageError, type MapPartJob, type MapPartSummary } from './map-pa
 // core (each part's thread also stores its partial) while the activity only waits and heartbeats.
 //
 // Threads start on first use, are shared by every map activity of the process and do not keep
-// the process alive (unref). A thread idle for IDLE_MS exits, so the map's heaps are given back
-// before the reduce that follows it needs memory (on a 1M-status day the idle threads' heaps
-// were ~200 MB of the reduce's peak RSS). A thread that dies fails its part (Temporal retries
-// the activity) and is replaced on the next job.
+// the process alive (unref). A thread idle for a second (MAP_THREADS_IDLE_MS) exits, so the
+// map's heaps are given back before the reduce that follows it needs memory (on a 1M-status day
+// the idle threads' heaps were ~200 MB of the reduce's peak RSS). A thread that dies fails its
+// part (Temporal retries the activity) and is replaced on the next job.
 
 export type ThreadRequest = { id: number; job: MapPartJob; target: S3ReadTarget };
+/** To an idle thread kept alive: let go of what only a part in hand needs (see REST_AFTER_MS). */
+export type ThreadRest = { rest: true };
 export type ThreadReply =
+  | { rested: true }
   | { id: number; progress: number }
   | { id: number; result: MapPartSummary }
   | { id: number; error: { name: string; message: string; key?: string } };
@@ -36,9 +39,35 @@ interface Slot {
   /** Parts handed to the thread: it maps one at a time and fetches the next one's data meanwhile. */
   jobs: Map<number, Pending>;
   idle?: NodeJS.Timeout;
+  rest?: NodeJS.Timeout;
 }
 
-const IDLE_MS = 1_000;
+/**
+ * How long a thread with no part in hand lives. A fresh thread costs its start: on the
+ * 300k-status bench day the map's first parts closed ~0.4 s later than a warm thread's, and the
+ * worker spent ~0.8 CPU-s more on the map (TurboFan compiling the kernel again in each new
+ * isolate, the kernel running unoptimised meanwhile, the thread's bundle loaded, its buffers
+ * faulted in). Kept alive, the two threads held ~30-60 MB more through the reduce: the 1M-status
+ * day peaked at 509 MB against 479 MB, too near the 512 MB budget for a default; a worker with
+ * memory to spare that maps day after day (a backfill) can keep them (MASTOFLOW_MAP_THREADS_IDLE_MS).
+ */
+export const MAP_THREADS_IDLE_MS = 1_000;
+/** The idle time in force: MASTOFLOW_MAP_THREADS_IDLE_MS overrides it. */
+export function mapThreadsIdleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MASTOFLOW_MAP_THREADS_IDLE_MS;
+  if (raw === undefined || raw === '') return MAP_THREADS_IDLE_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400_000)
+    throw new Error(
+      `MASTOFLOW_MAP_THREADS_IDLE_MS: expected an integer number of milliseconds from 0 to 86400000, got ${JSON.stringify(raw)}`,
+    );
+  return n;
+}
+/**
+ * A thread kept idle longer than this is told to rest: it lets go of its spare segment buffers
+ * (~18 MB of native memory) and collects its heap, keeping only its code and modules warm.
+ */
+export const REST_AFTER_MS = 1_000;
 /**
  * Parts a thread holds at once: the one it maps and the next, whose segment it reads while the
  * first is mapped (a part is one ~5 MB segment, so without this a thread waits out each GET, and
@@ -99,6 +128,7 @@ export class MapThreadPool {
   private nextId = 1;
   /** Read once: a bad MASTOFLOW_MAP_HEAP_GROWTH fails the first part, not a thread message later. */
   private readonly heapGrowthPercent = mapHeapGrowingPercent();
+  private readonly idleMs = mapThreadsIdleMs();
 
   constructor(
     readonly size: number,
@@ -127,7 +157,10 @@ export class MapThreadPool {
 
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
-    for (const s of slots) clearTimeout(s.idle);
+    for (const s of slots) {
+      clearTimeout(s.idle);
+      clearTimeout(s.rest);
+    }
     for (const p of this.queue.splice(0)) p.reject(new Error('map thread pool closed'));
     growHeapsFurtherBetweenCollections(false, this.heapGrowthPercent);
     await Promise.all(slots.map((s) => s.worker.terminate()));
@@ -149,6 +182,7 @@ export class MapThreadPool {
       if (!slot) return;
       const job = this.queue.shift()!;
       clearTimeout(slot.idle);
+      clearTimeout(slot.rest);
       growHeapsFurtherBetweenCollections(true, this.heapGrowthPercent);
       slot.jobs.set(job.id, job);
       slot.worker.ref();
@@ -169,6 +203,9 @@ export class MapThreadPool {
       growHeapsFurtherBetweenCollections(false, this.heapGrowthPercent);
   }
 
+  /** Rests idle threads have taken (for tests). */
+  rests = 0;
+
   /** Threads alive now (for tests). */
   get threads(): number {
     return this.slots.length;
@@ -183,13 +220,19 @@ export class MapThreadPool {
     const slot: Slot = { worker, jobs: new Map() };
     worker.unref();
     worker.on('message', (msg: ThreadReply) => {
+      if ('rested' in msg) {
+        this.rests++;
+        return;
+      }
       const job = slot.jobs.get(msg.id);
       if (!job) return;
       if ('progress' in msg) return job.onProgress?.(msg.progress);
       slot.jobs.delete(msg.id);
       if (slot.jobs.size === 0) {
         worker.unref();
-        slot.idle = setTimeout(() => this.retire(slot), IDLE_MS).unref();
+        slot.idle = setTimeout(() => this.retire(slot), this.idleMs).unref();
+        if (this.idleMs > REST_AFTER_MS)
+          slot.rest = setTimeout(() => worker.postMessage({ rest: true } satisfies ThreadRest), REST_AFTER_MS).unref();
       }
       if ('result' in msg) job.resolve(msg.result);
       else
@@ -203,6 +246,7 @@ export class MapThreadPool {
     });
     const die = (err: Error): void => {
       clearTimeout(slot.idle);
+      clearTimeout(slot.rest);
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       for (const job of slot.jobs.values()) job.reject(new Error(`map thread died: ${err.message}`));

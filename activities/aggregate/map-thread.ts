@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
+import { collectWhenIdle } from './heap-guard';
 import { BodyBuffers } from '../store/body-buffers';
 import { createS3LightClient, type S3LightClient, type S3ReadTarget } from '../store/s3-light-client';
 import { mapPartToStore, MissingPageError, objectsToRead, type MapPartJob, type MapPagesOutput } from './map-pages';
-import type { ThreadReply, ThreadRequest } from './map-pool';
+import type { ThreadReply, ThreadRequest, ThreadRest } from './map-pool';
 
 // A map worker thread for the pool in map-pool.ts. It may hold two parts: it maps one at a time,
 // and starts reading the next part's first object as soon as that part arrives, so the GET (and
@@ -47,7 +48,15 @@ function inTurn(work: () => Promise<MapPagesOutput>): Promise<MapPagesOutput> {
   return result;
 }
 
-port.on('message', (msg: ThreadRequest) => {
+port.on('message', (msg: ThreadRequest | ThreadRest) => {
+  if ('rest' in msg) {
+    // Kept alive with nothing to do: only the code stays warm, the segment buffers and the last
+    // part's garbage go (a part arriving meanwhile just finds no spare buffer).
+    bodies.dropFree();
+    collectWhenIdle();
+    port!.postMessage({ rested: true } satisfies ThreadReply);
+    return;
+  }
   void run(msg.id, msg.job, msg.target);
 });
 

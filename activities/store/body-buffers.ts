@@ -63,6 +63,11 @@ export class BodyBuffers {
     this.lent.set(view, whole);
   }
 
+  /** Lets go of the free buffers (a thread going idle gives their native memory back). */
+  dropFree(): void {
+    this.free.length = 0;
+  }
+
   /** Free buffers kept (for tests). */
   get kept(): number {
     return this.free.length;

@@ -252,6 +252,25 @@ describe('map worker threads over MinIO', () => {
     }
   });
 
+  it('threads kept warm longer (MASTOFLOW_MAP_THREADS_IDLE_MS) rest after a second, map again, then exit', async () => {
+    process.env.MASTOFLOW_MAP_THREADS_IDLE_MS = '3000';
+    const p = new MapThreadPool(2, threadCode); // reads the setting once, when made
+    delete process.env.MASTOFLOW_MAP_THREADS_IDLE_MS;
+    onTestFinished(() => p.close());
+    const [a, b] = await Promise.all([p.run(job(keys.slice(0, 6)), target), p.run(job(keys.slice(6, 12)), target)]);
+    expect(p.threads).toBe(2);
+    await new Promise((r) => setTimeout(r, 1_800));
+    // Past the default second: still alive, each told once to let go of its buffers and garbage.
+    expect(p.threads).toBe(2);
+    expect(p.rests).toBe(2);
+    // A rested thread maps as before (its segment buffers lent afresh).
+    const again = await p.run(job(keys.slice(0, 6)), target);
+    expect(again.counts).toEqual(a.counts);
+    expect(a.counts.input + b.counts.input).toBe(12 * 40 + 1);
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(p.threads).toBe(0);
+  });
+
   it('idle threads exit after a second (their heaps go back before the reduce) and come back on demand', async () => {
     const p = new MapThreadPool(2, threadCode);
     try {
@@ -261,6 +280,7 @@ describe('map worker threads over MinIO', () => {
       expect(p.threads).toBe(0);
       expect((await p.run(job(keys.slice(0, 1)), target)).counts.input).toBe(40);
       expect(p.threads).toBe(1);
+      expect(p.rests).toBe(0); // exits rather than rests
     } finally {
       await p.close();
     }

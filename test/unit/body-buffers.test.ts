@@ -17,6 +17,20 @@ describe('BodyBuffers', () => {
     expect(bodies.kept).toBe(0);
   });
 
+  it('lets go of its free buffers on request, and lends anew after', () => {
+    const bodies = new BodyBuffers(3);
+    const a = bodies.lend(2 * MB)!;
+    const lent = bodies.lend(2 * MB)!;
+    bodies.giveBack(a);
+    expect(bodies.kept).toBe(1);
+    bodies.dropFree();
+    expect(bodies.kept).toBe(0);
+    expect(bodies.lend(2 * MB)!.buffer).not.toBe(a.buffer);
+    // A body still lent when the free ones went is taken back as usual.
+    bodies.giveBack(lent);
+    expect(bodies.kept).toBe(1);
+  });
+
   it('leaves small bodies to ordinary allocation', () => {
     const bodies = new BodyBuffers();
     expect(bodies.lend(MIN_REUSED_BYTES - 1)).toBeUndefined();
