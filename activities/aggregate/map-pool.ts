@@ -48,7 +48,7 @@ interface Slot {
  * worker spent ~0.8 CPU-s more on the map (TurboFan compiling the kernel again in each new
  * isolate, the kernel running unoptimised meanwhile, the thread's bundle loaded, its buffers
  * faulted in). Kept alive, the two threads held ~30-60 MB more through the reduce: the 1M-status
- * day peaked at 509 MB against 479 MB, too near the 512 MB budget for a default; a worker with
+ * day peaked at 509-516 MB against 479-493 MB, over the 512 MB budget for a default; a worker with
  * memory to spare that maps day after day (a backfill) can keep them (MASTOFLOW_MAP_THREADS_IDLE_MS).
  */
 export const MAP_THREADS_IDLE_MS = 1_000;
