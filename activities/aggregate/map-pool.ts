@@ -48,21 +48,13 @@ interface Slot {
  * worker spent ~0.8 CPU-s more on the map (TurboFan compiling the kernel again in each new
  * isolate, the kernel running unoptimised meanwhile, the thread's bundle loaded, its buffers
  * faulted in). Kept alive, the two threads held ~30-60 MB more through the reduce: the 1M-status
- * day peaked at 509-516 MB against 479-493 MB, over the 512 MB budget for a default; a worker with
+ * day peaked at 509-516 MB against 479-493 MB, at the 512 MB budget: not a default; a worker with
  * memory to spare that maps day after day (a backfill) can keep them (MASTOFLOW_MAP_THREADS_IDLE_MS).
  */
 export const MAP_THREADS_IDLE_MS = 1_000;
 /** The idle time in force: MASTOFLOW_MAP_THREADS_IDLE_MS overrides it. */
-export function mapThreadsIdleMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MASTOFLOW_MAP_THREADS_IDLE_MS;
-  if (raw === undefined || raw === '') return MAP_THREADS_IDLE_MS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 86_400_000)
-    throw new Error(
-      `MASTOFLOW_MAP_THREADS_IDLE_MS: expected an integer number of milliseconds from 0 to 86400000, got ${JSON.stringify(raw)}`,
-    );
-  return n;
-}
+export const mapThreadsIdleMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  integerSetting(env, 'MASTOFLOW_MAP_THREADS_IDLE_MS', MAP_THREADS_IDLE_MS, 86_400_000, 'number of milliseconds');
 /**
  * A thread kept idle longer than this is told to rest: it lets go of its spare segment buffers
  * (~18 MB of native memory) and collects its heap, keeping only its code and modules warm.
@@ -98,14 +90,16 @@ export const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGeneratio
  */
 export const MAP_HEAP_GROWING_PERCENT = 0;
 /** The percent in force: MASTOFLOW_MAP_HEAP_GROWTH overrides it (e.g. 400 where a worker has memory to spare). */
-export function mapHeapGrowingPercent(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.MASTOFLOW_MAP_HEAP_GROWTH;
-  if (raw === undefined || raw === '') return MAP_HEAP_GROWING_PERCENT;
+export const mapHeapGrowingPercent = (env: NodeJS.ProcessEnv = process.env): number =>
+  integerSetting(env, 'MASTOFLOW_MAP_HEAP_GROWTH', MAP_HEAP_GROWING_PERCENT, 1000, 'percent');
+
+/** An integer setting from 0 to `max` in the environment, or its default when unset or empty. */
+function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number, unit: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 1000)
-    throw new Error(
-      `MASTOFLOW_MAP_HEAP_GROWTH: expected an integer percent from 0 to 1000, got ${JSON.stringify(raw)}`,
-    );
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`${name}: expected an integer ${unit} from 0 to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 let heapGrowing: boolean | undefined;
