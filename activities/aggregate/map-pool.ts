@@ -81,10 +81,10 @@ export const MAP_THREAD_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGeneratio
  * ~10 MB live set each thread ran a mark-compact about once a part (~55 over a 300k-status day,
  * measured before segments were read into reused buffers, which took most of the rest away:
  * body-buffers.ts), whose concurrent marking on V8's helper threads was a third of the worker's
- * CPU. At 400 (5× the live size, under the 64 MB cap) bench:mapreduce, A/B interleaved on one tree, measured V8's
- * helper threads 4.1-4.7 → 3.0-3.3 CPU-s over the 300k-status map (the wall time moved with the
- * machine's noise more than with it), and the 1M-status day's peak RSS 500-529 MB against
- * 483-495 MB without: over the 512 MB budget too often to be the default.
+ * CPU. At 400 (5× the live size, under the 64 MB cap) bench:mapreduce, A/B interleaved on one
+ * tree, measured V8's helper threads 4.1-4.7 → 3.0-3.3 CPU-s over the 300k-status map (the wall
+ * time moved with the machine's noise more than with it), and the 1M-status day's peak RSS
+ * 500-529 MB against 483-495 MB without: over the 512 MB budget too often to be the default.
  * The flag is process-wide and V8 reads it at every collection, so the pool sets it only while
  * it has parts in hand and gives V8 back its own factor after.
  */
@@ -197,8 +197,11 @@ export class MapThreadPool {
       growHeapsFurtherBetweenCollections(false, this.heapGrowthPercent);
   }
 
+  private restsTaken = 0;
   /** Rests idle threads have taken (for tests). */
-  rests = 0;
+  get rests(): number {
+    return this.restsTaken;
+  }
 
   /** Threads alive now (for tests). */
   get threads(): number {
@@ -215,7 +218,7 @@ export class MapThreadPool {
     worker.unref();
     worker.on('message', (msg: ThreadReply) => {
       if ('rested' in msg) {
-        this.rests++;
+        this.restsTaken++;
         return;
       }
       const job = slot.jobs.get(msg.id);

@@ -14,8 +14,8 @@ import type { BodyBuffers } from './body-buffers';
 // the copy of every segment's bytes out of the read buffer was ~70 ms of each map thread's CPU
 // over bench:mapreduce's day, in perf). Anything else (another status, no length, a chunked
 // body) answers `undefined` after closing the socket, and the caller asks again through the http
-// client, which reads errors and odd answers in full. A socket kept alive that the server closed meanwhile is
-// retried once on a new one.
+// client, which reads errors and odd answers in full. A socket kept alive that the server closed
+// meanwhile is retried once on a new one.
 
 const READ_CHUNK = 128 << 10;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
